@@ -1,0 +1,51 @@
+"""What every format module provides, and the scores the registry compares."""
+
+from __future__ import annotations
+
+import os
+from typing import ClassVar
+
+from .record import ExtractedDocument, Hints
+
+# A match on the bytes themselves beats a declared media type, which beats a
+# file extension: extensions lie most often, then servers, then bytes.
+MAGIC = 100
+CONTENT = 60
+MEDIA_TYPE = 20
+EXTENSION = 5
+
+
+class Extractor:
+    """One format. Subclasses set the class attributes and implement ``extract``.
+
+    ``score`` says how well the bytes match this format (0 = not at all); the
+    registry runs the best-scoring extractor.
+    """
+
+    name: ClassVar[str] = ""
+    media_type: ClassVar[str] = "application/octet-stream"
+    media_types: ClassVar[frozenset[str]] = frozenset()
+    extensions: ClassVar[frozenset[str]] = frozenset()
+
+    def score(self, data: bytes, hints: Hints) -> int:
+        """How well ``data`` matches this format: content, media type, extension."""
+        return self.content_score(data, hints) + self.hint_score(hints)
+
+    def content_score(self, data: bytes, hints: Hints) -> int:
+        """Score from the bytes alone; override per format."""
+        return 0
+
+    def hint_score(self, hints: Hints) -> int:
+        """Score from the declared media type and the file extension."""
+        score = 0
+        if hints.media_type and hints.media_type.lower() in self.media_types:
+            score += MEDIA_TYPE
+        if hints.filename:
+            ext = os.path.splitext(hints.filename)[1].lower().lstrip(".")
+            if ext in self.extensions:
+                score += EXTENSION
+        return score
+
+    def extract(self, data: bytes, hints: Hints) -> ExtractedDocument:
+        """Turn ``data`` into one record, or raise an ``ExtractionError``."""
+        raise NotImplementedError
