@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import lru_cache
 
 from .base import Extractor
 from .errors import CorruptDocument, ExtractionError, UnsupportedFormat
@@ -18,7 +19,8 @@ from .record import ExtractedDocument, Hints
 log = logging.getLogger(__name__)
 
 
-def all_extractors() -> list[Extractor]:
+@lru_cache(maxsize=1)
+def all_extractors() -> tuple[Extractor, ...]:
     """One instance of every format module's extractor, most specific first."""
     from .html import HtmlExtractor
     from .markdown import MarkdownExtractor
@@ -26,7 +28,7 @@ def all_extractors() -> list[Extractor]:
     from .plaintext import PlainTextExtractor
     from .wikitext import WikitextExtractor
 
-    return [PdfExtractor(), HtmlExtractor(), WikitextExtractor(), MarkdownExtractor(), PlainTextExtractor()]
+    return (PdfExtractor(), HtmlExtractor(), WikitextExtractor(), MarkdownExtractor(), PlainTextExtractor())
 
 
 def choose(data: bytes, hints: Hints | None = None) -> Extractor:

@@ -1,0 +1,91 @@
+"""The Prefect ``ingest`` flow: it only wires the steps in ``flows.pipeline``.
+
+Importing this module imports Prefect; the CLI imports it only for commands
+that run flows, so queries never pay Prefect's start-up.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+from prefect.tasks import exponential_backoff
+
+from storage import Archive, StoreOutcome
+
+from . import pipeline
+from .errors import FetchError
+from .fetching import Fetched
+from .reports import run_report_markdown
+from .sources import SourceItem, expand
+
+
+@lru_cache(maxsize=8)
+def _archive(home: str | None, db_url: str | None) -> Archive:
+    return Archive.open(home, db_url)
+
+
+def _retry_network(task_: Any, task_run: Any, state: Any) -> bool:
+    """Retry only what another try can fix: timeouts, connection errors, 5xx."""
+    try:
+        state.result()
+    except FetchError as exc:
+        return exc.retryable
+    except Exception:  # noqa: BLE001 - anything else is not a network failure
+        return False
+    return False
+
+
+@task(name="expand-sources", cache_policy=NO_CACHE)
+def expand_sources(sources: list[str]) -> list[SourceItem]:
+    """Files, folders and URLs to a list of items."""
+    return expand(sources)
+
+
+@task(name="fetch", retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=1),
+      retry_condition_fn=_retry_network, cache_policy=NO_CACHE)
+def fetch(item: SourceItem) -> Fetched:
+    """Obtain one item's bytes; network failures worth it are retried with backoff."""
+    return pipeline.fetch(item)
+
+
+@task(name="store-document", cache_policy=NO_CACHE)
+def store_document(home: str | None, db_url: str | None, fetched: Fetched, run_id: int,
+                   manifest: dict[str, Any]) -> StoreOutcome:
+    """Keep the original, extract, group and store: one transaction per document."""
+    return pipeline.store(_archive(home, db_url), fetched, run_id, manifest)
+
+
+@flow(name="ingest", validate_parameters=False)
+def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None = None,
+                trigger: str = "manual") -> dict[str, Any]:
+    """Ingest files, folders and URLs into the archive; one document's failure never stops the run."""
+    started = time.perf_counter()
+    logger = get_run_logger()
+    archive = _archive(home, db_url)
+    items = expand_sources(sources)
+    flow_run = getattr(get_run_context(), "flow_run", None)
+    run_id = archive.begin_run([i.location for i in items], trigger, str(flow_run.id) if flow_run else None)
+    summary = pipeline.RunSummary()
+    for item in items:
+        try:
+            fetched = fetch(item)
+        except FetchError as exc:
+            logger.warning("%s", exc)
+            summary.add(item.location, pipeline.record_fetch_failure(archive, exc, run_id))
+            continue
+        outcome = store_document(home, db_url, fetched, run_id, item.manifest)
+        if outcome.status == "failed":
+            logger.warning("%s: %s", item.location, outcome.error)
+        summary.add(item.location, outcome)
+    elapsed = time.perf_counter() - started
+    archive.finish_run(run_id, summary.counts, summary.failures, duration_s=round(elapsed, 3))
+    create_markdown_artifact(key="ingest-run-report", markdown=run_report_markdown(run_id, summary, elapsed),
+                             description=f"archivist ingest run {run_id}")
+    return {"run_id": run_id, "counts": summary.counts, "failures": summary.failures,
+            "outcomes": summary.outcomes, "ingest_seconds": elapsed}

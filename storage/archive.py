@@ -1,0 +1,362 @@
+"""The archive: one database plus one blob store, and the writes that keep them in step.
+
+Every write method runs in one transaction, appends its events to the chain
+in that same transaction, and stores blobs *before* the transaction (blobs
+are content-addressed and idempotent, so a crash can leave at worst an
+orphan blob, which ``verify`` reports and ``repair`` removes; never a record
+without its blob).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from . import events, search, works
+from .blobs import BlobStore, sha256_bytes
+from .database import ensure_schema, make_engine, sqlite_url, transaction
+from .errors import DocumentNotFound
+from .models import (
+    Citation,
+    CitationIdentifier,
+    Document,
+    DocumentIdentifier,
+    Fetch,
+    Footnote,
+    FootnoteMarker,
+    Run,
+    Work,
+    utcnow,
+)
+from .provenance import Provenance
+from .records import field_hashes, record_hash
+
+if TYPE_CHECKING:
+    from extractors.record import ExtractedDocument
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOME = "archive"
+
+
+@dataclass
+class StoreOutcome:
+    """What happened to one input: ``stored`` (a new work), ``new_version``
+    (joined an existing work as a revision or rendition), ``unchanged``
+    (bytes already archived) or ``failed`` (kept, but not extracted)."""
+
+    status: str
+    document_id: int
+    sha256: str
+    work_id: int | None = None
+    relation: str | None = None
+    error: str | None = None
+
+
+def resolve_home(home: str | os.PathLike[str] | None) -> Path:
+    """``--home``, else ``$ARCHIVIST_HOME``, else ``./archive``."""
+    return Path(home or os.environ.get("ARCHIVIST_HOME") or DEFAULT_HOME)
+
+
+def resolve_db_url(home: Path, db_url: str | None) -> str:
+    """``--db``, else ``$ARCHIVIST_DB_URL``, else SQLite inside the home."""
+    return db_url or os.environ.get("ARCHIVIST_DB_URL") or sqlite_url(home)
+
+
+class Archive:
+    """Open with :meth:`open`; close with :meth:`close` (or use ``with``)."""
+
+    def __init__(self, home: Path, engine: Engine):
+        self.home = home
+        self.engine = engine
+        self.blobs = BlobStore(home / "blobs")
+        self.texts = BlobStore(home / "texts")
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, home: str | os.PathLike[str] | None = None, db_url: str | None = None,
+             create: bool = True) -> Archive:
+        """Open (and with ``create``, initialize) the archive at ``home``."""
+        path = resolve_home(home)
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+        url = resolve_db_url(path, db_url)
+        engine = make_engine(url)
+        ensure_schema(engine, create=create)
+        return cls(path, engine)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs -------------------------------------------------------------
+
+    def begin_run(self, sources: list[str], trigger: str = "manual", flow_run_id: str | None = None) -> int:
+        """Record the start of an ingest run; return its id."""
+        with transaction(self.sessions) as session:
+            run = Run(sources=list(sources), trigger=trigger, flow_run_id=flow_run_id)
+            session.add(run)
+            session.flush()
+            events.append_event(session, "run-started", "ok", run_id=run.id,
+                                detail={"sources": list(sources), "trigger": trigger})
+            return run.id
+
+    def finish_run(self, run_id: int, counts: dict[str, int], failures: list[dict[str, Any]],
+                   status: str = "completed", duration_s: float | None = None) -> None:
+        """Record the end of a run with its counts and failures."""
+        with transaction(self.sessions) as session:
+            run = session.get(Run, run_id)
+            run.finished_at = utcnow()
+            run.counts = dict(counts)
+            run.failures = list(failures)
+            run.status = status
+            events.append_event(session, "run-finished", status, run_id=run_id,
+                                detail={"counts": counts, "failures": failures, "duration_s": duration_s})
+
+    # -- writes -----------------------------------------------------------
+
+    def record_fetch_failure(self, source: str, error: str, run_id: int | None = None) -> None:
+        """A source that yielded no bytes at all: a fetch row and an event, no document."""
+        with transaction(self.sessions) as session:
+            session.add(Fetch(document_id=None, source=source, run_id=run_id, headers={"error": error}))
+            events.append_event(session, "fetch-failed", "failed", run_id=run_id,
+                                detail={"source": source, "error": error})
+
+    def keep_original(self, data: bytes) -> str:
+        """Store the original bytes (before any parsing); return their SHA-256."""
+        return self.blobs.put(data)
+
+    def find_sha(self, sha256: str) -> Document | None:
+        with self.sessions() as session:
+            return session.scalar(select(Document).where(Document.sha256 == sha256))
+
+    def record_seen_again(self, sha256: str, prov: Provenance, run_id: int | None = None) -> StoreOutcome:
+        """The same bytes arrived again: no new record, one fetch row and one event."""
+        with transaction(self.sessions) as session:
+            events.lock_head(session)
+            doc = session.scalar(select(Document).where(Document.sha256 == sha256))
+            if doc is None:
+                raise DocumentNotFound(sha256)
+            self._add_fetch(session, doc.id, prov, run_id)
+            events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
+                                run_id=run_id, detail={"source": prov.source})
+            return StoreOutcome("unchanged", doc.id, sha256, doc.work_id, doc.relation)
+
+    def store_failed(self, sha256: str, size: int, prov: Provenance, error: str,
+                     media_type: str | None = None, run_id: int | None = None) -> StoreOutcome:
+        """Record bytes that could not be extracted; they are kept all the same."""
+        with transaction(self.sessions) as session:
+            events.lock_head(session)
+            existing = session.scalar(select(Document).where(Document.sha256 == sha256))
+            if existing is not None:
+                return self._seen_in(session, existing, prov, run_id)
+            work = Work(title=prov.filename or prov.source)
+            session.add(work)
+            session.flush()
+            doc = self._new_document(sha256, size, prov, work.id)
+            doc.status = "failed"
+            doc.error = error
+            doc.media_type = media_type or prov.media_type or "application/octet-stream"
+            session.add(doc)
+            session.flush()
+            self._add_fetch(session, doc.id, prov, run_id)
+            events.append_event(session, "stored", "failed", document_id=doc.id, work_id=work.id, run_id=run_id,
+                                detail={"source": prov.source, "error": error, "fields": field_hashes(doc)},
+                                record_hash=record_hash(doc))
+            works.record_grouping(session, doc, run_id)
+            return StoreOutcome("failed", doc.id, sha256, work.id, "original", error)
+
+    def store_extracted(self, sha256: str, size: int, prov: Provenance, record: ExtractedDocument,
+                        run_id: int | None = None) -> StoreOutcome:
+        """Store one extracted record, group it into a work, all in one transaction."""
+        text_sha = self.texts.put(record.text.encode("utf-8"))
+        with transaction(self.sessions) as session:
+            events.lock_head(session)
+            existing = session.scalar(select(Document).where(Document.sha256 == sha256))
+            if existing is not None and existing.status == "stored":
+                return self._seen_in(session, existing, prov, run_id)
+            if existing is not None:  # a failed document that now extracts
+                doc = existing
+                self._clear_extraction(session, doc)
+            else:
+                doc = self._new_document(sha256, size, prov, work_id=None)
+            self._fill_from_record(doc, record, text_sha)
+            placement = works.place(session, doc, record)
+            session.flush()
+            self._add_children(session, doc, record)
+            if existing is None:
+                self._add_fetch(session, doc.id, prov, run_id)
+            session.flush()
+            session.refresh(doc, ["footnotes", "identifiers"])
+            search.index_document(session, doc)
+            kind = "stored" if existing is None else "re-extracted"
+            events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
+                                detail={"source": prov.source, "extractor": record.extractor,
+                                        "format": record.format, "warnings": list(record.warnings),
+                                        "footnotes": len(record.footnotes), "fields": field_hashes(doc)},
+                                record_hash=record_hash(doc))
+            works.record_grouping(session, doc, run_id, placement)
+            status = "new_version" if doc.relation in ("revision", "rendition") else "stored"
+            return StoreOutcome(status, doc.id, sha256, doc.work_id, doc.relation)
+
+    # -- helpers ----------------------------------------------------------
+
+    def _seen_in(self, session: Session, doc: Document, prov: Provenance, run_id: int | None) -> StoreOutcome:
+        self._add_fetch(session, doc.id, prov, run_id)
+        events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
+                            run_id=run_id, detail={"source": prov.source})
+        return StoreOutcome("unchanged", doc.id, doc.sha256, doc.work_id, doc.relation)
+
+    def _new_document(self, sha256: str, size: int, prov: Provenance, work_id: int | None) -> Document:
+        return Document(
+            sha256=sha256, size=size, media_type=prov.media_type or "application/octet-stream",
+            source=prov.source, source_kind=prov.source_kind, obtained_at=prov.obtained_at,
+            obtained_by=prov.obtained_by, status="stored", blob_path=self.blobs.relpath(sha256),
+            work_id=work_id, authors=[], metadata_json={}, warnings=[], ingested_at=utcnow(),
+        )
+
+    @staticmethod
+    def _fill_from_record(doc: Document, record: ExtractedDocument, text_sha: str) -> None:
+        meta = record.metadata
+        doc.status = "stored"
+        doc.error = None
+        doc.media_type = record.media_type
+        doc.format = record.format
+        doc.extractor = record.extractor
+        doc.text = record.text
+        doc.text_sha256 = text_sha
+        doc.title = meta.title
+        doc.date = meta.date
+        doc.authors = list(meta.authors)
+        doc.language = meta.language
+        doc.warnings = list(record.warnings)
+        doc.metadata_json = _jsonable({
+            "site_name": meta.site_name, "canonical_url": meta.canonical_url,
+            "description": meta.description, "keywords": list(meta.keywords),
+            "page_count": meta.page_count, "extra": meta.extra,
+        })
+
+    @staticmethod
+    def _clear_extraction(session: Session, doc: Document) -> None:
+        doc.footnotes.clear()
+        doc.identifiers.clear()
+        session.flush()
+
+    @staticmethod
+    def _add_children(session: Session, doc: Document, record: ExtractedDocument) -> None:
+        seen: set[tuple[str, str]] = set()
+        for ident in record.metadata.identifiers:
+            key = (ident.scheme, ident.value)
+            if key not in seen:
+                seen.add(key)
+                session.add(DocumentIdentifier(document_id=doc.id, scheme=ident.scheme, value=ident.value))
+        for seq, note in enumerate(record.footnotes, start=1):
+            row = Footnote(document_id=doc.id, seq=seq, label=note.label, text=note.text, page=note.page,
+                           position=note.markers[0].offset if note.markers else None,
+                           context=note.context, confidence=note.confidence)
+            for mseq, mark in enumerate(note.markers, start=1):
+                row.markers.append(FootnoteMarker(seq=mseq, position=mark.offset, page=mark.page,
+                                                  context=mark.context))
+            for cseq, cit in enumerate(note.citations, start=1):
+                crow = Citation(seq=cseq, text=cit.text, kind=cit.kind, author=cit.author, title=cit.title,
+                                date=cit.date, urls=list(cit.urls), pinpoint=cit.pinpoint,
+                                refers_to=_jsonable(cit.refers_to) if cit.refers_to else None)
+                crow.identifiers = [CitationIdentifier(scheme=i.scheme, value=i.value) for i in cit.identifiers]
+                row.citations.append(crow)
+            session.add(row)
+
+    @staticmethod
+    def _add_fetch(session: Session, document_id: int, prov: Provenance, run_id: int | None) -> None:
+        session.add(Fetch(
+            document_id=document_id, source=prov.source, final_url=prov.final_url, status_code=prov.status_code,
+            headers=dict(prov.headers), etag=prov.etag, last_modified=prov.last_modified,
+            fetched_at=prov.obtained_at, warc_path=prov.warc_path, run_id=run_id,
+        ))
+
+    # -- reads ------------------------------------------------------------
+
+    def documents(self) -> list[Document]:
+        """Every document, failed ones too, by id."""
+        with self.sessions() as session:
+            return list(session.scalars(select(Document).options(selectinload(Document.identifiers))
+                                        .order_by(Document.id)))
+
+    def document(self, ref: str | int) -> Document:
+        """One document by id, SHA-256 (or a unique prefix of 8+), or identifier."""
+        with self.sessions() as session:
+            opts = [selectinload(Document.identifiers),
+                    selectinload(Document.footnotes).selectinload(Footnote.markers),
+                    selectinload(Document.footnotes).selectinload(Footnote.citations)
+                    .selectinload(Citation.identifiers)]
+            text = str(ref).strip()
+            doc = None
+            if text.isdigit() and len(text) < 12:
+                doc = session.scalar(select(Document).options(*opts).where(Document.id == int(text)))
+            if doc is None and len(text) >= 8 and all(c in "0123456789abcdef" for c in text.lower()):
+                found = list(session.scalars(select(Document).options(*opts)
+                                             .where(Document.sha256.startswith(text.lower())).limit(2)))
+                if len(found) == 1:
+                    doc = found[0]
+            if doc is None:
+                doc = session.scalar(select(Document).options(*opts).join(DocumentIdentifier)
+                                     .where(DocumentIdentifier.value == text).limit(1))
+            if doc is None:
+                raise DocumentNotFound(f"no document with id, hash or identifier {text!r}")
+            return doc
+
+    def works(self) -> list[Work]:
+        """Every work with its documents in version order."""
+        with self.sessions() as session:
+            return list(session.scalars(select(Work).options(
+                selectinload(Work.documents).selectinload(Document.identifiers)).order_by(Work.id)))
+
+    def runs(self, limit: int = 50) -> list[Run]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
+
+    def counts(self) -> dict[str, int]:
+        """Totals for summaries."""
+        with self.sessions() as session:
+            by_status = dict(session.execute(select(Document.status, func.count()).group_by(Document.status)).all())
+            return {
+                "documents": sum(by_status.values()),
+                "stored": by_status.get("stored", 0),
+                "failed": by_status.get("failed", 0),
+                "works": session.scalar(select(func.count()).select_from(Work)) or 0,
+                "footnotes": session.scalar(select(func.count()).select_from(Footnote)) or 0,
+            }
+
+    def search(self, query: str, limit: int = 20) -> list[search.Hit]:
+        with self.sessions() as session:
+            return search.search(session, query, limit)
+
+    def chain_head(self) -> tuple[int, str]:
+        with self.sessions() as session:
+            return events.chain_head(session)
+
+
+def _jsonable(value: Any) -> Any:
+    """Round-trip through canonical JSON so stored JSON equals hashed JSON."""
+    import json
+
+    return json.loads(events.canonical_json(value))
+
+
+def text_sha(text: str) -> str:
+    """SHA-256 of a canonical text as stored (UTF-8)."""
+    return sha256_bytes(text.encode("utf-8"))

@@ -1,0 +1,123 @@
+"""Engines, sessions and the schema version check.
+
+SQLite is the embedded default: WAL journal so readers never block the
+writer, a busy timeout so concurrent runs wait instead of failing, and
+``BEGIN IMMEDIATE`` for every transaction so two writers serialize at the
+start of a transaction rather than failing half-way. PostgreSQL needs none of
+that; writers serialize on the chain-head row (``storage.events``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import SchemaOutOfDate, SchemaTooNew, StorageError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_S = 60
+
+
+def sqlite_url(home: Path) -> str:
+    """The default database URL inside an archive home."""
+    return f"sqlite:///{(home / 'archive.sqlite3').resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine configured for archivist's transaction discipline."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def head_revision() -> str:
+    """The schema revision this code expects."""
+    script = ScriptDirectory.from_config(_alembic_config(create_engine("sqlite://")))
+    return script.get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` with Alembic."""
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def ensure_schema(engine: Engine, create: bool = True) -> None:
+    """Create the schema in an empty database; refuse one that is behind or ahead."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current is None:
+        if inspect(engine).get_table_names():
+            raise StorageError(f"{engine.url}: database has tables but no archivist schema version")
+        if not create:
+            raise SchemaOutOfDate(f"{engine.url}: no archive here yet")
+        log.info("creating archive schema at %s", engine.url)
+        upgrade(engine)
+        return
+    if current == head:
+        return
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current not in known:
+        raise SchemaTooNew(
+            f"{engine.url}: schema revision {current} is newer than this archivist knows ({head}); upgrade archivist"
+        )
+    raise SchemaOutOfDate(
+        f"{engine.url}: schema is at revision {current}, this archivist needs {head}; "
+        "run `archivist db upgrade` (back up the archive first)"
+    )
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    session = factory()
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()

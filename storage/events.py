@@ -1,0 +1,123 @@
+"""The hash-chained event log.
+
+Every change to the archive appends one event. An event's ``hash`` is the
+SHA-256 of the canonical JSON of all its fields plus the previous event's
+hash, and event ids are dense (1, 2, 3, ...), so editing, deleting or
+reordering any row breaks the chain at a point ``verify`` can name.
+
+Writers serialize on the single ``chain_head`` row: on PostgreSQL with
+``SELECT ... FOR UPDATE``, on SQLite through ``BEGIN IMMEDIATE`` (every write
+transaction holds the database lock from its start).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import metadata as importlib_metadata
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import ChainHead, Event, utcnow
+
+GENESIS = "0" * 64
+_TOOLS = ("archivist", "pypdf", "trafilatura", "beautifulsoup4", "lxml", "mwparserfromhell",
+          "markdown-it-py", "charset-normalizer", "ftfy", "sqlalchemy", "prefect")
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def iso(dt: datetime) -> str:
+    """UTC timestamp with microseconds, the form that goes into hashes."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@lru_cache(maxsize=1)
+def tool_versions() -> dict[str, str]:
+    """Versions of archivist and the libraries that shape its records."""
+    versions = {"python": platform.python_version()}
+    for name in _TOOLS:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def event_payload(event: Event) -> dict[str, Any]:
+    """The fields an event's hash covers."""
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "created_at": iso(event.created_at),
+        "document_id": event.document_id,
+        "work_id": event.work_id,
+        "run_id": event.run_id,
+        "outcome": event.outcome,
+        "detail": event.detail or {},
+        "tool_versions": event.tool_versions or {},
+        "record_hash": event.record_hash,
+        "prev_hash": event.prev_hash,
+    }
+
+
+def compute_hash(event: Event) -> str:
+    """SHA-256 of an event's canonical JSON (which includes ``prev_hash``)."""
+    return hashlib.sha256(canonical_json(event_payload(event)).encode("utf-8")).hexdigest()
+
+
+def lock_head(session: Session) -> ChainHead:
+    """Take the chain-head lock for this transaction and return the head row."""
+    stmt = select(ChainHead).where(ChainHead.id == 1)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    head = session.scalars(stmt).one()
+    return head
+
+
+def append_event(
+    session: Session,
+    kind: str,
+    outcome: str,
+    *,
+    document_id: int | None = None,
+    work_id: int | None = None,
+    run_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    record_hash: str | None = None,
+) -> Event:
+    """Append one event to the chain inside the caller's transaction."""
+    head = lock_head(session)
+    event = Event(
+        id=head.last_event_id + 1,
+        kind=kind,
+        created_at=utcnow(),
+        document_id=document_id,
+        work_id=work_id,
+        run_id=run_id,
+        outcome=outcome,
+        detail=json.loads(canonical_json(detail or {})),
+        tool_versions=tool_versions(),
+        record_hash=record_hash,
+        prev_hash=head.hash,
+    )
+    event.hash = compute_hash(event)
+    session.add(event)
+    head.last_event_id = event.id
+    head.hash = event.hash
+    session.flush()
+    return event
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """``(last event id, its hash)``: the value ``archivist anchor`` signs."""
+    head = session.get(ChainHead, 1)
+    return (head.last_event_id, head.hash) if head else (0, GENESIS)

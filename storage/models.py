@@ -1,0 +1,262 @@
+"""SQLAlchemy 2 models: documents, works, footnotes, citations, identifiers, events.
+
+One *document* is one original byte sequence (unique SHA-256). Every document
+belongs to exactly one *work*. Footnotes, markers, citations and identifiers
+are rows, so they can be queried and joined. Events form a hash chain (see
+``storage.events``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, with microseconds (what every timestamp column stores)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Work(Base):
+    __tablename__ = "works"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    documents: Mapped[list[Document]] = relationship(back_populates="work", order_by="Document.version")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    source_kind: Mapped[str] = mapped_column(String(20))
+    obtained_at: Mapped[datetime]
+    obtained_by: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    blob_path: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[str | None] = mapped_column(String(40))
+    authors: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str | None] = mapped_column(String(20))
+    metadata_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    extractor: Mapped[str | None] = mapped_column(String(100))
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    relation: Mapped[str] = mapped_column(String(20), default="original")
+    related_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    similarity: Mapped[float | None] = mapped_column(Float)
+    ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    work: Mapped[Work] = relationship(back_populates="documents")
+    footnotes: Mapped[list[Footnote]] = relationship(
+        back_populates="document", order_by="Footnote.seq", cascade="all, delete-orphan"
+    )
+    identifiers: Mapped[list[DocumentIdentifier]] = relationship(
+        back_populates="document", order_by="DocumentIdentifier.id", cascade="all, delete-orphan"
+    )
+
+
+class DocumentIdentifier(Base):
+    __tablename__ = "document_identifiers"
+    __table_args__ = (
+        UniqueConstraint("document_id", "scheme", "value"),
+        Index("ix_document_identifiers_value", "scheme", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    scheme: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(500))
+
+    document: Mapped[Document] = relationship(back_populates="identifiers")
+
+
+class Footnote(Base):
+    __tablename__ = "footnotes"
+    __table_args__ = (UniqueConstraint("document_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int | None] = mapped_column(Integer)
+    context: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+
+    document: Mapped[Document] = relationship(back_populates="footnotes")
+    markers: Mapped[list[FootnoteMarker]] = relationship(
+        back_populates="footnote", order_by="FootnoteMarker.seq", cascade="all, delete-orphan"
+    )
+    citations: Mapped[list[Citation]] = relationship(
+        back_populates="footnote", order_by="Citation.seq", cascade="all, delete-orphan",
+        foreign_keys="Citation.footnote_id",
+    )
+
+
+class FootnoteMarker(Base):
+    __tablename__ = "footnote_markers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    footnote_id: Mapped[int] = mapped_column(ForeignKey("footnotes.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+    context: Mapped[str | None] = mapped_column(Text)
+
+    footnote: Mapped[Footnote] = relationship(back_populates="markers")
+
+
+class Citation(Base):
+    __tablename__ = "citations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    footnote_id: Mapped[int] = mapped_column(ForeignKey("footnotes.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(40))
+    author: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[str | None] = mapped_column(String(40))
+    urls: Mapped[list[Any]] = mapped_column(default=list)
+    pinpoint: Mapped[str | None] = mapped_column(String(200))
+    refers_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    cited_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+
+    footnote: Mapped[Footnote] = relationship(back_populates="citations", foreign_keys=[footnote_id])
+    identifiers: Mapped[list[CitationIdentifier]] = relationship(
+        back_populates="citation", cascade="all, delete-orphan", order_by="CitationIdentifier.id"
+    )
+
+
+class CitationIdentifier(Base):
+    __tablename__ = "citation_identifiers"
+    __table_args__ = (Index("ix_citation_identifiers_value", "scheme", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id", ondelete="CASCADE"), index=True)
+    scheme: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(500))
+
+    citation: Mapped[Citation] = relationship(back_populates="identifiers")
+
+
+class Fetch(Base):
+    """Provenance of every time bytes were obtained, including 'seen again'."""
+
+    __tablename__ = "fetches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    source: Mapped[str] = mapped_column(Text, index=True)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    warc_path: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+
+class WorkKey(Base):
+    """Inverted index of near-duplicate candidate keys (see ``storage.similarity``)."""
+
+    __tablename__ = "work_keys"
+    __table_args__ = (Index("ix_work_keys_key", "key"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    sources: Mapped[list[Any]] = mapped_column(default=list)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    failures: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    trigger: Mapped[str | None] = mapped_column(String(200))
+
+
+class Event(Base):
+    """One link of the hash chain: ``hash = sha256(canonical JSON incl. prev_hash)``."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    work_id: Mapped[int | None] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tool_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ChainHead(Base):
+    """The single row writers lock to append to the event chain in order."""
+
+    __tablename__ = "chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,125 @@
+"""Documents as JSON records (the CLI contract) and the record hash.
+
+The record hash covers everything an extraction wrote about a document
+(metadata, text hash, identifiers, footnotes and citations), not its place in
+a work, which grouping events cover. ``verify`` recomputes it and compares it
+with the hash in the event that wrote the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .events import canonical_json, iso
+from .models import Citation, Document, Footnote
+
+
+def _citation_dict(cit: Citation) -> dict[str, Any]:
+    return {
+        "text": cit.text,
+        "kind": cit.kind,
+        "author": cit.author,
+        "title": cit.title,
+        "date": cit.date,
+        "urls": list(cit.urls or []),
+        "identifiers": [{"scheme": i.scheme, "value": i.value} for i in cit.identifiers],
+        "pinpoint": cit.pinpoint,
+        "refers_to": cit.refers_to,
+        "cited_document_id": cit.cited_document_id,
+    }
+
+
+def footnote_dict(note: Footnote) -> dict[str, Any]:
+    """One footnote as in ``show --json``."""
+    return {
+        "label": note.label,
+        "text": note.text,
+        "page": note.page,
+        "context": note.context or "",
+        "confidence": note.confidence,
+        "markers": [{"position": m.position, "page": m.page, "context": m.context or ""} for m in note.markers],
+        "citations": [_citation_dict(c) for c in note.citations],
+    }
+
+
+def document_summary(doc: Document) -> dict[str, Any]:
+    """The record fields every listing shows (``documents --json``)."""
+    return {
+        "id": doc.id,
+        "status": doc.status,
+        "error": doc.error,
+        "source": doc.source,
+        "sha256": doc.sha256,
+        "size": doc.size,
+        "media_type": doc.media_type,
+        "format": doc.format,
+        "title": doc.title,
+        "date": doc.date,
+        "authors": list(doc.authors or []),
+        "language": doc.language,
+        "identifiers": [{"scheme": i.scheme, "value": i.value} for i in doc.identifiers],
+        "work_id": doc.work_id,
+        "version": doc.version,
+        "relation": doc.relation,
+        "obtained_at": iso(doc.obtained_at),
+        "ingested_at": iso(doc.ingested_at),
+    }
+
+
+def document_detail(doc: Document) -> dict[str, Any]:
+    """The full record (``show --json``): summary plus text and footnotes."""
+    data = document_summary(doc)
+    data.update(
+        {
+            "text": doc.text,
+            "text_sha256": doc.text_sha256,
+            "obtained_by": doc.obtained_by,
+            "warnings": list(doc.warnings or []),
+            "metadata": doc.metadata_json or {},
+            "related_document_id": doc.related_document_id,
+            "similarity": doc.similarity,
+            "footnotes": [footnote_dict(n) for n in doc.footnotes],
+        }
+    )
+    return data
+
+
+def record_payload(doc: Document) -> dict[str, Any]:
+    """What the record hash covers."""
+    return {
+        "sha256": doc.sha256,
+        "size": doc.size,
+        "media_type": doc.media_type,
+        "format": doc.format,
+        "source": doc.source,
+        "status": doc.status,
+        "error": doc.error,
+        "text_sha256": doc.text_sha256,
+        "title": doc.title,
+        "date": doc.date,
+        "authors": list(doc.authors or []),
+        "language": doc.language,
+        "identifiers": sorted([i.scheme, i.value] for i in doc.identifiers),
+        "metadata": doc.metadata_json or {},
+        "warnings": list(doc.warnings or []),
+        "footnotes": [
+            {k: v for k, v in footnote_dict(n).items() if k != "citations"}
+            | {"citations": [{k: v for k, v in _citation_dict(c).items() if k != "cited_document_id"}
+                             for c in n.citations]}
+            for n in doc.footnotes
+        ],
+    }
+
+
+def record_hash(doc: Document) -> str:
+    """SHA-256 of the canonical JSON of :func:`record_payload`."""
+    return hashlib.sha256(canonical_json(record_payload(doc)).encode("utf-8")).hexdigest()
+
+
+def field_hashes(doc: Document) -> dict[str, str]:
+    """A short hash per record field, kept in the event so ``verify`` can name what changed."""
+    return {
+        key: hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:16]
+        for key, value in record_payload(doc).items()
+    }
