@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from typing import Any
@@ -80,6 +81,8 @@ def ingest(obj: Context, sources: tuple[str, ...], no_prefect: bool, as_json: bo
         result = {"run_id": run_id, "counts": summary.counts, "failures": summary.failures,
                   "outcomes": summary.outcomes, "ingest_seconds": elapsed}
     else:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if not logging.getLogger().isEnabledFor(
+            logging.INFO) else "INFO")
         from .ingest import ingest_flow
 
         result = ingest_flow(list(sources), home=str(archive.home), db_url=archive.engine.url.render_as_string(

@@ -63,6 +63,7 @@ def apply_manifest(record: ExtractedDocument, manifest: dict[str, Any]) -> None:
         return
     meta = record.metadata
     meta.extra["manifest"] = dict(manifest)
+    manifest = {k: v for k, v in manifest.items() if v not in ("unknown", "", None)}
     if not meta.title and manifest.get("title"):
         meta.title = str(manifest["title"])
     if not meta.date and manifest.get("date"):
@@ -111,7 +112,7 @@ def record_fetch_failure(archive: Archive, exc: FetchError, run_id: int | None) 
         sha = archive.keep_original(exc.data)
         return archive.store_failed(sha, len(exc.data), exc.provenance, str(exc), run_id=run_id)
     archive.record_fetch_failure(exc.source, str(exc), run_id)
-    return StoreOutcome("failed", 0, "", error=str(exc))
+    return StoreOutcome("failed", None, "", error=str(exc))
 
 
 def run_direct(archive: Archive, items: list[SourceItem], trigger: str = "manual") -> tuple[int, RunSummary, float]:

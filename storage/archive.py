@@ -52,7 +52,7 @@ class StoreOutcome:
     (bytes already archived) or ``failed`` (kept, but not extracted)."""
 
     status: str
-    document_id: int
+    document_id: int | None
     sha256: str
     work_id: int | None = None
     relation: str | None = None
@@ -220,6 +220,8 @@ class Archive:
         self._add_fetch(session, doc.id, prov, run_id)
         events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
                             run_id=run_id, detail={"source": prov.source})
+        if doc.status == "failed":  # still failing: say so, the record stays as it was
+            return StoreOutcome("failed", doc.id, doc.sha256, doc.work_id, doc.relation, doc.error)
         return StoreOutcome("unchanged", doc.id, doc.sha256, doc.work_id, doc.relation)
 
     def _new_document(self, sha256: str, size: int, prov: Provenance, work_id: int | None) -> Document:

@@ -1,0 +1,97 @@
+"""Shared fixtures. Prefect's environment is set before anything imports Prefect."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="archivist-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.pop("ARCHIVIST_HOME", None)
+os.environ.pop("ARCHIVIST_DB_URL", None)
+
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+SEEDS = sorted(CORPUS.glob("00[0-4]_*.txt"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server for the whole session, heartbeats off."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+    shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
+
+
+class Cli:
+    """Runs the real ``archivist`` command in-process against one archive home."""
+
+    def __init__(self, home: Path, db_url: str | None = None):
+        self.home = home
+        self.db_url = db_url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, expect: int | None = 0):
+        from flows.cli import cli
+
+        base = ["--home", str(self.home)] + (["--db", self.db_url] if self.db_url else [])
+        result = self.runner.invoke(cli, base + list(args), catch_exceptions=False)
+        if expect is not None:
+            assert result.exit_code == expect, result.output
+        return result
+
+    def json(self, *args: str, expect: int | None = 0):
+        result = self(*args, "--json", expect=expect)
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli(tmp_path) -> Cli:
+    """The CLI on a fresh SQLite archive in a temp dir."""
+    return Cli(tmp_path / "archive")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (skipped only where no server binaries exist)."""
+    from postgres_server import PostgresServer, find_bin
+
+    if not find_bin("initdb"):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries missing on CI: .ci/run must install them")
+        pytest.skip("PostgreSQL server binaries not installed")
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+_db_counter = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def pg_url(postgres) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    return postgres.create_database(f"archivist_{next(_db_counter)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_cli(request, tmp_path) -> Cli:
+    """The CLI on a fresh archive, once with SQLite and once with PostgreSQL."""
+    if request.param == "sqlite":
+        return Cli(tmp_path / "archive")
+    return Cli(tmp_path / "archive", request.getfixturevalue("pg_url"))
