@@ -29,6 +29,11 @@ def _short(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def echo_json(value: Any) -> None:
+    """Print ``value`` as indented JSON (what every ``--json`` option prints)."""
+    _echo_json(value)
+
+
 class Context:
     def __init__(self, home: str | None, db_url: str | None):
         self.home = home
@@ -184,7 +189,7 @@ def works(obj: Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
-    """Full-text search with snippets (words AND-ed; "quoted phrases" kept together)."""
+    """Full-text search with snippets: words as a phrase first, else every word anywhere."""
     hits = obj.archive().search(" ".join(query), limit)
     if as_json:
         _echo_json([{"id": h.document_id, "title": h.title, "source": h.source, "snippet": h.snippet,
@@ -236,3 +241,7 @@ def runs(obj: Context, as_json: bool) -> None:
 def main() -> None:
     """Entry point of the console script."""
     cli()
+
+
+# Command groups kept in their own modules register themselves on ``cli``.
+from . import cli_citations, cli_integrity, cli_ops, cli_versions  # noqa: E402,F401

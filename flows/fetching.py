@@ -58,7 +58,7 @@ def _split_content_type(value: str | None) -> tuple[str | None, str | None]:
 
 def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = None,
               max_bytes: int = MAX_BYTES, timeout: httpx.Timeout | float = TIMEOUT,
-              client: httpx.Client | None = None) -> Fetched | None:
+              client: httpx.Client | None = None, warc_dir: Path | None = None) -> Fetched | None:
     """GET ``url``; return the bytes, or ``None`` when the server answers 304.
 
     Raises :class:`FetchError` with ``retryable`` set for timeouts, connection

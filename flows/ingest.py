@@ -49,16 +49,16 @@ def expand_sources(sources: list[str]) -> list[SourceItem]:
 
 @task(name="fetch", retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=1),
       retry_condition_fn=_retry_network, cache_policy=NO_CACHE)
-def fetch(item: SourceItem) -> Fetched:
+def fetch(item: SourceItem, home: str | None, db_url: str | None) -> Fetched | pipeline.NotModified:
     """Obtain one item's bytes; network failures worth it are retried with backoff."""
-    return pipeline.fetch(item)
+    return pipeline.fetch(item, _archive(home, db_url))
 
 
 @task(name="store-document", cache_policy=NO_CACHE)
-def store_document(home: str | None, db_url: str | None, fetched: Fetched, run_id: int,
+def store_document(home: str | None, db_url: str | None, fetched: Fetched | pipeline.NotModified, run_id: int,
                    manifest: dict[str, Any]) -> StoreOutcome:
     """Keep the original, extract, group and store: one transaction per document."""
-    return pipeline.store(_archive(home, db_url), fetched, run_id, manifest)
+    return pipeline.store_fetched(_archive(home, db_url), fetched, run_id, manifest)
 
 
 @flow(name="ingest", validate_parameters=False)
@@ -74,7 +74,7 @@ def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None 
     summary = pipeline.RunSummary()
     for item in items:
         try:
-            fetched = fetch(item)
+            fetched = fetch(item, home, db_url)
         except FetchError as exc:
             logger.warning("%s", exc)
             summary.add(item.location, pipeline.record_fetch_failure(archive, exc, run_id))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractors import ExtractedDocument, ExtractionError, Hints, Identifier, extract
-from storage import Archive, StoreOutcome
+from storage import Archive, Provenance, StoreOutcome
 
 from .errors import FetchError
 from .fetching import Fetched, fetch_file, fetch_url
@@ -41,14 +41,37 @@ class RunSummary:
             self.failures.append({"source": source, "error": (outcome.error if outcome else None) or error})
 
 
-def fetch(item: SourceItem) -> Fetched:
-    """Obtain the bytes of one source item (raises :class:`FetchError`)."""
-    if item.kind == "url":
-        fetched = fetch_url(item.location)
-        if fetched is None:  # only with validators, which this path does not send
-            raise FetchError(f"{item.location}: unexpected 304", source=item.location)
-        return fetched
-    return fetch_file(item)
+@dataclass
+class NotModified:
+    """A conditional GET answered 304 for an archived document."""
+
+    url: str
+    document_id: int
+    provenance: Provenance
+
+
+def fetch(item: SourceItem, archive: Archive | None = None) -> Fetched | NotModified:
+    """Obtain the bytes of one source item (raises :class:`FetchError`).
+
+    With an archive, URLs are fetched conditionally (the stored ETag and
+    Last-Modified of the last good fetch), so an unchanged page costs one 304,
+    and every HTTP response is also written to the archive's WARC files.
+    """
+    if item.kind != "url":
+        return fetch_file(item)
+    etag = last_modified = document_id = None
+    warc_dir = None
+    if archive is not None:
+        etag, last_modified, document_id = archive.last_validators(item.location)
+        warc_dir = archive.home / "warc"
+    fetched = fetch_url(item.location, etag=etag, last_modified=last_modified, warc_dir=warc_dir)
+    if fetched is None or isinstance(fetched, Provenance):
+        prov = fetched if isinstance(fetched, Provenance) else Provenance(
+            source=item.location, source_kind="url", obtained_by="HTTP GET (conditional)", status_code=304)
+        if document_id is None:
+            raise FetchError(f"{item.location}: 304 Not Modified for a page never archived", source=item.location)
+        return NotModified(item.location, document_id, prov)
+    return fetched
 
 
 def hints_for(fetched: Fetched) -> Hints:
@@ -99,11 +122,19 @@ def store(archive: Archive, fetched: Fetched, run_id: int | None = None,
 def ingest_item(archive: Archive, item: SourceItem, run_id: int | None, summary: RunSummary) -> None:
     """Fetch and store one item, recording any failure; never raises for one document's problems."""
     try:
-        fetched = fetch(item)
+        fetched = fetch(item, archive)
     except FetchError as exc:
         summary.add(item.location, record_fetch_failure(archive, exc, run_id))
         return
-    summary.add(item.location, store(archive, fetched, run_id, item.manifest))
+    summary.add(item.location, store_fetched(archive, fetched, run_id, item.manifest))
+
+
+def store_fetched(archive: Archive, fetched: Fetched | NotModified, run_id: int | None,
+                  manifest: dict[str, Any] | None = None) -> StoreOutcome:
+    """Store fetched bytes, or record that a conditional GET found nothing new."""
+    if isinstance(fetched, NotModified):
+        return archive.record_not_modified(fetched.url, fetched.document_id, fetched.provenance, run_id)
+    return store(archive, fetched, run_id, manifest)
 
 
 def record_fetch_failure(archive: Archive, exc: FetchError, run_id: int | None) -> StoreOutcome | None:

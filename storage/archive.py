@@ -141,6 +141,27 @@ class Archive:
         """Store the original bytes (before any parsing); return their SHA-256."""
         return self.blobs.put(data)
 
+    def last_validators(self, url: str) -> tuple[str | None, str | None, int | None]:
+        """ETag, Last-Modified and document of the latest successful fetch of ``url``."""
+        with self.sessions() as session:
+            row = session.execute(
+                select(Fetch.etag, Fetch.last_modified, Fetch.document_id)
+                .join(Document, Document.id == Fetch.document_id)
+                .where(Fetch.source == url, Document.status == "stored")
+                .order_by(Fetch.id.desc()).limit(1)
+            ).first()
+            return (row[0], row[1], row[2]) if row else (None, None, None)
+
+    def record_not_modified(self, url: str, document_id: int, prov: Provenance,
+                            run_id: int | None = None) -> StoreOutcome:
+        """A conditional GET answered 304: the archived copy is current."""
+        with transaction(self.sessions) as session:
+            doc = session.get(Document, document_id)
+            self._add_fetch(session, document_id, prov, run_id)
+            events.append_event(session, "not-modified", "unchanged", document_id=document_id,
+                                work_id=doc.work_id, run_id=run_id, detail={"source": url})
+            return StoreOutcome("unchanged", document_id, doc.sha256, doc.work_id, doc.relation)
+
     def find_sha(self, sha256: str) -> Document | None:
         with self.sessions() as session:
             return session.scalar(select(Document).where(Document.sha256 == sha256))

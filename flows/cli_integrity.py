@@ -1,0 +1,5 @@
+"""archivist anchor, repair and export (integrity commands)."""
+
+from __future__ import annotations
+
+from .cli import cli  # noqa: F401 - commands register on this group

@@ -1,0 +1,5 @@
+"""archivist serve and db (operations commands)."""
+
+from __future__ import annotations
+
+from .cli import cli  # noqa: F401 - commands register on this group
