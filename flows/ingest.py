@@ -2,11 +2,17 @@
 
 Importing this module imports Prefect; the CLI imports it only for commands
 that run flows, so queries never pay Prefect's start-up.
+
+Extraction tasks are submitted concurrently (thread task runner) and each
+hands its document to the process-level :class:`ExtractionPool`, so CPU-bound
+parsing uses every core; storing stays sequential and in input order, one
+transaction per document.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from functools import lru_cache
 from typing import Any
 
@@ -14,15 +20,19 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from storage import Archive, StoreOutcome
 
 from . import pipeline
 from .errors import FetchError
+from .extraction_pool import ExtractionPool
 from .fetching import Fetched
 from .reports import run_report_markdown
 from .sources import SourceItem, expand
+
+_POOLS: dict[int, ExtractionPool] = {}
 
 
 @lru_cache(maxsize=8)
@@ -54,16 +64,36 @@ def fetch(item: SourceItem, home: str | None, db_url: str | None) -> Fetched | p
     return pipeline.fetch(item, _archive(home, db_url))
 
 
-@task(name="store-document", cache_policy=NO_CACHE)
-def store_document(home: str | None, db_url: str | None, fetched: Fetched | pipeline.NotModified, run_id: int,
-                   manifest: dict[str, Any]) -> StoreOutcome:
-    """Keep the original, extract, group and store: one transaction per document."""
-    return pipeline.store_fetched(_archive(home, db_url), fetched, run_id, manifest)
+@task(name="keep-original", cache_policy=NO_CACHE)
+def keep_original(home: str | None, db_url: str | None, fetched: Fetched,
+                  run_id: int) -> tuple[str, StoreOutcome | None]:
+    """Store the original bytes before any parsing."""
+    return pipeline.keep_original(_archive(home, db_url), fetched, run_id)
 
 
-@flow(name="ingest", validate_parameters=False)
+@task(name="extract", cache_policy=NO_CACHE)
+def extract(fetched: Fetched, pool_id: int) -> pipeline.Extraction:
+    """Text, metadata and footnotes, in a worker process with a time box."""
+    return pipeline.extract_safely(fetched.data, pipeline.hints_for(fetched), _POOLS[pool_id].extract)
+
+
+@task(name="store-record", cache_policy=NO_CACHE)
+def store_record(home: str | None, db_url: str | None, fetched: Fetched, sha: str,
+                 extraction: pipeline.Extraction, run_id: int, manifest: dict[str, Any]) -> StoreOutcome:
+    """Group into a work and store the record: one transaction per document."""
+    return pipeline.store_extraction(_archive(home, db_url), fetched, sha, extraction, run_id, manifest)
+
+
+@task(name="store-not-modified", cache_policy=NO_CACHE)
+def store_not_modified(home: str | None, db_url: str | None, fetched: pipeline.NotModified,
+                       run_id: int) -> StoreOutcome:
+    """Record that a conditional GET found the archived copy current."""
+    return pipeline.store_fetched(_archive(home, db_url), fetched, run_id)
+
+
+@flow(name="ingest", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None = None,
-                trigger: str = "manual") -> dict[str, Any]:
+                trigger: str = "manual", workers: int | None = None) -> dict[str, Any]:
     """Ingest files, folders and URLs into the archive; one document's failure never stops the run."""
     started = time.perf_counter()
     logger = get_run_logger()
@@ -72,17 +102,39 @@ def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None 
     flow_run = getattr(get_run_context(), "flow_run", None)
     run_id = archive.begin_run([i.location for i in items], trigger, str(flow_run.id) if flow_run else None)
     summary = pipeline.RunSummary()
-    for item in items:
-        try:
-            fetched = fetch(item, home, db_url)
-        except FetchError as exc:
-            logger.warning("%s", exc)
-            summary.add(item.location, pipeline.record_fetch_failure(archive, exc, run_id))
-            continue
-        outcome = store_document(home, db_url, fetched, run_id, item.manifest)
+    pending: deque[tuple[SourceItem, Fetched, str, Any]] = deque()
+
+    def drain_one() -> None:
+        item, fetched, sha, future = pending.popleft()
+        outcome = store_record(home, db_url, fetched, sha, future.result(), run_id, item.manifest)
         if outcome.status == "failed":
             logger.warning("%s: %s", item.location, outcome.error)
         summary.add(item.location, outcome)
+
+    with ExtractionPool(workers) as pool:
+        _POOLS[id(pool)] = pool
+        try:
+            for item in items:
+                try:
+                    fetched = fetch(item, home, db_url)
+                except FetchError as exc:
+                    logger.warning("%s", exc)
+                    summary.add(item.location, pipeline.record_fetch_failure(archive, exc, run_id))
+                    continue
+                if isinstance(fetched, pipeline.NotModified):
+                    summary.add(item.location, store_not_modified(home, db_url, fetched, run_id))
+                    continue
+                sha, done = keep_original(home, db_url, fetched, run_id)
+                if done is not None:
+                    summary.add(item.location, done)
+                    continue
+                pending.append((item, fetched, sha, extract.submit(fetched, id(pool))))
+                while len(pending) > 2 * pool.size:
+                    drain_one()
+            while pending:
+                drain_one()
+        finally:
+            _POOLS.pop(id(pool), None)
     elapsed = time.perf_counter() - started
     archive.finish_run(run_id, summary.counts, summary.failures, duration_s=round(elapsed, 3))
     create_markdown_artifact(key="ingest-run-report", markdown=run_report_markdown(run_id, summary, elapsed),

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,22 +104,53 @@ def apply_manifest(record: ExtractedDocument, manifest: dict[str, Any]) -> None:
             have.add((ident.scheme, ident.value))
 
 
-def store(archive: Archive, fetched: Fetched, run_id: int | None = None,
-          manifest: dict[str, Any] | None = None) -> StoreOutcome:
-    """Keep the original, extract, group and store one byte sequence. Never raises on bad input."""
-    data = fetched.data
-    prov = fetched.provenance
-    sha = archive.keep_original(data)
+@dataclass
+class Extraction:
+    """The outcome of extracting one document: a record, or the error that stopped it."""
+
+    record: ExtractedDocument | None = None
+    error: str | None = None
+
+
+def extract_safely(data: bytes, hints: Hints, extract_fn: Callable[[bytes, Hints], ExtractedDocument] = extract
+                   ) -> Extraction:
+    """Run an extractor; an ``ExtractionError`` becomes data, not an exception."""
+    try:
+        return Extraction(record=extract_fn(data, hints))
+    except ExtractionError as exc:
+        return Extraction(error=f"{type(exc).__name__}: {exc}")
+
+
+def keep_original(archive: Archive, fetched: Fetched, run_id: int | None) -> tuple[str, StoreOutcome | None]:
+    """Store the original bytes first; return their hash, and an outcome if nothing more is to be done."""
+    sha = archive.keep_original(fetched.data)
     existing = archive.find_sha(sha)
     if existing is not None and existing.status == "stored":
-        return archive.record_seen_again(sha, prov, run_id)
-    try:
-        record = extract(data, hints_for(fetched))
-    except ExtractionError as exc:
-        log.warning("%s: extraction failed: %s", prov.source, exc)
-        return archive.store_failed(sha, len(data), prov, f"{type(exc).__name__}: {exc}", run_id=run_id)
-    apply_manifest(record, manifest or {})
-    return archive.store_extracted(sha, len(data), prov, record, run_id)
+        return sha, archive.record_seen_again(sha, fetched.provenance, run_id)
+    return sha, None
+
+
+def store_extraction(archive: Archive, fetched: Fetched, sha: str, extraction: Extraction, run_id: int | None,
+                     manifest: dict[str, Any] | None = None) -> StoreOutcome:
+    """Store a record (or the failure) for bytes already kept: one transaction."""
+    prov = fetched.provenance
+    if extraction.record is None:
+        log.warning("%s: extraction failed: %s", prov.source, extraction.error)
+        return archive.store_failed(sha, len(fetched.data), prov, extraction.error or "extraction failed",
+                                    run_id=run_id)
+    apply_manifest(extraction.record, manifest or {})
+    return archive.store_extracted(sha, len(fetched.data), prov, extraction.record, run_id)
+
+
+def store(archive: Archive, fetched: Fetched, run_id: int | None = None,
+          manifest: dict[str, Any] | None = None,
+          extract_fn: Callable[[bytes, Hints], ExtractedDocument] = extract) -> StoreOutcome:
+    """Keep the original, extract, group and store one byte sequence. Never raises on bad input."""
+    sha, done = keep_original(archive, fetched, run_id)
+    if done is not None:
+        return done
+    extraction = extract_safely(fetched.data, hints_for(fetched), extract_fn)
+    return store_extraction(archive, fetched, sha, extraction, run_id, manifest)
 
 
 def ingest_item(archive: Archive, item: SourceItem, run_id: int | None, summary: RunSummary) -> None:
@@ -146,13 +180,48 @@ def record_fetch_failure(archive: Archive, exc: FetchError, run_id: int | None) 
     return StoreOutcome("failed", None, "", error=str(exc))
 
 
-def run_direct(archive: Archive, items: list[SourceItem], trigger: str = "manual") -> tuple[int, RunSummary, float]:
-    """The whole run without Prefect: same steps, same records."""
+def run_direct(archive: Archive, items: list[SourceItem], trigger: str = "manual",
+               workers: int | None = None) -> tuple[int, RunSummary, float]:
+    """The whole run without Prefect: same steps, same records.
+
+    Extraction runs in an :class:`~flows.extraction_pool.ExtractionPool`
+    (all cores, a hard time box per document); fetching and storing stay in
+    this process, and records are stored in input order.
+    """
+    from .extraction_pool import ExtractionPool
+
     started = time.perf_counter()
     run_id = archive.begin_run([i.location for i in items], trigger)
     summary = RunSummary()
-    for item in items:
-        ingest_item(archive, item, run_id, summary)
+    pending: deque[tuple[SourceItem, Fetched, str, Future[ExtractedDocument]]] = deque()
+
+    def drain_one() -> None:
+        item, fetched, sha, future = pending.popleft()
+        try:
+            extraction = Extraction(record=future.result())
+        except ExtractionError as exc:
+            extraction = Extraction(error=f"{type(exc).__name__}: {exc}")
+        summary.add(item.location, store_extraction(archive, fetched, sha, extraction, run_id, item.manifest))
+
+    with ExtractionPool(workers) as pool:
+        for item in items:
+            try:
+                fetched = fetch(item, archive)
+            except FetchError as exc:
+                summary.add(item.location, record_fetch_failure(archive, exc, run_id))
+                continue
+            if isinstance(fetched, NotModified):
+                summary.add(item.location, store_fetched(archive, fetched, run_id))
+                continue
+            sha, done = keep_original(archive, fetched, run_id)
+            if done is not None:
+                summary.add(item.location, done)
+                continue
+            pending.append((item, fetched, sha, pool.submit(fetched.data, hints_for(fetched))))
+            while len(pending) > 2 * pool.size:
+                drain_one()
+        while pending:
+            drain_one()
     elapsed = time.perf_counter() - started
     archive.finish_run(run_id, summary.counts, summary.failures, duration_s=round(elapsed, 3))
     return run_id, summary, elapsed

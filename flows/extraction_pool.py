@@ -1,0 +1,216 @@
+"""Extraction in worker processes: both cores used, and a hard time and memory box.
+
+Extractors are pure functions, so they can run anywhere. Here they run in
+long-lived worker processes (``spawn`` start method: safe beside Prefect's
+threads). Each job has a deadline; a worker that passes it (a page that
+hangs the parser) is killed and replaced, and the job fails with
+:class:`~extractors.ResourceLimitExceeded`. Each worker also runs under an
+address-space limit, so a decompression bomb fails with ``MemoryError``
+inside the worker instead of taking the machine down.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from extractors import CorruptDocument, ExtractedDocument, ExtractionError, Hints, ResourceLimitExceeded
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = float(os.environ.get("ARCHIVIST_EXTRACT_TIMEOUT_S", "120"))
+DEFAULT_MEMORY_MB = int(os.environ.get("ARCHIVIST_EXTRACT_MEMORY_MB", "4096"))
+
+
+def _worker_main(conn: Connection, memory_mb: int) -> None:
+    """Worker loop: receive ``(data, hints)``, send back a record or an error."""
+    if memory_mb > 0:
+        try:
+            import resource
+
+            limit = memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ImportError, ValueError, OSError):
+            pass
+    from extractors import extract
+
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        data, hints = job
+        try:
+            conn.send(("ok", extract(data, hints)))
+        except ExtractionError as exc:
+            conn.send(("error", (type(exc).__name__, str(exc))))
+        except MemoryError:
+            conn.send(("error", ("ResourceLimitExceeded", f"extraction needed more than {memory_mb} MB")))
+        except BaseException as exc:  # noqa: BLE001 - report, never die silently
+            conn.send(("error", ("CorruptDocument", f"{type(exc).__name__}: {exc}")))
+
+
+_ERRORS: dict[str, type[ExtractionError]] = {
+    "ResourceLimitExceeded": ResourceLimitExceeded,
+    "CorruptDocument": CorruptDocument,
+}
+
+
+def _rebuild_error(name: str, message: str) -> ExtractionError:
+    import extractors
+
+    cls = getattr(extractors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, ExtractionError)):
+        cls = _ERRORS.get(name, ExtractionError)
+    return cls(message)
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    job: tuple[Future[ExtractedDocument], float] | None = None
+
+
+class ExtractionPool:
+    """A fixed number of extraction workers; :meth:`submit` returns a Future.
+
+    Use as a context manager. Thread-safe: Prefect tasks running in threads
+    may submit concurrently.
+    """
+
+    def __init__(self, workers: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 memory_mb: int = DEFAULT_MEMORY_MB):
+        self.size = max(1, workers or os.cpu_count() or 1)
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self._ctx = mp.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._queue: list[tuple[Future[ExtractedDocument], bytes, Hints]] = []
+        self._lock = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="extraction-pool", daemon=True)
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Spawn the workers (done by the first :meth:`submit`, so an idle pool costs nothing)."""
+        if self._thread.is_alive():
+            return
+        for _ in range(self.size):
+            self._workers.append(self._spawn())
+        self._thread.start()
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def submit(self, data: bytes, hints: Hints) -> Future[ExtractedDocument]:
+        """Queue one extraction; the Future raises ``ExtractionError`` on failure."""
+        future: Future[ExtractedDocument] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("extraction pool is closed")
+            self.start()
+            self._queue.append((future, data, hints))
+            self._lock.notify()
+        return future
+
+    def extract(self, data: bytes, hints: Hints) -> ExtractedDocument:
+        """Extract in a worker and wait for the result."""
+        return self.submit(data, hints).result()
+
+    def _dispatch(self) -> None:
+        for worker in self._workers:
+            if worker.job is None and self._queue:
+                future, data, hints = self._queue.pop(0)
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    worker.conn.send((data, hints))
+                except (OSError, ValueError) as exc:
+                    future.set_exception(CorruptDocument(f"could not hand the document to a worker: {exc}"))
+                    continue
+                worker.job = (future, time.monotonic() + self.timeout_s)
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._closed and not self._queue and all(w.job is None for w in self._workers):
+                    self._lock.wait()
+                if self._closed and all(w.job is None for w in self._workers) and not self._queue:
+                    return
+                self._dispatch()
+                busy = [w for w in self._workers if w.job is not None]
+            if not busy:
+                continue
+            now = time.monotonic()
+            next_deadline = min(w.job[1] for w in busy)
+            ready = wait([w.conn for w in busy], timeout=max(0.0, min(next_deadline - now, 0.5)))
+            with self._lock:
+                for i, worker in enumerate(self._workers):
+                    if worker.job is None:
+                        continue
+                    future, deadline = worker.job
+                    if worker.conn in ready:
+                        self._collect(i, worker, future)
+                    elif time.monotonic() > deadline:
+                        self._replace(i, worker)
+                        future.set_exception(ResourceLimitExceeded(
+                            f"extraction took longer than {self.timeout_s:g} s; the worker was stopped"))
+
+    def _collect(self, index: int, worker: _Worker, future: Future[ExtractedDocument]) -> None:
+        try:
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(index, worker)
+            future.set_exception(CorruptDocument("the extraction worker died (crash in a parser library)"))
+            return
+        worker.job = None
+        if status == "ok":
+            future.set_result(payload)
+        else:
+            future.set_exception(_rebuild_error(*payload))
+
+    def _replace(self, index: int, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+        self._workers[index] = self._spawn()
+
+    def close(self) -> None:
+        """Finish queued jobs, then stop the workers."""
+        with self._lock:
+            self._closed = True
+            self._lock.notify()
+        if self._thread.is_alive():
+            self._thread.join()
+        for worker in self._workers:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):
+                pass
+            worker.process.join(5)
+            if worker.process.is_alive():
+                worker.process.kill()
+        self._workers.clear()
+
+
+ExtractFn = Callable[[bytes, Hints], ExtractedDocument]
