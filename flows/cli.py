@@ -86,6 +86,11 @@ def ingest(obj: Context, sources: tuple[str, ...], no_prefect: bool, as_json: bo
         result = {"run_id": run_id, "counts": summary.counts, "failures": summary.failures,
                   "outcomes": summary.outcomes, "ingest_seconds": elapsed}
     else:
+        # Evidence work should not phone home: Prefect's anonymous telemetry stays off unless asked for.
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        os.environ.setdefault("DO_NOT_TRACK", "1")
+        # The temporary Prefect server gets longer than its 20 s default to start on a busy machine.
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if not logging.getLogger().isEnabledFor(
             logging.INFO) else "INFO")
         from .ingest import ingest_flow
