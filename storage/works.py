@@ -86,10 +86,15 @@ def find_match(session: Session, text: str, title: str | None, keys: list[str],
 
 def place(session: Session, doc: Document, record: ExtractedDocument) -> Placement:
     """Put ``doc`` (not yet flushed or just re-extracted) into a work and index it."""
-    keys = index_keys(record.text, record.metadata.title)
+    return place_text(session, doc, record.text, record.metadata.title)
+
+
+def place_text(session: Session, doc: Document, text: str, title: str | None) -> Placement:
+    """:func:`place` for a document given by its canonical text and title."""
+    keys = index_keys(text, title)
     exclude = {doc.id} if doc.id is not None else set()
     with session.no_autoflush:
-        match = find_match(session, record.text, record.metadata.title, keys, exclude)
+        match = find_match(session, text, title, keys, exclude)
     if match is not None:
         target = session.get(Document, match.matched_document_id)
         doc.work_id = target.work_id
@@ -98,7 +103,7 @@ def place(session: Session, doc: Document, record: ExtractedDocument) -> Placeme
         doc.similarity = match.score
         placement = match
     else:
-        work = Work(title=record.metadata.title or None)
+        work = Work(title=title or None)
         session.add(work)
         session.flush()
         doc.work_id = work.id

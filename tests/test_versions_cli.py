@@ -1,0 +1,75 @@
+"""diff, history and regroup on real revisions written for the test."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+BASE = [
+    "The commission met in the capital in the summer and heard testimony from families of prisoners.",
+    "Witnesses described how prisoners were asked a small number of questions before being taken away.",
+    "Families were not told for months and were refused any information about burial places.",
+    "Later reports by international organizations documented the pattern across many cities.",
+    "The authorities have denied the events and restricted gatherings at cemeteries ever since.",
+    "Human rights groups continue to call for an independent investigation and for accountability.",
+]
+
+
+def _write(folder, name, paragraphs, title="Report on the summer commission"):
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text("# " + title + "\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def revised(cli, tmp_path):
+    v1 = list(BASE)
+    v2 = list(BASE)
+    v2[1] = ("Witnesses described how prisoners were asked a small number of questions before being taken away. "
+             "Some were asked whether they would renounce their beliefs.")
+    v2.insert(4, "A new section summarizes the findings of the special rapporteur on this question.")
+    del v2[2]
+    _write(tmp_path / "docs", "a_v1.md", v1)
+    _write(tmp_path / "docs", "b_v2.md", v2)
+    cli("ingest", "--no-prefect", str(tmp_path / "docs"))
+    return cli
+
+
+def test_diff_marks_added_removed_and_changed(revised):
+    docs = revised.json("documents")
+    assert docs[0]["work_id"] == docs[1]["work_id"]
+    diff = revised.json("diff", str(docs[0]["id"]), str(docs[1]["id"]))
+    ops = sorted(c["op"] for c in diff["changes"])
+    assert ops == ["added", "changed", "removed"], diff["changes"]
+    changed = next(c for c in diff["changes"] if c["op"] == "changed")
+    assert [s["op"] for s in changed["sentences"]] == ["equal", "added"]
+    removed = next(c for c in diff["changes"] if c["op"] == "removed")
+    assert removed["a_text"].startswith("Families were not told")
+    text = revised("diff", str(docs[0]["id"]), str(docs[1]["id"])).output
+    assert "{+Some were asked" in text and "- [3] Families" in text
+
+
+def test_diff_of_a_document_with_itself_is_empty(revised):
+    doc = revised.json("documents")[0]
+    assert revised.json("diff", str(doc["id"]), str(doc["id"]))["identical"] is True
+
+
+def test_history_lists_versions_with_change_sizes(revised):
+    work_id = revised.json("documents")[0]["work_id"]
+    history = revised.json("history", str(work_id))
+    assert [v["version"] for v in history["versions"]] == [1, 2]
+    assert history["versions"][0]["change"] is None
+    assert history["versions"][1]["change"]["added"] == 1
+
+
+def test_regroup_restores_works_and_reports_moves(revised):
+    docs = revised.json("documents")
+    with sqlite3.connect(revised.home / "archive.sqlite3") as con:  # a broken grouping behind our back
+        con.execute("INSERT INTO works (id, title, created_at) VALUES (99, 'stray', '2026-01-01')")
+        con.execute("UPDATE documents SET work_id = 99, version = 1 WHERE id = ?", (docs[1]["id"],))
+    report = revised.json("regroup")
+    assert len(report["moved"]) == 1 and report["moved"][0]["document_id"] == docs[1]["id"]
+    after = revised.json("documents")
+    assert after[0]["work_id"] == after[1]["work_id"] == docs[0]["work_id"]
+    again = revised.json("regroup")
+    assert again["moved"] == [] and again["relabelled"] == []
