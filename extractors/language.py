@@ -1,0 +1,80 @@
+"""A cheap language guess: script first, then stopword counts.
+
+``detect_language(text)`` returns an ISO 639-1 code (en, fr, de, es, it, pt,
+nl, fa, ar, ru, uk, tr, sv) or ``None`` when the sample is too small or
+nothing stands out. Only the first ``sample`` characters are looked at, so it
+is cheap to call on whole documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset("the of and to in is that for it as was with be by on not he this are or his from at which but have an they were had been their has its who will would".split()),
+    "fr": frozenset("le la les des du de et est une un que qui dans pour pas sur au aux avec ce cette sont ont il elle ils par plus ne se leur été".split()),
+    "de": frozenset("der die das und ist nicht ein eine zu den mit von sich des auf für im dem auch es als wurde werden sind an nach bei aus wie oder".split()),
+    "es": frozenset("el la los las de y que en un una por con para es no se del al su lo como más pero sus fue ha son sobre entre".split()),
+    "it": frozenset("il la di che e per un una non sono della del con le dei gli nel alla è da si come anche più delle questo".split()),
+    "pt": frozenset("o a os as de do da dos das e que em um uma para com não por se na no ao é mais como foi são pelo pela".split()),
+    "nl": frozenset("de het een en van is dat op te in zijn voor met niet aan er ook als bij door naar om wordt werd".split()),
+    "sv": frozenset("och att det som en på är av för med till den har inte om ett var de jag vi men från".split()),
+    "tr": frozenset("ve bir bu da de için ile olarak olan gibi daha çok ama ne en kadar sonra değil".split()),
+    "fa": frozenset("و در به از که این را با است برای آن یک تا می شد بود شده هم های ای خود نیز اما یا".split()),
+    "ar": frozenset("في من على إلى أن التي الذي عن ما هذا هذه مع كان لا قد بين أو ثم كما ذلك وقد".split()),
+    "ru": frozenset("и в не на что с по как это он из к для о но от то за его она так же все был".split()),
+    "uk": frozenset("і в не на що з по як це він із до для про але від та за його вона так же все був".split()),
+}
+_WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Letters that only Persian (not Arabic) uses.
+_PERSIAN_ONLY = set("پچژگکی")
+_ARABIC_ONLY = set("ةيكىأإ")
+
+
+def _script_counts(text: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for ch in text:
+        o = ord(ch)
+        if 0x0600 <= o <= 0x06FF or 0xFB50 <= o <= 0xFEFF:
+            counts["arabic"] += 1
+        elif 0x0400 <= o <= 0x04FF:
+            counts["cyrillic"] += 1
+        elif ch.isalpha() and o < 0x0250:
+            counts["latin"] += 1
+        elif ch.isalpha():
+            counts["other"] += 1
+    return counts
+
+
+def detect_language(text: str, sample: int = 20000) -> str | None:
+    """ISO 639-1 code of the dominant language of ``text``, or ``None``."""
+    if not text:
+        return None
+    text = text[:sample]
+    scripts = _script_counts(text)
+    total = sum(scripts.values())
+    if total < 20:
+        return None
+    script, count = scripts.most_common(1)[0]
+    if script == "other":
+        return None
+    words = [w.lower() for w in _WORD_RE.findall(text)]
+    if script == "arabic":
+        letters = [ch for ch in text if "\u0600" <= ch <= "\u06ff"]
+        persian = sum(1 for ch in letters if ch in _PERSIAN_ONLY)
+        arabic = sum(1 for ch in letters if ch in _ARABIC_ONLY)
+        fa_words = sum(1 for w in words if w in _STOPWORDS["fa"])
+        ar_words = sum(1 for w in words if w in _STOPWORDS["ar"])
+        return "fa" if persian + 3 * fa_words >= arabic + 3 * ar_words else "ar"
+    candidates = ("ru", "uk") if script == "cyrillic" else ("en", "fr", "de", "es", "it", "pt", "nl", "sv", "tr")
+    scores = {lang: sum(1 for w in words if w in _STOPWORDS[lang]) for lang in candidates}
+    if script == "cyrillic":
+        # Ukrainian letters decide between the two Cyrillic languages.
+        if re.search(r"[іїєґ]", text.lower()) and scores["uk"] >= scores["ru"] * 0.5:
+            return "uk"
+        return "ru"
+    best = max(scores, key=lambda k: scores[k])
+    if scores[best] < 3 or scores[best] < 0.05 * len(words):
+        return None
+    return best

@@ -1,0 +1,209 @@
+"""Citations: splitting notes, fields, and resolving repeated references."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from extractors.citations import parse_citation, parse_notes, split_citations
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+SEED_003 = CORPUS / "003_50b2b079aba8eece.txt"
+
+# Written by hand from reading the 94 notes of seed 003.
+EXPECTED_UN_SYMBOLS = {
+    "A/44/620",        # notes 15, 17
+    "E/CN.4/1989/26",  # notes 16, 30, 42, 93
+    "A/45/697",        # note 20
+    "E/CN.4/1990/24",  # note 26
+    "A/43/705",        # notes 27, 62, 74, 77
+    "A/RES/43/137",    # notes 34, 91
+    "A/44/153",        # note 44
+    "E/CN.4/1989/25",  # notes 62, 74, 84, 87, 90
+}
+EXPECTED_NGO_INDEXES = {
+    "MDE 13/9421/2018", "MDE 13/3546/2021", "MDE 13/4314/2021", "MDE 13/2308/2022",
+    "MDE 13/5789/2022", "MDE 13/6193/2022", "MDE 13/6104/2022", "MDE 13/6060/2022",
+    "MDE 13/0815/2019", "MDE 13/019/89", "MDE 13/3032/2020", "MDE 13/031/88",
+    "MDE 13/029/88", "MDE 13/013/88", "MDE 13/014/88", "MDE 13/017/88",
+    "MDE 13/020/1988", "MDE 13/021/1988", "MDE 13/027/1988", "MDE 13/028/1988",
+    "MDE 13/030/1988", "MDE 13/033/1988", "MDE 13/034/1988", "MDE 13/035/1988",
+    "MDE 13/036/1988",
+}
+# Notes of seed 003 that say "(previously cited)", with the note (and the
+# citation index inside it) each one repeats, checked by hand.
+PREVIOUSLY_CITED_TARGETS = {
+    "18": {("15", 0), ("17", 0)},  # *Interim report*, A/44/620 (cited in 15 and again in 17)
+    "19": {("15", 0), ("17", 0)},
+    "21": {("20", 0)},             # *Interim report*, A/45/697
+    "28": {("27", 0)}, "29": {("27", 0)},  # A/43/705
+    "31": {("30", 0)}, "32": {("30", 0)}, "33": {("30", 0)},  # *Report*, E/CN.4/1989/26
+    "40": {("39", 0)}, "41": {("39", 0)},  # "Biggest wave of political executions…"
+    "43": {("42", 0)},
+    "45": {("44", 0)}, "46": {("44", 0)}, "47": {("44", 0)},  # Letter … Secretary-General
+    "49": {("48", 0)}, "50": {("48", 0)}, "51": {("48", 0)},  # VOA Farsi (Persian title)
+    "59": {("58", 1)},             # Edward Mortimer, second citation of note 58
+    "64": {("63", 0)},             # "Iran: Death penalty: Political executions"
+    "71": {("70", 0)},
+    "79": {("77", 0)}, "80": {("77", 0)},
+    "82": {("63", 0)},             # exact title of 63, not 81's shorter one
+    "85": {("84", 0)},
+    "94": {("93", 0)},
+}
+
+
+def seed_notes() -> list[tuple[str, str]]:
+    text = SEED_003.read_text(encoding="utf-8")
+    return [(m.group(1), m.group(2).strip())
+            for m in re.finditer(r"(?m)^<sup>(\d+)</sup>[ \t]*(.*)$", text)]
+
+
+@pytest.fixture(scope="module")
+def parsed() -> tuple[list[tuple[str, str]], list[list]]:
+    notes = seed_notes()
+    return notes, parse_notes(notes)
+
+
+def test_seed_has_94_notes(parsed):
+    notes, cites = parsed
+    assert [label for label, _ in notes] == [str(i) for i in range(1, 95)]
+    assert len(cites) == 94
+    assert all(cites_of_note for cites_of_note in cites)
+
+
+def test_seed_identifiers_are_exactly_the_expected_set(parsed):
+    _, cites = parsed
+    found = {(i.scheme, i.value) for note in cites for c in note for i in c.identifiers}
+    assert {v for s, v in found if s == "un-symbol"} == EXPECTED_UN_SYMBOLS
+    assert {v for s, v in found if s == "ngo-index"} == EXPECTED_NGO_INDEXES
+    assert {s for s, _ in found} == {"un-symbol", "ngo-index"}
+
+
+def test_every_previously_cited_resolves_to_an_earlier_citation(parsed):
+    notes, cites = parsed
+    order = {label: k for k, (label, _) in enumerate(notes)}
+    seen = 0
+    for (label, text), note_cites in zip(notes, cites):
+        for c in note_cites:
+            if "previously cited" not in c.text:
+                continue
+            seen += 1
+            assert c.refers_to is not None, (label, c.text)
+            target_note = c.refers_to["note"]
+            assert order[target_note] < order[label]
+            target = cites[order[target_note]][c.refers_to["index"]]
+            assert target.refers_to is None
+    assert seen == 25
+
+
+def test_previously_cited_targets_by_hand(parsed):
+    notes, cites = parsed
+    by_label = dict(zip((label for label, _ in notes), cites))
+    for label, allowed in PREVIOUSLY_CITED_TARGETS.items():
+        ref = by_label[label][0].refers_to
+        assert ref is not None and (ref["note"], ref["index"]) in allowed, (label, ref)
+
+
+def test_note_splitting_and_signals(parsed):
+    notes, cites = parsed
+    by_label = dict(zip((label for label, _ in notes), cites))
+    assert len(by_label["2"]) == 7
+    assert len(by_label["3"]) == 7
+    assert len(by_label["89"]) == 7
+    assert [c.author for c in by_label["58"]] == ["Financial Times", "Edward Mortimer"]
+    # "See also …" starts a second citation.
+    assert len(by_label["62"]) == 2
+    assert by_label["62"][1].identifiers[0].value == "A/43/705"
+    assert by_label["25"][1].text.startswith("Amnesty International")
+    # "See, for example," after commentary.
+    assert by_label["24"][-1].author == "Habilia"
+    # Prose semicolons do not split a note.
+    assert len([c for c in by_label["53"] if c.kind == "ngo-report"]) == 1
+
+
+def test_fields_of_seed_citations(parsed):
+    notes, cites = parsed
+    by_label = dict(zip((label for label, _ in notes), cites))
+    first = by_label["1"][0]
+    assert first.author == "Amnesty International"
+    assert first.title.startswith("Blood-soaked secrets: Why Iran's 1988")
+    assert first.date == "2018-12-04"
+    assert first.kind == "ngo-report"
+    assert first.urls == ["https://www.amnesty.org/en/documents/mde13/9421/2018/en"]
+    un = by_label["16"][0]
+    assert un.kind == "un-document"
+    assert un.author == "Special Representative of the UN Commission on Human Rights"
+    assert un.date == "1989-01-26"
+    assert un.pinpoint == "para. 16"
+    assert by_label["43"][0].pinpoint == "paras 15-18, 68, 72"
+    assert by_label["18"][0].pinpoint == "p. 6"
+    assert by_label["39"][1].date == "1988-12"
+    assert by_label["36"][0].kind == "article"
+    assert by_label["35"][0].author == "Ettelaat"
+
+
+def test_persian_titles_kept_intact(parsed):
+    notes, cites = parsed
+    by_label = dict(zip((label for label, _ in notes), cites))
+    assert by_label["48"][0].title == "نسخه کامل گفتوگو با جعفر محلاتی، سفیر جمهوری اسلامی در سازمان ملل در زمان اعدامهای دهه ۶۰"
+    assert by_label["35"][0].title == "مصاحبه محلاتي پيرامون قطعنامه اخير سازمان ملل"
+    assert by_label["25"][0].title == "نفاع میرحسین موسوی از اعدام منافقین در سال ۶۷"
+
+
+def test_dates():
+    assert parse_citation("Report, 6 February 2023.").date == "2023-02-06"
+    assert parse_citation("Report, July 2019.").date == "2019-07"
+    assert parse_citation("Report (Geneva, 1989).").date == "1989"
+    assert parse_citation("Statement, November 15, 2019, online").date == "2019-11-15"
+
+
+def test_ibid_id_and_supra():
+    notes = [
+        ("1", "Human Rights Watch, *Iran: Deaths in custody*, 3 May 2020, p. 4."),
+        ("2", "Ibid., p. 7."),
+        ("3", "Amnesty International, *Blood-soaked secrets*, 4 December 2018; Id. at 12."),
+        ("4", "Human Rights Watch, op. cit., p. 9."),
+        ("5", "See supra note 1, p. 2."),
+    ]
+    cites = parse_notes(notes)
+    assert cites[1][0].refers_to == {"note": "1", "index": 0}
+    assert cites[1][0].pinpoint == "p. 7"
+    assert cites[1][0].title == "Iran: Deaths in custody"
+    assert cites[2][1].refers_to == {"note": "3", "index": 0}
+    assert cites[3][0].refers_to == {"note": "1", "index": 0}
+    assert cites[4][0].refers_to == {"note": "1", "index": 0}
+
+
+def test_semicolons_inside_titles_and_parentheses_do_not_split():
+    text = ('Amnesty International, “Iran: Arrests; torture; executions” (Index: MDE 13/001/2020; '
+            'see annex), 2020; Human Rights Watch, *Report; Part 2*, 2021.')
+    parts = split_citations(text)
+    assert len(parts) == 2
+    assert parse_citation(parts[0]).title == "Iran: Arrests; torture; executions"
+    assert parse_citation(parts[1]).title == "Report; Part 2"
+
+
+def test_kinds():
+    assert parse_citation("UN Doc. A/72/322, para. 5.").kind == "un-document"
+    assert parse_citation("J. Smith, *A History of Iran* (Oxford University Press, 2001), ISBN 978-0-306-40615-7.").kind == "book"
+    assert parse_citation("A. Author, “Title”, *Journal of Law*, vol. 3, doi:10.1000/xyz123.").kind == "article"
+    assert parse_citation("https://youtu.be/uAo6w1QOFqw.").kind == "web"
+    assert parse_citation("The records of the meeting are on file.").kind == "other"
+
+
+@pytest.mark.parametrize("odd", ["", " ", ";;;", '"', "“unclosed; quote", "*", "(((", "Ibid.", "supra",
+                                 "a" * 5000, "\u200b", "see also", "10.1/;"])
+def test_never_raises_on_odd_text(odd):
+    result = parse_notes([("1", odd), ("2", odd)])
+    assert len(result) == 2
+
+
+def test_parse_notes_is_fast(parsed):
+    import time
+
+    notes, _ = parsed
+    started = time.perf_counter()
+    parse_notes(notes)
+    assert time.perf_counter() - started < 1.0
