@@ -146,14 +146,21 @@ def documents(obj: Context, as_json: bool) -> None:
 @cli.command()
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--csl", is_flag=True, help="Print the document's citations as CSL-JSON (for Zotero and friends).")
 @click.pass_obj
-def show(obj: Context, ref: str, as_json: bool) -> None:
+def show(obj: Context, ref: str, as_json: bool, csl: bool) -> None:
     """One record (by id, SHA-256 prefix or identifier) with text and footnotes."""
     try:
         doc = obj.archive().document(ref)
     except DocumentNotFound as exc:
         raise click.ClickException(str(exc)) from exc
+    if csl:
+        from storage.csl import document_csl
+
+        _echo_json(document_csl(doc))
+        return
     data = document_detail(doc)
+    data["cited_by"] = obj.archive().cited_by(doc.id)
     if as_json:
         _echo_json(data)
         return
@@ -173,6 +180,11 @@ def show(obj: Context, ref: str, as_json: bool) -> None:
             click.echo(f"  [{note['label']}] {note['text']}")
             if note["context"]:
                 click.echo(f"      cited at: {_short(note['context'], 110)}")
+    if data["cited_by"]:
+        click.echo("\nCited by")
+        for entry in data["cited_by"]:
+            click.echo(f"  doc {entry.get('document_id')} note [{entry.get('label')}]: "
+                       f"{_short(entry.get('context') or entry.get('note_text'), 100)}")
 
 
 @cli.command()

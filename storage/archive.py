@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from . import events, search, works
+from . import citation_graph, events, search, works
 from .blobs import BlobStore, sha256_bytes
 from .database import ensure_schema, make_engine, sqlite_url, transaction
 from .errors import DocumentNotFound
@@ -225,6 +225,7 @@ class Archive:
             session.flush()
             session.refresh(doc, ["footnotes", "identifiers"])
             search.index_document(session, doc)
+            citation_graph.link_document(session, doc)
             kind = "stored" if existing is None else "re-extracted"
             events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
                                 detail={"source": prov.source, "extractor": record.extractor,
@@ -363,6 +364,11 @@ class Archive:
                 "works": session.scalar(select(func.count()).select_from(Work)) or 0,
                 "footnotes": session.scalar(select(func.count()).select_from(Footnote)) or 0,
             }
+
+    def cited_by(self, document_id: int) -> list[dict[str, Any]]:
+        """Notes in other documents that cite this one."""
+        with self.sessions() as session:
+            return citation_graph.cited_by(session, document_id)
 
     def search(self, query: str, limit: int = 20) -> list[search.Hit]:
         with self.sessions() as session:
