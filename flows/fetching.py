@@ -23,6 +23,7 @@ undecodable bodies. The body of an error response is kept on the error
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mimetypes
 import time
@@ -122,6 +123,10 @@ class _ZlibStage:
         self.total += len(out)
         if self.total > limit:
             raise _TooLarge
+        if self.coding != "deflate" and self.obj.eof and self.obj.unused_data:  # concatenated gzip members
+            rest = self.obj.unused_data
+            self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += self.decode(rest, limit)
         return out
 
     def flush(self, limit: int) -> bytes:
@@ -330,12 +335,16 @@ def _follow(client: httpx.Client, url: str, headers: dict[str, str], timeout: ht
         current = target
 
 
-def _capture(warc_dir: Path | None, exchanges: list[Exchange], source: str) -> str | None:
-    """Write the WARC file; return its path relative to the archive home (``warc_dir.parent``)."""
+def _capture(warc_dir: Path | None, exchanges: list[Exchange], data: bytes | None) -> str | None:
+    """Write the WARC file; return its path relative to the archive home (``warc_dir.parent``).
+
+    The file is named by the SHA-256 of ``data`` (the decoded body, i.e. the
+    archived original) when there is one.
+    """
     if warc_dir is None or not exchanges:
         return None
     warc_dir = Path(warc_dir)
-    path = write_warc(warc_dir, exchanges)
+    path = write_warc(warc_dir, exchanges, hashlib.sha256(data).hexdigest() if data is not None else None)
     return path.relative_to(warc_dir.parent).as_posix()
 
 
@@ -370,7 +379,7 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
         hop = _follow(client, url, headers, timeout, max_bytes, exchanges)
     except FetchError as exc:
         try:
-            rel = _capture(warc_dir, exchanges, url)
+            rel = _capture(warc_dir, exchanges, exc.data)
         except OSError as werr:  # the fetch error is the one to report
             log.error("%s: cannot write the WARC capture: %s", url, werr)
             rel = None
@@ -386,7 +395,7 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
     response = hop.response
     status = response.status_code
     try:
-        rel = _capture(warc_dir, exchanges, url)
+        rel = _capture(warc_dir, exchanges, None if status == 304 else hop.data)
     except OSError as exc:
         raise FetchError(f"{url}: cannot write the WARC capture: {exc}", source=url) from exc
     if status == 304:
