@@ -27,3 +27,4 @@ class FetchError(FlowError):
         self.status_code = status_code
         self.data = data
         self.provenance = provenance
+        self.warc_path: str | None = None

@@ -387,6 +387,7 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
             exc.provenance.warc_path = rel
         elif rel:
             exc.args = (f"{exc.args[0]} (what arrived is in {rel})",)
+        exc.warc_path = rel
         raise
     finally:
         if own:

@@ -176,7 +176,7 @@ def record_fetch_failure(archive: Archive, exc: FetchError, run_id: int | None) 
     if exc.data is not None and exc.provenance is not None:
         sha = archive.keep_original(exc.data)
         return archive.store_failed(sha, len(exc.data), exc.provenance, str(exc), run_id=run_id)
-    archive.record_fetch_failure(exc.source, str(exc), run_id)
+    archive.record_fetch_failure(exc.source, str(exc), run_id, warc_path=exc.warc_path)
     return StoreOutcome("failed", None, "", error=str(exc))
 
 

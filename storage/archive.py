@@ -130,12 +130,14 @@ class Archive:
 
     # -- writes -----------------------------------------------------------
 
-    def record_fetch_failure(self, source: str, error: str, run_id: int | None = None) -> None:
-        """A source that yielded no bytes at all: a fetch row and an event, no document."""
+    def record_fetch_failure(self, source: str, error: str, run_id: int | None = None,
+                             warc_path: str | None = None) -> None:
+        """A source that yielded no document: a fetch row and an event (and the WARC of what arrived)."""
         with transaction(self.sessions) as session:
-            session.add(Fetch(document_id=None, source=source, run_id=run_id, headers={"error": error}))
+            session.add(Fetch(document_id=None, source=source, run_id=run_id, headers={"error": error},
+                              warc_path=warc_path))
             events.append_event(session, "fetch-failed", "failed", run_id=run_id,
-                                detail={"source": source, "error": error})
+                                detail={"source": source, "error": error, "warc_path": warc_path})
 
     def keep_original(self, data: bytes) -> str:
         """Store the original bytes (before any parsing); return their SHA-256."""
