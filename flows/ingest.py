@@ -72,8 +72,11 @@ def keep_original(home: str | None, db_url: str | None, fetched: Fetched,
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract(fetched: Fetched, pool_id: int) -> pipeline.Extraction:
-    """Text, metadata and footnotes, in a worker process with a time box."""
+def extract(fetched: Fetched, pool_id: int | None) -> pipeline.Extraction:
+    """Text, metadata and footnotes: in the local worker pool (time-boxed), or, with
+    ``pool_id=None``, right where the task runs (a Dask worker process)."""
+    if pool_id is None:
+        return pipeline.extract_safely(fetched.data, pipeline.hints_for(fetched))
     return pipeline.extract_safely(fetched.data, pipeline.hints_for(fetched), _POOLS[pool_id].extract)
 
 
@@ -93,8 +96,15 @@ def store_not_modified(home: str | None, db_url: str | None, fetched: pipeline.N
 
 @flow(name="ingest", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None = None,
-                trigger: str = "manual", workers: int | None = None) -> dict[str, Any]:
-    """Ingest files, folders and URLs into the archive; one document's failure never stops the run."""
+                trigger: str = "manual", workers: int | None = None,
+                extract_in_task: bool = False) -> dict[str, Any]:
+    """Ingest files, folders and URLs into the archive; one document's failure never stops the run.
+
+    ``extract_in_task`` runs extraction inside the extract tasks themselves
+    instead of the local worker pool: use it with a distributed task runner
+    (``ingest_flow.with_options(task_runner=DaskTaskRunner(...))``), so
+    CPU-bound parsing happens on the cluster's workers.
+    """
     started = time.perf_counter()
     logger = get_run_logger()
     archive = _archive(home, db_url)
@@ -128,7 +138,7 @@ def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None 
                 if done is not None:
                     summary.add(item.location, done)
                     continue
-                pending.append((item, fetched, sha, extract.submit(fetched, id(pool))))
+                pending.append((item, fetched, sha, extract.submit(fetched, None if extract_in_task else id(pool))))
                 while len(pending) > 2 * pool.size:
                     drain_one()
             while pending:
