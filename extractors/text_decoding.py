@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 
 import charset_normalizer
 import ftfy
@@ -11,6 +12,13 @@ import ftfy
 from .errors import DecodingError
 
 log = logging.getLogger(__name__)
+
+# UTF-8 read as Latin-1/cp1252 always shows a lead-byte letter (Â..ô) followed by
+# a continuation-byte character; without one, ftfy (slow on long pages) is skipped.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -61,7 +69,7 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, list[str
             text, encoding = _detect(data)
             warnings.append(f"charset detected as {encoding}")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    fixed = ftfy.fix_encoding(text)
+    fixed = ftfy.fix_encoding(text) if _MOJIBAKE_HINT.search(text) else text
     if fixed != text:
         warnings.append("mojibake repaired (ftfy)")
         text = fixed
