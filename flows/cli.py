@@ -64,25 +64,46 @@ def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: int) 
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
+@click.option("--source", "source_name", metavar="NAME",
+              help="Ingest the source NAME of the sources file (its paths, URLs and URL list, within its limits).")
+@click.option("--sources", "sources_file", metavar="FILE",
+              help="Sources file for --source. Default $ARCHIVIST_SOURCES, else ./sources.toml.")
 @click.option("--no-prefect", is_flag=True, help="Run the same steps in-process, without a Prefect flow run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_obj
-def ingest(obj: Context, sources: tuple[str, ...], no_prefect: bool, as_json: bool) -> None:
-    """Ingest files, folders (recursively) and http(s) URLs."""
+def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sources_file: str | None,
+           no_prefect: bool, as_json: bool) -> None:
+    """Ingest files, folders (recursively) and http(s) URLs, or one named source (--source NAME)."""
     from .sources import expand
 
     started = time.perf_counter()
-    try:
-        expand(list(sources))  # validate before anything runs
+    if source_name and sources:
+        raise click.UsageError("give SOURCE... or --source NAME, not both")
+    if sources_file and not source_name:
+        raise click.UsageError("--sources FILE goes with --source NAME")
+    if not (source_name or sources):
+        raise click.UsageError("give SOURCE... (files, folders, http(s) URLs) or --source NAME")
+    dask_address = os.environ.get("ARCHIVIST_DASK_ADDRESS") or None
+    sources_path = None
+    try:  # validate before anything runs
+        if source_name:
+            from .sources_file import load, plan
+
+            loaded = load(sources_file)
+            locations, items = plan(loaded.get(source_name))
+            sources_path, dask_address = str(loaded.path), loaded.cluster_address()
+        else:
+            locations = list(sources)
+            items = expand(locations)
     except FlowError as exc:
         raise click.ClickException(str(exc)) from exc
     archive = obj.archive()
     if no_prefect:
         from .pipeline import run_direct
-        from .sources import expand as expand_items
 
-        run_id, summary, elapsed = run_direct(archive, expand_items(list(sources)))
+        run_id, summary, elapsed = run_direct(archive, items, **({"trigger": f"cli:{source_name}"}
+                                                                 if source_name else {}))
         result = {"run_id": run_id, "counts": summary.counts, "failures": summary.failures,
                   "outcomes": summary.outcomes, "ingest_seconds": elapsed}
     else:
@@ -93,10 +114,24 @@ def ingest(obj: Context, sources: tuple[str, ...], no_prefect: bool, as_json: bo
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if not logging.getLogger().isEnabledFor(
             logging.INFO) else "INFO")
-        from .ingest import ingest_flow
+        db_url = archive.engine.url.render_as_string(hide_password=False)
+        try:
+            if source_name:
+                from .deployments import source_flow
 
-        result = ingest_flow(list(sources), home=str(archive.home), db_url=archive.engine.url.render_as_string(
-            hide_password=False), trigger="cli")
+                result = source_flow(dask_address)(source=source_name, sources_file=sources_path,
+                                                   home=str(archive.home), db_url=db_url, trigger="cli",
+                                                   extract_in_task=bool(dask_address))
+            else:
+                from .deployments import dask_task_runner
+                from .ingest import ingest_flow
+
+                runner = dask_task_runner(dask_address)
+                flow_ = ingest_flow if runner is None else ingest_flow.with_options(task_runner=runner)
+                result = flow_(locations, home=str(archive.home), db_url=db_url, trigger="cli",
+                               extract_in_task=runner is not None)
+        except FlowError as exc:
+            raise click.ClickException(str(exc)) from exc
     total = time.perf_counter() - started
     result["total_seconds"] = total
     result["startup_seconds"] = max(0.0, total - result["ingest_seconds"])
@@ -220,12 +255,16 @@ def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> N
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--record", is_flag=True, help="Also append the outcome to the event chain (a 'verified' event).")
 @click.pass_obj
-def verify(obj: Context, as_json: bool) -> None:
+def verify(obj: Context, as_json: bool, record: bool) -> None:
     """Integrity check: exit 0 when clean, 1 on any problem."""
+    from storage.fixity import record_verification
     from storage.fixity import verify as run_verify
 
     report = run_verify(obj.archive())
+    if record:
+        record_verification(obj.archive(), report)
     if as_json:
         _echo_json(report.to_dict())
     else:

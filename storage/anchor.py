@@ -263,7 +263,7 @@ def _check_prefix(archive: Any, head_id: int, head_hash: str, result: AnchorChec
     prev = events.GENESIS
     last_id = 0
     ok = True
-    with archive.sessions() as session:
+    with archive.readers() as session:
         current = events.chain_head(session)
         result.current_head_id = current[0]
         result.events_since = current[0] - head_id

@@ -78,6 +78,8 @@ class Archive:
         self.blobs = BlobStore(home / "blobs")
         self.texts = BlobStore(home / "texts")
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        # Read-only work (queries, verify, export) never takes SQLite's write lock.
+        self.readers = sessionmaker(engine.execution_options(readonly=True), expire_on_commit=False)
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, db_url: str | None = None,
@@ -145,7 +147,7 @@ class Archive:
 
     def last_validators(self, url: str) -> tuple[str | None, str | None, int | None]:
         """ETag, Last-Modified and document of the latest successful fetch of ``url``."""
-        with self.sessions() as session:
+        with self.readers() as session:
             row = session.execute(
                 select(Fetch.etag, Fetch.last_modified, Fetch.document_id)
                 .join(Document, Document.id == Fetch.document_id)
@@ -165,7 +167,7 @@ class Archive:
             return StoreOutcome("unchanged", document_id, doc.sha256, doc.work_id, doc.relation)
 
     def find_sha(self, sha256: str) -> Document | None:
-        with self.sessions() as session:
+        with self.readers() as session:
             return session.scalar(select(Document).where(Document.sha256 == sha256))
 
     def record_seen_again(self, sha256: str, prov: Provenance, run_id: int | None = None) -> StoreOutcome:
@@ -318,13 +320,13 @@ class Archive:
 
     def documents(self) -> list[Document]:
         """Every document, failed ones too, by id."""
-        with self.sessions() as session:
+        with self.readers() as session:
             return list(session.scalars(select(Document).options(selectinload(Document.identifiers))
                                         .order_by(Document.id)))
 
     def document(self, ref: str | int) -> Document:
         """One document by id, SHA-256 (or a unique prefix of 8+), or identifier."""
-        with self.sessions() as session:
+        with self.readers() as session:
             opts = [selectinload(Document.identifiers),
                     selectinload(Document.footnotes).selectinload(Footnote.markers),
                     selectinload(Document.footnotes).selectinload(Footnote.citations)
@@ -347,17 +349,17 @@ class Archive:
 
     def works(self) -> list[Work]:
         """Every work with its documents in version order."""
-        with self.sessions() as session:
+        with self.readers() as session:
             return list(session.scalars(select(Work).options(
                 selectinload(Work.documents).selectinload(Document.identifiers)).order_by(Work.id)))
 
     def runs(self, limit: int = 50) -> list[Run]:
-        with self.sessions() as session:
+        with self.readers() as session:
             return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
 
     def counts(self) -> dict[str, int]:
         """Totals for summaries."""
-        with self.sessions() as session:
+        with self.readers() as session:
             by_status = dict(session.execute(select(Document.status, func.count()).group_by(Document.status)).all())
             return {
                 "documents": sum(by_status.values()),
@@ -369,15 +371,15 @@ class Archive:
 
     def cited_by(self, document_id: int) -> list[dict[str, Any]]:
         """Notes in other documents that cite this one."""
-        with self.sessions() as session:
+        with self.readers() as session:
             return citation_graph.cited_by(session, document_id)
 
     def search(self, query: str, limit: int = 20) -> list[search.Hit]:
-        with self.sessions() as session:
+        with self.readers() as session:
             return search.search(session, query, limit)
 
     def chain_head(self) -> tuple[int, str]:
-        with self.sessions() as session:
+        with self.readers() as session:
             return events.chain_head(session)
 
 

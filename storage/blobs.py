@@ -55,6 +55,9 @@ class BlobStore:
         digest = sha256 or sha256_bytes(data)
         target = self.path(digest)
         if target.is_file():
+            # Touch it: `repair` removes only orphans older than its grace period,
+            # so a blob an ingest is about to record is never removed under it.
+            os.utime(target)
             return digest
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)

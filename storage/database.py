@@ -51,7 +51,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers (verify, export, queries) must not take the write lock.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("readonly") else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
@@ -86,18 +87,34 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+_CREATE_LOCK_KEY = 0x61726368  # "arch": PostgreSQL advisory lock taken while creating the schema
+
+
 def ensure_schema(engine: Engine, create: bool = True) -> None:
-    """Create the schema in an empty database; refuse one that is behind or ahead."""
+    """Create the schema in an empty database; refuse one that is behind or ahead.
+
+    Creation happens inside one locked transaction (SQLite ``BEGIN
+    IMMEDIATE``, a PostgreSQL advisory lock), re-checking the revision once
+    the lock is held, so several processes opening a new archive at once
+    create it exactly once.
+    """
     current = current_revision(engine)
     head = head_revision()
     if current is None:
-        if inspect(engine).get_table_names():
-            raise StorageError(f"{engine.url}: database has tables but no archivist schema version")
         if not create:
             raise SchemaOutOfDate(f"{engine.url}: no archive here yet")
-        log.info("creating archive schema at %s", engine.url)
-        upgrade(engine)
-        return
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK_KEY})")
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current is None:
+                if inspect(conn).get_table_names():
+                    raise StorageError(f"{engine.url}: database has tables but no archivist schema version")
+                log.info("creating archive schema at %s", engine.url)
+                cfg = _alembic_config(engine)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                return
     if current == head:
         return
     script = ScriptDirectory.from_config(_alembic_config(engine))

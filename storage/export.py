@@ -208,7 +208,7 @@ def _write_payload(archive: Any, target: Path, work: int | None, since: datetime
     texts: list[tuple[str, str, int]] = []  # (text sha256, relative path, document id)
     doc_ids: set[int] = set()
     work_ids: set[int] = set()
-    with archive.sessions() as session:
+    with archive.readers() as session:
         result.head_id, result.head_hash = events.chain_head(session)
         stmt = select(Document).order_by(Document.id).options(
             selectinload(Document.identifiers),

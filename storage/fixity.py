@@ -149,7 +149,7 @@ def verify(archive: Any, workers: int | None = None) -> Report:
     with ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="verify") as pool:
         originals = _Hasher(pool, archive.blobs)
         texts = _Hasher(pool, archive.texts)
-        with archive.sessions() as session:
+        with archive.readers() as session:
             count, last_id, prev, latest_record, latest_group = _walk_chain(session, problems)
             head = session.get(ChainHead, 1)
             if head is None or head.last_event_id != last_id or head.hash != prev:

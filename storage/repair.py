@@ -177,7 +177,7 @@ def repair(archive: Any, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: 
         else:
             other.append(p)
 
-    with archive.sessions() as session:
+    with archive.readers() as session:
         deleted_keys = _deleted_record_keys(session, report)
         sizes = dict(session.execute(select(Document.sha256, Document.size)
                                      .where(Document.sha256.in_(list(need_original)))).all()) if need_original else {}
