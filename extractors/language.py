@@ -8,8 +8,11 @@ is cheap to call on whole documents.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
+
+log = logging.getLogger(__name__)
 
 _STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset("the of and to in is that for it as was with be by on not he this are or his from at which but have an they were had been their has its who will would".split()),
@@ -30,6 +33,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Letters that only Persian (not Arabic) uses.
 _PERSIAN_ONLY = set("پچژگکی")
 _ARABIC_ONLY = set("ةيكىأإ")
+
+log = logging.getLogger(__name__)
 
 
 def _script_counts(text: str) -> Counter[str]:
@@ -78,3 +83,12 @@ def detect_language(text: str, sample: int = 20000) -> str | None:
     if scores[best] < 3 or scores[best] < 0.05 * len(words):
         return None
     return best
+
+
+def guess_language(text: str) -> str | None:
+    """:func:`detect_language` for extractors: a guess never fails an extraction."""
+    try:
+        return detect_language(text)
+    except Exception:  # noqa: BLE001 - a wrong guess is better than a failed document
+        log.debug("language guess failed", exc_info=True)
+        return None

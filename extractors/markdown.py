@@ -23,6 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from .language import guess_language
 from .assembly import assemble, link_footnotes, marker
 from .base import CONTENT, Extractor
 from .errors import CorruptDocument, DecodingError
@@ -592,7 +593,7 @@ class MarkdownExtractor(Extractor):
         if front.get("lang") or front.get("language"):
             meta.language = front.get("lang") or front.get("language")
         if meta.language is None:
-            meta.language = _guess_language(text)
+            meta.language = guess_language(text)
         if hints.url:
             meta.canonical_url = hints.url
         if front.get("description"):
@@ -609,15 +610,3 @@ def _plain(text: str) -> str:
     text = re.sub("\ue000[^\ue001]*\ue001", "", text)
     return re.sub(r"\s+", " ", text).strip()
 
-
-def _guess_language(text: str) -> str | None:
-    """ISO 639-1 code of the text, from the shared language helper when it is there."""
-    try:
-        from .language import detect_language
-    except ImportError:  # pragma: no cover - helper not present
-        return None
-    try:
-        return detect_language(text)
-    except Exception:  # noqa: BLE001 - a guess must never fail an extraction
-        log.debug("language guess failed", exc_info=True)
-        return None

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .assembly import assemble, link_footnotes, marker

@@ -37,6 +37,7 @@ from mwparserfromhell.nodes import (
 )
 from mwparserfromhell.wikicode import Wikicode
 
+from .language import guess_language
 from .assembly import assemble, link_footnotes, marker
 from .base import Extractor
 from .errors import CorruptDocument, DecodingError
@@ -1056,7 +1057,7 @@ class WikitextExtractor(Extractor):
                     break
         meta.identifiers = find_identifiers("\n".join(strip(p) for p in head if len(p) < 300))
         if meta.language is None:
-            meta.language = _guess_language(text)
+            meta.language = guess_language(text)
         meta.keywords = list(dict.fromkeys(renderer.categories))
         if renderer.infobox:
             meta.extra["infobox"] = dict(renderer.infobox)
@@ -1066,15 +1067,3 @@ class WikitextExtractor(Extractor):
             meta.extra["interlanguage"] = dict(renderer.interlanguage)
         return meta
 
-
-def _guess_language(text: str) -> str | None:
-    """ISO 639-1 code of the text, from the shared language helper when it is there."""
-    try:
-        from .language import detect_language
-    except ImportError:  # pragma: no cover - helper not present
-        return None
-    try:
-        return detect_language(text)
-    except Exception:  # noqa: BLE001 - a guess must never fail an extraction
-        log.debug("language guess failed", exc_info=True)
-        return None

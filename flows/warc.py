@@ -31,6 +31,8 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from storage.blobs import fsync_dir
+
 SOFTWARE = "archivist"
 NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
 
@@ -146,19 +148,6 @@ def warc_name(when: datetime, sha256_hex: str) -> str:
     return f"{when:%Y/%m/%d}/{stamp}-{sha256_hex[:12]}-{secrets.token_hex(3)}.warc.gz"
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_warc(warc_dir: Path, exchanges: list[Exchange], sha256_hex: str | None = None) -> Path:
     """Write ``exchanges`` as one new gzip WARC file under ``warc_dir``; return its path.
 
@@ -189,5 +178,5 @@ def write_warc(warc_dir: Path, exchanges: list[Exchange], sha256_hex: str | None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
     return final

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import BlobMissing, ChecksumMismatch
@@ -59,18 +59,7 @@ class BlobStore:
             # so a blob an ingest is about to record is never removed under it.
             os.utime(target)
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
+        atomic_write(target, [data])
         return digest
 
     def get(self, sha256: str, verify: bool = True) -> bytes:
@@ -95,7 +84,32 @@ class BlobStore:
                 yield path.name, path
 
 
-def _fsync_dir(path: Path) -> None:
+def atomic_write(target: Path, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` to ``target`` atomically: temp file beside it, fsync, rename, fsync the folder."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+
+
+def read_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:
+    """A file's bytes in chunks (for streaming copies)."""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(size):
+            yield chunk
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside ``path`` durable (best effort where unsupported)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +38,7 @@ from typing import Any
 from sqlalchemy import select
 
 from . import events
-from .blobs import BlobStore, _fsync_dir, sha256_bytes
+from .blobs import BlobStore, atomic_write, fsync_dir, read_chunks, sha256_bytes
 from .database import transaction
 from .fixity import Problem, Report, hash_file, verify
 from .models import Document, Event
@@ -99,37 +97,16 @@ def _unresolved(problem: Problem, advice: str) -> dict[str, Any]:
 def _place(store: BlobStore, sha: str, source: Path, move: bool) -> None:
     """Put the bytes of ``source`` at the blob's place atomically (replacing a damaged file)."""
     target = store.path(sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
     if move:
+        target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
+        fsync_dir(target.parent)
     else:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh, open(source, "rb") as fin:
-                shutil.copyfileobj(fin, fh, 1 << 20)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    _fsync_dir(target.parent)
+        atomic_write(target, read_chunks(source))
 
 
 def _write_bytes(store: BlobStore, sha: str, data: bytes) -> None:
-    target = store.path(sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
+    atomic_write(store.path(sha), [data])
 
 
 def _temp_files(store: BlobStore) -> list[Path]:
