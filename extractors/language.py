@@ -34,8 +34,6 @@ _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PERSIAN_ONLY = set("پچژگکی")
 _ARABIC_ONLY = set("ةيكىأإ")
 
-log = logging.getLogger(__name__)
-
 
 def _script_counts(text: str) -> Counter[str]:
     counts: Counter[str] = Counter()
