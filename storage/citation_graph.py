@@ -322,6 +322,8 @@ class CitKeys:
     date: str | None = None
     idents: set[tuple[str, str]] = field(default_factory=set)
     urls: set[str] = field(default_factory=set)
+    raw_idents: list[tuple[str, str]] = field(default_factory=list)
+    raw_urls: list[str] = field(default_factory=list)
 
 
 def match_strength(cit: CitKeys, doc: DocKeys) -> int:
@@ -401,6 +403,7 @@ def _cit_keys(session: Session, where: Any) -> dict[int, CitKeys]:
             k = url_key(u)
             if k:
                 keys.urls.add(k)
+                keys.raw_urls.append(u)
         out[cid] = keys
     for chunk in _chunks(out):
         for cid, scheme, value in session.execute(
@@ -411,19 +414,10 @@ def _cit_keys(session: Session, where: Any) -> dict[int, CitKeys]:
             if key:
                 if scheme == "url":
                     out[cid].urls.add(key)
+                    out[cid].raw_urls.append(value)
                 else:
                     out[cid].idents.add((scheme, key))
-    return out
-
-
-def _raw_identifiers(session: Session, citation_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-    out: dict[int, list[tuple[str, str]]] = {}
-    for chunk in _chunks(citation_ids):
-        for cid, scheme, value in session.execute(
-            select(CitationIdentifier.citation_id, CitationIdentifier.scheme, CitationIdentifier.value)
-            .where(CitationIdentifier.citation_id.in_(chunk))
-        ):
-            out.setdefault(cid, []).append((scheme, value))
+                    out[cid].raw_idents.append((scheme, value))
     return out
 
 
@@ -574,43 +568,40 @@ def resolve_citations(session: Session, cits: dict[int, CitKeys]) -> dict[int, t
     if not cits:
         return {}
     candidates: dict[int, set[int]] = {cid: set() for cid in cits}
-    # identifiers: one indexed lookup for all of them, then per citation
-    raw = _raw_identifiers(session, list(cits))
-    pair_docs: dict[tuple[str, str], set[int]] = {}
-    all_pairs = {p for pairs in raw.values() for p in pairs}
-    if all_pairs:
-        hits = docs_by_identifiers(session, all_pairs)
-        if hits:
-            keys = load_doc_keys(session, hits)
-            for d in keys.values():
-                for ident in d.idents:
-                    pair_docs.setdefault(ident, set()).add(d.id)
-    for cid, c in cits.items():
-        for ident in c.idents:
-            candidates[cid] |= pair_docs.get(ident, set())
-    # URLs
-    raw_urls: dict[int, list[str]] = {}
-    for cid, urls in _chunked_urls(session, list(cits)):
-        raw_urls[cid] = list(urls or [])
-    all_urls = {u for us in raw_urls.values() for u in us}
-    if all_urls:
-        hits = docs_by_urls(session, all_urls)
-        if hits:
-            url_docs: dict[str, set[int]] = {}
-            for d in load_doc_keys(session, hits).values():
-                for u in d.urls:
-                    url_docs.setdefault(u, set()).add(d.id)
-            for cid, c in cits.items():
-                for u in c.urls:
-                    candidates[cid] |= url_docs.get(u, set())
-    # titles, only for citations with nothing stronger in sight
-    loose = [c for cid, c in cits.items() if not candidates[cid] and c.title]
-    exclude = next(iter(cits.values())).document_id if len({c.document_id for c in cits.values()}) == 1 else 0
-    for cid, dids in _docs_by_titles(session, loose, exclude).items():
-        candidates[cid] |= dids
-    every = {d for ds in candidates.values() for d in ds}
-    keys = load_doc_keys(session, every) if every else {}
-    return {cid: _best(cits[cid], [keys[d] for d in candidates[cid] if d in keys]) for cid in cits}
+    keys: dict[int, DocKeys] = {}
+
+    def add(hits: set[int], attr: str) -> None:
+        missing = hits - keys.keys()
+        if missing:
+            keys.update(load_doc_keys(session, missing))
+        index: dict[Any, set[int]] = {}
+        for did in hits:
+            if did in keys:
+                for value in getattr(keys[did], attr):
+                    index.setdefault(value, set()).add(did)
+        for cid, c in cits.items():
+            for value in getattr(c, attr):
+                candidates[cid] |= index.get(value, set())
+
+    # identifiers: one indexed lookup for all of them; then URLs
+    pairs = {p for c in cits.values() for p in c.raw_idents}
+    if pairs:
+        add(docs_by_identifiers(session, pairs), "idents")
+    urls = {u for c in cits.values() for u in c.raw_urls}
+    if urls:
+        add(docs_by_urls(session, urls), "urls")
+    best = {cid: _best(c, [keys[d] for d in candidates[cid] if d in keys]) for cid, c in cits.items()}
+    # titles, only for citations that nothing stronger resolves
+    loose = [c for cid, c in cits.items() if best[cid] is None and c.title]
+    if loose:
+        exclude = loose[0].document_id if len({c.document_id for c in loose}) == 1 else 0
+        by_title = _docs_by_titles(session, loose, exclude)
+        every = {d for ds in by_title.values() for d in ds} - keys.keys()
+        if every:
+            keys.update(load_doc_keys(session, every))
+        for cid, dids in by_title.items():
+            best[cid] = _best(cits[cid], [keys[d] for d in dids if d in keys])
+    return best
 
 
 def _chunked_urls(session: Session, ids: list[int]) -> Iterator[tuple[int, list[Any]]]:

@@ -23,7 +23,7 @@ from .models import Document, Work, WorkKey
 if TYPE_CHECKING:
     from extractors.record import ExtractedDocument
 
-MAX_CANDIDATES = 25
+MAX_CANDIDATES = 8
 TEXT_KEY_PREFIX = "="
 
 
