@@ -71,5 +71,18 @@ def extract(data: bytes, hints: Hints | None = None) -> ExtractedDocument:
     except Exception as exc:  # noqa: BLE001 - the extractor boundary wraps everything
         raise CorruptDocument(f"{extractor.name}: {type(exc).__name__}: {exc}") from exc
     record.extractor = record.extractor or extractor.name
+    _normalize_language(record)
     log.debug("%s extracted %d bytes in %.3fs", extractor.name, len(data), time.perf_counter() - started)
     return record
+
+
+def _normalize_language(record: ExtractedDocument) -> None:
+    """Every format reports the ISO 639 primary subtag ("en"); a fuller tag ("en-US") is kept in extra."""
+    tag = (record.metadata.language or "").strip().replace("_", "-")
+    if not tag:
+        record.metadata.language = None
+        return
+    primary = tag.split("-", 1)[0].lower()
+    if tag.lower() != primary:
+        record.metadata.extra.setdefault("language_tag", tag)
+    record.metadata.language = primary if primary.isalpha() and 2 <= len(primary) <= 3 else None

@@ -604,11 +604,6 @@ def resolve_citations(session: Session, cits: dict[int, CitKeys]) -> dict[int, t
     return best
 
 
-def _chunked_urls(session: Session, ids: list[int]) -> Iterator[tuple[int, list[Any]]]:
-    for chunk in _chunks(ids):
-        yield from session.execute(select(Citation.id, Citation.urls).where(Citation.id.in_(chunk)))
-
-
 def _set_links(session: Session, links: dict[int, int | None]) -> int:
     changed = 0
     for chunk in _chunks(links):
