@@ -54,7 +54,15 @@ from sqlalchemy.orm import Session
 from extractors.identifiers import normalize_identifier
 
 from .errors import DocumentNotFound
-from .models import Citation, CitationIdentifier, Document, DocumentIdentifier, Fetch, Footnote, FootnoteMarker
+from .models import (
+    Citation,
+    CitationIdentifier,
+    Document,
+    DocumentIdentifier,
+    Fetch,
+    Footnote,
+    FootnoteMarker,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +78,7 @@ CHUNK = 400  # values per IN (...) list
 _PREFIX_RE = re.compile(
     r"^(?:(?:UN|U\.N\.)\s*Doc(?:ument)?\.?|Doc\.|(?:AI\s+)?Index(?:\s+(?:number|no\.?))?\s*:?|"
     r"doi\s*:|https?://(?:dx\.)?doi\.org/|Symbol\s*:|ISBN(?:-1[03])?\s*:?)\s*",
-    re.I,
+    re.IGNORECASE,
 )
 _NGO_RE = re.compile(r"^([A-Z]{3})\s*(\d{2})/(\d{1,4})/(\d{2}|\d{4})$")
 _UN_TITLE_PARTS = ("ADD", "CORR", "REV", "SUB", "AMEND", "SR", "WP", "SESS")
@@ -175,10 +183,10 @@ def identifier_variants(scheme: str, value: str) -> set[str]:
 _TRACKING = re.compile(
     r"^(?:utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl|yclid|"
     r"ref_src|ref_url|cmpid|s_cid|mkt_tok|__s|ocid|spm)$",
-    re.I,
+    re.IGNORECASE,
 )
-_HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.I)
-_BARE_HOST = re.compile(r"^(?:www\d?\.)?(?:[a-z0-9\-]+\.)+[a-z]{2,}(?::\d+)?(?:[/?#]|$)", re.I)
+_HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+_BARE_HOST = re.compile(r"^(?:www\d?\.)?(?:[a-z0-9\-]+\.)+[a-z]{2,}(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -241,7 +249,7 @@ def _url_core(url: str) -> str | None:
     raw = url.strip()
     raw = _HAS_SCHEME.sub("", raw)
     raw = re.split(r"[?#]", raw, maxsplit=1)[0].rstrip("/")
-    raw = re.sub(r"^www\d?\.", "", raw, flags=re.I)
+    raw = re.sub(r"^www\d?\.", "", raw, flags=re.IGNORECASE)
     core = ""
     for ch in raw:
         if ord(ch) > 127 or ch in "\"\\":
@@ -678,7 +686,7 @@ def link_document(session: Session, doc: Document) -> None:
             forward = link_forward(session, doc)
             reverse = link_reverse(session, doc)
         log.debug("document %s: %d citations linked, %d citations now point at it", doc.id, forward, reverse)
-    except Exception:  # noqa: BLE001 - the graph can be rebuilt (relink_all); the document must be kept
+    except Exception:
         log.warning("citation linking failed for document %s", doc.id, exc_info=True)
 
 
@@ -757,7 +765,7 @@ def _document_dict(doc: Document, session: Session) -> dict[str, Any]:
 
 
 def _looks_like_url(text: str) -> bool:
-    return bool(re.match(r"^(?:https?://|www\d?\.)", text, re.I)) or (
+    return bool(re.match(r"^(?:https?://|www\d?\.)", text, re.IGNORECASE)) or (
         "/" in text and " " not in text and bool(_BARE_HOST.match(text)))
 
 

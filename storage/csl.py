@@ -43,7 +43,7 @@ _ORG_WORDS = re.compile(
     r"Society|Project|Campaign|Coalition|Department|Bureau|Board|Tribunal|Bank|Fund|Programme|Program|Iran|"
     r"Justice|Rights|Human|Party|Republic|State|States|Press|Publishers|Aparat|YouTube|Habilia|"
     r"Wikipedia|Twitter|Facebook|Instagram|Telegram)\b",
-    re.I,
+    re.IGNORECASE,
 )
 _OUTLET_RE = re.compile(
     r"\b(?:Times|Post|News|Guardian|Reuters|Associated Press|AP|AFP|Agence France|Journal|Mail|Telegraph|BBC|"
@@ -55,8 +55,18 @@ _JOURNAL_RE = re.compile(r"\b(?:Journal|Review|Quarterly|Studies|Vol\.|Volume)\b
 _NAME_WORD = r"[A-Z][a-z'’\-]+"
 _GIVEN_FAMILY_RE = re.compile(rf"^({_NAME_WORD}(?:\s+[A-Z]\.)?(?:\s+{_NAME_WORD})?)\s+({_NAME_WORD})$")
 _FAMILY_GIVEN_RE = re.compile(rf"^({_NAME_WORD}(?:\s+{_NAME_WORD})?),\s+({_NAME_WORD}(?:\s+[A-Z]\.?)*)$")
-_URL_IN_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)|(?:https?://|www\.)\S+", re.I)
-_BARE_HOST = re.compile(r"^(?:[a-z0-9\-]+\.)+[a-z]{2,}(?:[/?#]|$)", re.I)
+_URL_IN_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)|(?:https?://|www\.)\S+", re.IGNORECASE)
+_BARE_HOST = re.compile(r"^(?:[a-z0-9\-]+\.)+[a-z]{2,}(?:[/?#]|$)", re.IGNORECASE)
+
+
+_INDEX_SUFFIX = re.compile(r"\s*[(\[](?:AI\s+)?(?:Index|UN\s+Doc\.?|Symbol)\s*:?[^()\[\]]*[)\]]\s*$", re.IGNORECASE)
+
+
+def _truncate(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _clean(text: str | None) -> str:
@@ -99,7 +109,7 @@ def _authors(author: str, csl_type: str) -> list[dict[str, str]]:
 def _url(urls: list[Any]) -> str | None:
     for url in urls or []:
         url = str(url).strip()
-        if re.match(r"^https?://", url, re.I):
+        if re.match(r"^https?://", url, re.IGNORECASE):
             return url
         if url.lower().startswith("www.") or _BARE_HOST.match(url):
             return "https://" + url
@@ -132,9 +142,9 @@ def citation_csl(cit: Citation, item_id: str) -> dict[str, Any]:
         schemes.setdefault(ident.scheme, ident.value)
     author = _clean(cit.author)
     csl_type = _type(cit, schemes, author)
-    title = _clean(cit.title)
+    title = _INDEX_SUFFIX.sub("", _clean(cit.title)).strip()
     if not title:
-        title = _clean(_URL_IN_TEXT.sub(lambda m: m.group(1) or "", cit.text or ""))[:200] or item_id
+        title = _truncate(_clean(_URL_IN_TEXT.sub(lambda m: m.group(1) or "", cit.text or "")), 200) or item_id
     item: dict[str, Any] = {"id": item_id, "type": csl_type, "title": title}
     if author:
         if csl_type == "article-newspaper" and _OUTLET_RE.search(author):
