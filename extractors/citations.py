@@ -53,8 +53,8 @@ _YEAR_RE = re.compile(r"(?<![\w/.\-])((?:1[6-9]|20)\d\d)(?![\w/\-])")
 
 _PIN_TOKEN = r"(?:pp?|paras?|§§?|ch|chap|fn|n|at)\.?\s*[\dIVXLivxl]+(?:\s*[-–]\s*[\dIVXivx]+)?"
 _PINPOINT_RE = re.compile(
-    rf"(?<![\w])(?:(?:pp?|paras?)\.?)\s*\d+[a-z]?(?:\s*[-–]\s*\d+)?"
-    rf"(?:\s*(?:,|and|&)\s*(?:(?:pp?|paras?)\.?\s*)?\d+[a-z]?(?:\s*[-–]\s*\d+)?)*",
+    r"(?<![\w])(?:(?:pp?|paras?)\.?)\s*\d+[a-z]?(?:\s*[-–]\s*\d+)?"
+    r"(?:\s*(?:,|and|&)\s*(?:(?:pp?|paras?)\.?\s*)?\d+[a-z]?(?:\s*[-–]\s*\d+)?)*",
     re.I,
 )
 _PIN_START_RE = re.compile(r"(?<![\w])(?:pp?|paras?)\.?\s*\d", re.I)

@@ -8,6 +8,7 @@ every step here and are mapped back to markers by the caller.
 from __future__ import annotations
 
 import bisect
+import copy
 import logging
 import re
 
@@ -57,21 +58,30 @@ def prune(root: etree._Element) -> None:
 
     Class/id/role based removals are skipped for elements that hold more than
     half of the page's text (a wrapper named ``main-with-sidebar`` is not
-    boilerplate), and never touch ``<article>``/``<main>`` themselves.
+    boilerplate), and never touch ``<article>``/``<main>`` themselves. One
+    walk in document order; subtrees already removed are not visited.
     """
     for el in list(root.iter(*DROP_TAGS)):
         _remove(el)
     body = root.find("body")
     scope = body if body is not None else root
-    total = max(1, _text_len(scope))
-    for el in list(scope.iter()):
-        if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("article", "main", "body"):
+    limit = max(1, _text_len(scope)) * 0.5
+    stack = [iter(scope)]
+    while stack:
+        el = next(stack[-1], None)
+        if el is None:
+            stack.pop()
             continue
-        if not _is_boilerplate(el):
+        if not isinstance(el.tag, str):
             continue
-        if _text_len(el) > total * 0.5:
+        if el.tag not in _PROTECTED and _is_boilerplate(el) and _text_len(el) <= limit:
+            _remove(el)
             continue
-        _remove(el)
+        if len(el):
+            stack.append(iter(list(el)))
+
+
+_PROTECTED = {"article", "main", "body"}
 
 
 def _is_boilerplate(el: etree._Element) -> bool:
@@ -106,15 +116,28 @@ def _remove(el: etree._Element) -> None:
     parent.remove(el)
 
 
+_TRAFILATURA_OPTIONS = None
+
+
+def _trafilatura_options(url: str | None):
+    """trafilatura's settings object, built once (XML output: no text rendering we would not use)."""
+    global _TRAFILATURA_OPTIONS
+    from trafilatura.settings import Extractor as Options
+
+    if _TRAFILATURA_OPTIONS is None:
+        _TRAFILATURA_OPTIONS = Options(output_format="xml", comments=False, tables=True, images=False,
+                                       links=False, dedup=False, with_metadata=False)
+    options = copy.copy(_TRAFILATURA_OPTIONS)
+    options.url = options.source = url
+    return options
+
+
 def trafilatura_paragraphs(root: etree._Element, url: str | None) -> list[str] | None:
     """Paragraphs trafilatura finds in ``root`` (headings, paragraphs, list items), or None."""
     import trafilatura
 
     try:
-        doc = trafilatura.bare_extraction(
-            root, url=url, include_comments=False, include_tables=True, include_images=False,
-            include_links=False, with_metadata=False, deduplicate=False,
-        )
+        doc = trafilatura.bare_extraction(root, url=url, options=_trafilatura_options(url))
     except RecursionError:
         log.debug("trafilatura hit the recursion limit")
         return None
@@ -168,14 +191,6 @@ def _class_weight(el: etree._Element) -> int:
     if _POSITIVE_RE.search(names):
         weight += 25
     return weight
-
-
-def _link_density(el: etree._Element) -> float:
-    total = _text_len(el)
-    if not total:
-        return 0.0
-    links = sum(_text_len(a) for a in el.iter("a"))
-    return links / total
 
 
 def fallback_paragraphs(root: etree._Element) -> list[str]:
@@ -244,18 +259,32 @@ def _html_blocks(container: etree._Element) -> list[str]:
 # --- re-alignment with the source tree -------------------------------------------
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_LEAF_BLOCKS = _HEADINGS + ("p", "li", "pre", "blockquote", "dd", "dt", "figcaption")
+_LEAF_BLOCKS = _HEADINGS + ("p", "li", "pre", "blockquote", "dd", "dt", "figcaption", "tr")
+# blocks that may be restored as body text when trafilatura dropped them
+_TEXT_BLOCKS = {"p", "li", "pre", "blockquote", "dd", "dt", "tr"}
+_LISTS = ("ul", "ol", "dl")
+_CLAUSE_END_RE = re.compile(r"[.!?:;,…\"”»’')\]]$")
+# largest run of unextracted blocks worth restoring between two extracted ones
+MAX_GAP = 80
 
 
 def source_blocks(root: etree._Element) -> list[tuple[etree._Element, str]]:
-    """Leaf block elements of the page in document order, with their normalized text."""
+    """Leaf block elements of the page in document order, with their normalized text.
+
+    A table row counts as one block (its cells joined by spaces, as trafilatura
+    renders rows) unless its cells hold blocks of their own.
+    """
     body = root.find("body")
     scope = body if body is not None else root
     out = []
     for el in scope.iter(*_LEAF_BLOCKS):
         if el.tag not in _HEADINGS and next(el.iterdescendants(*_LEAF_BLOCKS), None) is not None:
             continue
-        text = " ".join("".join(el.itertext()).split())
+        if el.tag == "tr":
+            text = " ".join(" ".join("".join(c.itertext()).split()) for c in el if isinstance(c.tag, str))
+            text = " ".join(text.split())
+        else:
+            text = " ".join("".join(el.itertext()).split())
         if text:
             out.append((el, text))
     return out
@@ -265,15 +294,41 @@ def _key(text: str) -> str:
     return " ".join(text.split()).lower()[:80]
 
 
-def realign(root: etree._Element, paragraphs: list[str], title: str | None = None) -> list[str]:
-    """Put back headings and in-body paragraphs that trafilatura dropped.
+def _main_container(blocks: list, matched: list[int | None]) -> etree._Element | None:
+    """The deepest element holding at least 80 % of the extracted text (the article body)."""
+    weight: dict[etree._Element, int] = {}
+    depth: dict[etree._Element, int] = {}
+    total = 0
+    for m in matched:
+        if m is None:
+            continue
+        el, text = blocks[m]
+        total += len(text)
+        ancestors = list(el.iterancestors())
+        for d, anc in enumerate(reversed(ancestors)):
+            weight[anc] = weight.get(anc, 0) + len(text)
+            depth[anc] = d
+    if not total:
+        return None
+    best = [anc for anc, w in weight.items() if w >= 0.8 * total]
+    return max(best, key=depth.__getitem__) if best else None
 
-    Each extracted paragraph is located among the page's leaf blocks. Inside
-    the extracted span, a heading is restored when the blocks that follow it
-    up to the next extracted paragraph are restored too; a ``<p>`` is restored
-    when it sits in the same container as an extracted neighbour and is not a
-    link list. A heading right before the first paragraph is restored unless
-    it is the page's headline (kept in the metadata, not in the text).
+
+def realign(root: etree._Element, paragraphs: list[str], title: str | None = None) -> list[str]:
+    """Put back headings, paragraphs, list items and rows that trafilatura dropped.
+
+    Each extracted paragraph is located among the page's leaf blocks, and the
+    main content container is the deepest element holding most of the matched
+    text. Between two extracted paragraphs, an unextracted block inside that
+    container is restored when it reads as text (see :func:`_restorable`); a
+    heading when the blocks that follow it up to the next extracted paragraph
+    are restored too. A heading right before the first paragraph is restored
+    unless it is the page's headline (kept in the metadata, not in the text).
+
+    trafilatura drops whole lists when a page has no recognisable article
+    container (its wild-text recovery only looks at ``<p>``, ``<pre>``,
+    ``<blockquote>`` and tables), and drops link-bearing lists by link
+    density; both are undone here.
     """
     blocks = source_blocks(root)
     if not blocks or not paragraphs:
@@ -292,17 +347,19 @@ def realign(root: etree._Element, paragraphs: list[str], title: str | None = Non
         matched.append(found)
         if found is not None:
             last = found
+    container = _main_container(blocks, matched)
+    restorer = _Restorer(blocks, container, _key(title or ""))
     out: list[str] = []
     prev: int | None = None
-    title_key = _key(title or "")
     for para, m in zip(paragraphs, matched):
         if m is not None:
-            start = prev + 1 if prev is not None else m - 1
             if prev is None:
                 start = m
                 while start > 0 and blocks[start - 1][0].tag in _HEADINGS:
                     start -= 1
-            out.extend(_restore(blocks, start, m, prev, title_key))
+            else:
+                start = prev + 1
+            out.extend(restorer.restore(start, m, prev))
             prev = m
         out.append(para)
     return out
@@ -314,28 +371,81 @@ def _same_words(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5
 
 
-def _restore(blocks: list, start: int, end: int, prev: int | None, title_key: str) -> list[str]:
-    """Blocks in ``blocks[start:end]`` worth restoring (see :func:`realign`)."""
-    if end - start > 40 or start >= end:
-        return []
-    neighbours = {blocks[end][0].getparent()}
-    if prev is not None:
-        neighbours.add(blocks[prev][0].getparent())
-    keep = [False] * (end - start)
-    for j in range(end - 1, start - 1, -1):
-        el, text = blocks[j]
-        if el.tag in _HEADINGS:
-            following_ok = all(keep[k - start] or blocks[k][0].tag in _HEADINGS for k in range(j + 1, end))
-            first_before = prev is None
-            keep[j - start] = following_ok and len(text) <= 200 and not (
-                first_before and _same_words(text, title_key)
-            ) and not _BOILER_PARA_RE.match(text)
-        elif el.tag == "p" and prev is not None:
-            keep[j - start] = (
-                el.getparent() in neighbours and len(text) >= 30 and _link_density(el) < 0.3
-                and not _BOILER_PARA_RE.match(text)
-            )
-    return [blocks[j][1] for j in range(start, end) if keep[j - start]]
+def _is_note_ref(a: etree._Element) -> bool:
+    """An in-page reference anchor (``[3]``, ``<sup>8</sup>``): not a link for link density."""
+    href = a.get("href") or ""
+    return href.startswith("#") and len(" ".join("".join(a.itertext()).split())) <= 6
+
+
+def link_density(el: etree._Element) -> float:
+    """Share of ``el``'s text inside links, footnote-style in-page references not counted."""
+    total = _text_len(el)
+    if not total:
+        return 0.0
+    links = sum(_text_len(a) for a in el.iter("a") if not _is_note_ref(a))
+    return links / total
+
+
+_link_density = link_density
+
+
+class _Restorer:
+    """Decides which unextracted blocks go back into the text (see :func:`realign`)."""
+
+    def __init__(self, blocks: list, container: etree._Element | None, title_key: str) -> None:
+        self.blocks = blocks
+        self.container = container
+        self.title_key = title_key
+        self._lists: dict[etree._Element, bool] = {}
+
+    def inside(self, el: etree._Element) -> bool:
+        if self.container is None:
+            return False
+        return any(anc is self.container for anc in el.iterancestors())
+
+    def content_list(self, lst: etree._Element) -> bool:
+        """A list of sentences (mostly non-link text, several words an item), not a link list."""
+        known = self._lists.get(lst)
+        if known is None:
+            items = [" ".join("".join(li.itertext()).split()) for li in lst if li.tag in ("li", "dd", "dt")]
+            items = [t for t in items if t]
+            words = sum(len(t.split()) for t in items) / max(1, len(items))
+            known = bool(items) and link_density(lst) < 0.5 and words >= 4
+            self._lists[lst] = known
+        return known
+
+    def restorable(self, el: etree._Element, text: str) -> bool:
+        """Whether a non-heading block inside the main container reads as body text."""
+        if el.tag not in _TEXT_BLOCKS or _BOILER_PARA_RE.match(text) or not self.inside(el):
+            return False
+        parent = el.getparent()
+        if el.tag in ("li", "dd", "dt"):
+            return parent is not None and parent.tag in _LISTS and self.content_list(parent)
+        if el.tag == "tr":
+            table = next((a for a in el.iterancestors("table")), None)
+            return table is not None and link_density(table) < 0.5
+        if el.tag == "pre":
+            return True
+        if link_density(el) >= 0.3:
+            return False
+        return len(text) >= 30 or (len(text.split()) >= 2 and bool(_CLAUSE_END_RE.search(text)))
+
+    def restore(self, start: int, end: int, prev: int | None) -> list[str]:
+        """Blocks in ``blocks[start:end]`` worth restoring."""
+        blocks = self.blocks
+        if end - start > MAX_GAP or start >= end:
+            return []
+        keep = [False] * (end - start)
+        for j in range(end - 1, start - 1, -1):
+            el, text = blocks[j]
+            if el.tag in _HEADINGS:
+                following_ok = all(keep[k - start] or blocks[k][0].tag in _HEADINGS for k in range(j + 1, end))
+                keep[j - start] = following_ok and len(text) <= 200 and not (
+                    prev is None and _same_words(text, self.title_key)
+                ) and not _BOILER_PARA_RE.match(text)
+            elif prev is not None:
+                keep[j - start] = self.restorable(el, text)
+        return [blocks[j][1] for j in range(start, end) if keep[j - start]]
 
 
 def main_paragraphs(root: etree._Element, url: str | None, use_trafilatura: bool = True,

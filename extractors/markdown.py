@@ -27,7 +27,7 @@ from .language import guess_language
 from .assembly import assemble, link_footnotes, marker
 from .base import CONTENT, Extractor
 from .errors import CorruptDocument, DecodingError
-from .identifiers import find_identifiers
+from .identifiers import find_document_identifiers
 from .record import ExtractedDocument, Hints, Identifier, Metadata
 from .text_decoding import decode_text, looks_binary
 
@@ -588,7 +588,7 @@ class MarkdownExtractor(Extractor):
                     meta.authors = _split_authors(m.group(1))
                     break
         front_text = "\n".join(p for p in head if len(p) < 300)
-        idents: list[Identifier] = find_identifiers(front_text)
+        idents: list[Identifier] = find_document_identifiers(front_text)
         meta.identifiers = idents
         if front.get("lang") or front.get("language"):
             meta.language = front.get("lang") or front.get("language")

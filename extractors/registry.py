@@ -72,6 +72,7 @@ def extract(data: bytes, hints: Hints | None = None) -> ExtractedDocument:
         raise CorruptDocument(f"{extractor.name}: {type(exc).__name__}: {exc}") from exc
     record.extractor = record.extractor or extractor.name
     _normalize_language(record)
+    _add_own_identifiers(record)
     log.debug("%s extracted %d bytes in %.3fs", extractor.name, len(data), time.perf_counter() - started)
     return record
 
@@ -86,3 +87,14 @@ def _normalize_language(record: ExtractedDocument) -> None:
     if tag.lower() != primary:
         record.metadata.extra.setdefault("language_tag", tag)
     record.metadata.language = primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def _add_own_identifiers(record: ExtractedDocument) -> None:
+    """Every format gets the document's own labelled identifiers (index number, UN symbol in its header)."""
+    from .identifiers import find_document_identifiers
+
+    have = {(i.scheme, i.value) for i in record.metadata.identifiers}
+    for ident in find_document_identifiers(record.text):
+        if (ident.scheme, ident.value) not in have:
+            record.metadata.identifiers.append(ident)
+            have.add((ident.scheme, ident.value))

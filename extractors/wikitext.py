@@ -41,7 +41,7 @@ from .language import guess_language
 from .assembly import assemble, link_footnotes, marker
 from .base import Extractor
 from .errors import CorruptDocument, DecodingError
-from .identifiers import find_identifiers
+from .identifiers import find_document_identifiers
 from .markdown import _scaled, looks_like_source_code, markdown_evidence, parse_date
 from .record import Citation, ExtractedDocument, Hints, Identifier, Metadata
 from .text_decoding import decode_text, looks_binary
@@ -1055,7 +1055,7 @@ class WikitextExtractor(Extractor):
                 if iso:
                     meta.date = iso
                     break
-        meta.identifiers = find_identifiers("\n".join(strip(p) for p in head if len(p) < 300))
+        meta.identifiers = find_document_identifiers("\n".join(strip(p) for p in head if len(p) < 300))
         if meta.language is None:
             meta.language = guess_language(text)
         meta.keywords = list(dict.fromkeys(renderer.categories))

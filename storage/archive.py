@@ -343,6 +343,181 @@ class Archive:
             if doc is None:
                 doc = session.scalar(select(Document).options(*opts).join(DocumentIdentifier)
                                      .where(DocumentIdentifier.value == text).limit(1))
+            if doc is None:  # "UN Doc. a/hrc/37/24", an old-style index number, a URL
+                try:
+                    found, _, _ = citation_graph.resolve_ref(session, text)
+                except DocumentNotFound:
+                    found = []
+                if found:
+                    doc = session.scalar(select(Document).options(*opts).where(Document.id == found[0].id))
+            if doc is None:
+                raise DocumentNotFound(sha256)
+            self._add_fetch(session, doc.id, prov, run_id)
+            events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
+                                run_id=run_id, detail={"source": prov.source})
+            return StoreOutcome("unchanged", doc.id, sha256, doc.work_id, doc.relation)
+
+    def store_failed(self, sha256: str, size: int, prov: Provenance, error: str,
+                     media_type: str | None = None, run_id: int | None = None) -> StoreOutcome:
+        """Record bytes that could not be extracted; they are kept all the same."""
+        with transaction(self.sessions) as session:
+            events.lock_head(session)
+            existing = session.scalar(select(Document).where(Document.sha256 == sha256))
+            if existing is not None:
+                return self._seen_in(session, existing, prov, run_id)
+            work = Work(title=prov.filename or prov.source)
+            session.add(work)
+            session.flush()
+            doc = self._new_document(sha256, size, prov, work.id)
+            doc.status = "failed"
+            doc.error = error
+            doc.media_type = media_type or prov.media_type or "application/octet-stream"
+            session.add(doc)
+            session.flush()
+            self._add_fetch(session, doc.id, prov, run_id)
+            events.append_event(session, "stored", "failed", document_id=doc.id, work_id=work.id, run_id=run_id,
+                                detail={"source": prov.source, "error": error, "fields": field_hashes(doc)},
+                                record_hash=record_hash(doc))
+            works.record_grouping(session, doc, run_id)
+            return StoreOutcome("failed", doc.id, sha256, work.id, "original", error)
+
+    def store_extracted(self, sha256: str, size: int, prov: Provenance, record: ExtractedDocument,
+                        run_id: int | None = None) -> StoreOutcome:
+        """Store one extracted record, group it into a work, all in one transaction."""
+        text_sha = self.texts.put(record.text.encode("utf-8"))
+        with transaction(self.sessions) as session:
+            events.lock_head(session)
+            existing = session.scalar(select(Document).where(Document.sha256 == sha256))
+            if existing is not None and existing.status == "stored":
+                return self._seen_in(session, existing, prov, run_id)
+            if existing is not None:  # a failed document that now extracts
+                doc = existing
+                self._clear_extraction(session, doc)
+            else:
+                doc = self._new_document(sha256, size, prov, work_id=None)
+            self._fill_from_record(doc, record, text_sha)
+            placement = works.place(session, doc, record)
+            session.flush()
+            self._add_children(session, doc, record)
+            if existing is None:
+                self._add_fetch(session, doc.id, prov, run_id)
+            session.flush()
+            session.refresh(doc, ["footnotes", "identifiers"])
+            search.index_document(session, doc)
+            citation_graph.link_document(session, doc)
+            kind = "stored" if existing is None else "re-extracted"
+            events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
+                                detail={"source": prov.source, "extractor": record.extractor,
+                                        "format": record.format, "warnings": list(record.warnings),
+                                        "footnotes": len(record.footnotes), "fields": field_hashes(doc)},
+                                record_hash=record_hash(doc))
+            works.record_grouping(session, doc, run_id, placement)
+            status = "new_version" if doc.relation in ("revision", "rendition") else "stored"
+            return StoreOutcome(status, doc.id, sha256, doc.work_id, doc.relation)
+
+    # -- helpers ----------------------------------------------------------
+
+    def _seen_in(self, session: Session, doc: Document, prov: Provenance, run_id: int | None) -> StoreOutcome:
+        self._add_fetch(session, doc.id, prov, run_id)
+        events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
+                            run_id=run_id, detail={"source": prov.source})
+        if doc.status == "failed":  # still failing: say so, the record stays as it was
+            return StoreOutcome("failed", doc.id, doc.sha256, doc.work_id, doc.relation, doc.error)
+        return StoreOutcome("unchanged", doc.id, doc.sha256, doc.work_id, doc.relation)
+
+    def _new_document(self, sha256: str, size: int, prov: Provenance, work_id: int | None) -> Document:
+        return Document(
+            sha256=sha256, size=size, media_type=prov.media_type or "application/octet-stream",
+            source=prov.source, source_kind=prov.source_kind, obtained_at=prov.obtained_at,
+            obtained_by=prov.obtained_by, status="stored", blob_path=self.blobs.relpath(sha256),
+            work_id=work_id, authors=[], metadata_json={}, warnings=[], ingested_at=utcnow(),
+        )
+
+    @staticmethod
+    def _fill_from_record(doc: Document, record: ExtractedDocument, text_sha: str) -> None:
+        meta = record.metadata
+        doc.status = "stored"
+        doc.error = None
+        doc.media_type = record.media_type
+        doc.format = record.format
+        doc.extractor = record.extractor
+        doc.text = record.text
+        doc.text_sha256 = text_sha
+        doc.title = meta.title
+        doc.date = meta.date
+        doc.authors = list(meta.authors)
+        doc.language = meta.language
+        doc.warnings = list(record.warnings)
+        doc.metadata_json = _jsonable({
+            "site_name": meta.site_name, "canonical_url": meta.canonical_url,
+            "description": meta.description, "keywords": list(meta.keywords),
+            "page_count": meta.page_count, "extra": meta.extra,
+        })
+
+    @staticmethod
+    def _clear_extraction(session: Session, doc: Document) -> None:
+        doc.footnotes.clear()
+        doc.identifiers.clear()
+        session.flush()
+
+    @staticmethod
+    def _add_children(session: Session, doc: Document, record: ExtractedDocument) -> None:
+        seen: set[tuple[str, str]] = set()
+        for ident in record.metadata.identifiers:
+            key = (ident.scheme, ident.value)
+            if key not in seen:
+                seen.add(key)
+                session.add(DocumentIdentifier(document_id=doc.id, scheme=ident.scheme, value=ident.value))
+        for seq, note in enumerate(record.footnotes, start=1):
+            row = Footnote(document_id=doc.id, seq=seq, label=note.label, text=note.text, page=note.page,
+                           position=note.markers[0].offset if note.markers else None,
+                           context=note.context, confidence=note.confidence)
+            for mseq, mark in enumerate(note.markers, start=1):
+                row.markers.append(FootnoteMarker(seq=mseq, position=mark.offset, page=mark.page,
+                                                  context=mark.context))
+            for cseq, cit in enumerate(note.citations, start=1):
+                crow = Citation(seq=cseq, text=cit.text, kind=cit.kind, author=cit.author, title=cit.title,
+                                date=cit.date, urls=list(cit.urls), pinpoint=cit.pinpoint,
+                                refers_to=_jsonable(cit.refers_to) if cit.refers_to else None)
+                crow.identifiers = [CitationIdentifier(scheme=i.scheme, value=i.value) for i in cit.identifiers]
+                row.citations.append(crow)
+            session.add(row)
+
+    @staticmethod
+    def _add_fetch(session: Session, document_id: int, prov: Provenance, run_id: int | None) -> None:
+        session.add(Fetch(
+            document_id=document_id, source=prov.source, final_url=prov.final_url, status_code=prov.status_code,
+            headers=dict(prov.headers), etag=prov.etag, last_modified=prov.last_modified,
+            fetched_at=prov.obtained_at, warc_path=prov.warc_path, run_id=run_id,
+        ))
+
+    # -- reads ------------------------------------------------------------
+
+    def documents(self) -> list[Document]:
+        """Every document, failed ones too, by id."""
+        with self.readers() as session:
+            return list(session.scalars(select(Document).options(selectinload(Document.identifiers))
+                                        .order_by(Document.id)))
+
+    def document(self, ref: str | int) -> Document:
+        """One document by id, SHA-256 (or a unique prefix of 8+), or identifier."""
+        with self.readers() as session:
+            opts = [selectinload(Document.identifiers),
+                    selectinload(Document.footnotes).selectinload(Footnote.markers),
+                    selectinload(Document.footnotes).selectinload(Footnote.citations)
+                    .selectinload(Citation.identifiers)]
+            text = str(ref).strip()
+            doc = None
+            if text.isdigit() and len(text) < 12:
+                doc = session.scalar(select(Document).options(*opts).where(Document.id == int(text)))
+            if doc is None and len(text) >= 8 and all(c in "0123456789abcdef" for c in text.lower()):
+                found = list(session.scalars(select(Document).options(*opts)
+                                             .where(Document.sha256.startswith(text.lower())).limit(2)))
+                if len(found) == 1:
+                    doc = found[0]
+            if doc is None:
+                doc = session.scalar(select(Document).options(*opts).join(DocumentIdentifier)
+                                     .where(DocumentIdentifier.value == text).limit(1))
             if doc is None:
                 raise DocumentNotFound(f"no document with id, hash or identifier {text!r}")
             return doc

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from . import events
+from . import citation_graph, events
 from .database import transaction
 from .models import Document, Work, WorkKey
 from .works import find_match, grouping_detail, index_keys, renumber
@@ -92,6 +92,8 @@ def regroup(archive: Any) -> RegroupReport:
             events.append_event(session, "grouped", doc.relation, document_id=doc.id, work_id=doc.work_id,
                                 detail=after | {"regrouped": True})
         report.works_after = len(used)
+        # Citations never link inside their own work, so links depend on the grouping.
+        citation_graph.relink_all(session)
         events.append_event(session, "regrouped", "ok", detail={
             "documents": report.documents, "works_before": report.works_before, "works_after": report.works_after,
             "moved": len(report.moved), "relabelled": len(report.relabelled)})

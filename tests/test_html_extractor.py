@@ -102,6 +102,74 @@ def test_list_items_are_paragraphs():
     assert "Aucune indemnisation n’a été proposée aux personnes expulsées." in paragraphs
 
 
+def _structured_page(container: bool) -> bytes:
+    """news_structured.html, or the same page with no <article> around the story."""
+    html = (FIXTURES / "news_structured.html").read_text(encoding="utf-8")
+    if not container:
+        html = html.replace("<article>", "").replace("</article>", "")
+    return html.encode("utf-8")
+
+
+@pytest.mark.parametrize("container", [True, False], ids=["article", "no-container"])
+def test_structure_inside_the_article_is_kept(container):
+    # bulleted list with links and footnote references, blockquote, table, numbered list: all
+    # body text; a link-only "More on this story" list inside the story and a "Related
+    # articles" list outside it are not. Without <article>, trafilatura's own recovery keeps
+    # only <p>/<blockquote>/<table>: the lists come back by re-alignment.
+    doc = EXTRACTOR.extract(_structured_page(container), Hints())
+    expected = (FIXTURES / "news_structured.expected.txt").read_text(encoding="utf-8").strip()
+    assert doc.text.split("\n\n") == expected.split("\n\n")
+    for kept in ("Access to the registers of the two detention centres named by former detainees, refused on "
+                 "security grounds.", "A meeting with the interior minister, which was announced in November but "
+                 "never took place.", "We went to every office they sent us to.", "2022 147 14",
+                 "A central register of arrests, open to lawyers and to relatives."):
+        assert kept in doc.text
+    for junk in ("More on this story", "The search begins", "Related articles", "Inquiry into disappearances",
+                 "Sara Lind", "Investigations", "©"):
+        assert junk not in doc.text
+    notes = by_label(doc)
+    assert notes["1"].context.startswith("Written confirmation of where each detainee")
+    assert notes["2"].context.startswith("Access to the registers")
+
+
+def test_note_reference_anchors_do_not_count_as_links():
+    from lxml import html as lhtml
+
+    from extractors.html_main_text import link_density
+
+    item = lhtml.fragment_fromstring(
+        '<li>Access to the registers was refused.<sup><a href="#n2">[2]</a></sup> See <a href="/x">the reply</a>.</li>'
+    )
+    assert link_density(item) == pytest.approx(len("the reply") / len("Access to the registers was refused.[2] "
+                                                                           "See the reply."), abs=0.01)
+
+
+CORPUS = pathlib.Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.mark.parametrize(
+    "rendition,source",
+    [
+        ("003_amnesty_statement.html", "003_50b2b079aba8eece.txt"),  # pandoc HTML of the Markdown seed
+        ("000_encyclopedia_older.html", "000_eb76b57703d98c0a.txt"),  # pandoc HTML of the plain-text seed
+    ],
+)
+def test_pandoc_rendition_matches_its_source(rendition, source):
+    # pandoc's standalone HTML has no article container: bullet lists (with footnote
+    # references), "References"/"Further reading" headings and list items must all survive
+    from extractors import extract as extract_any
+
+    html_path, source_path = CORPUS / "renditions" / rendition, CORPUS / source
+    if not html_path.exists() or not source_path.exists():
+        pytest.skip("corpus rendition not present")
+    doc = EXTRACTOR.extract(html_path.read_bytes(), Hints())
+    reference = extract_any(source_path.read_bytes(), Hints()).text
+    precision, recall = precision_recall(doc.text, reference)
+    assert recall >= 0.99, recall
+    assert precision >= 0.98, precision
+    assert "ZQFN" not in doc.text
+
+
 def test_short_fragment_falls_back_to_own_extraction():
     doc = EXTRACTOR.extract(b"<p>One short paragraph.</p>", Hints())
     assert doc.text == "One short paragraph."
