@@ -86,8 +86,10 @@ class HtmlExtractor(Extractor):
 
     def _extract_markup(self, markup: str, hints: Hints, warnings: list[str]) -> ExtractedDocument:
         root = parse_html(markup)
-        elements = count_elements(root)
-        metadata = extract_metadata(root, hints.url)
+        # every element needs a "<" in the markup (a few are implied by the parser): only pages
+        # with many tags are walked to count them
+        elements = count_elements(root) if markup.count("<") > MAX_ELEMENTS // 2 else 0
+        metadata = extract_metadata(root, hints.url, markup=markup)
         notes = take_footnotes(root)
         warnings.extend(notes.warnings)
         prune(root)

@@ -44,6 +44,10 @@ MAX_LABEL_CHARS = 12
 MAX_NOTE_CHARS = 20_000
 
 
+_FRAGMENT_ANCHORS = etree.XPath("//a[contains(@href, '#')]")
+_ID_HOLDERS = etree.XPath("//*[@id]|//a[@name]")
+
+
 def token(index: int) -> str:
     """The placeholder text that stands for reference number ``index`` in the tree."""
     return f"ZQFN{index}QZ"
@@ -197,8 +201,12 @@ def _ref_unit(a: etree._Element, refs_set: set[int]) -> etree._Element:
 def take_footnotes(root: etree._Element) -> NoteSet:
     """Find references and notes in ``root``; replace references by tokens, remove notes."""
     result = NoteSet()
+    # only anchors with a same-page fragment can be references: most pages have none
+    anchors = _FRAGMENT_ANCHORS(root)
+    if not anchors:
+        return result
     ids: dict[str, etree._Element] = {}
-    for el in root.iter():
+    for el in _ID_HOLDERS(root):
         key = el.get("id") or (el.get("name") if el.tag == "a" else None)
         if key and key not in ids:
             ids[key] = el
@@ -212,7 +220,7 @@ def take_footnotes(root: etree._Element) -> NoteSet:
         return order.get(el, 0)
 
     candidates: list[tuple[etree._Element, etree._Element, str]] = []
-    for a in root.iter("a"):
+    for a in anchors:
         frag = _fragment(a.get("href"))
         if frag is None or frag not in ids or not _is_ref_anchor(a):
             continue

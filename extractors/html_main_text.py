@@ -98,8 +98,12 @@ def _is_boilerplate(el: etree._Element) -> bool:
     return bool(names) and bool(_BOILER_RE.search(names))
 
 
+_TEXT_LEN = etree.XPath("string-length(normalize-space(.))")
+
+
 def _text_len(el: etree._Element) -> int:
-    return sum(len(t.strip()) for t in el.itertext())
+    """Characters of text in ``el``, whitespace runs counted once (computed by libxml2)."""
+    return int(_TEXT_LEN(el))
 
 
 def _remove(el: etree._Element) -> None:
@@ -291,7 +295,8 @@ def source_blocks(root: etree._Element) -> list[tuple[etree._Element, str]]:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.split()).lower()[:80]
+    """Matching key of an already whitespace-normalized block or paragraph."""
+    return text[:80].lower()
 
 
 def _main_container(blocks: list, matched: list[int | None]) -> etree._Element | None:
@@ -348,7 +353,7 @@ def realign(root: etree._Element, paragraphs: list[str], title: str | None = Non
         if found is not None:
             last = found
     container = _main_container(blocks, matched)
-    restorer = _Restorer(blocks, container, _key(title or ""))
+    restorer = _Restorer(blocks, container, _key(" ".join((title or "").split())))
     out: list[str] = []
     prev: int | None = None
     for para, m in zip(paragraphs, matched):
@@ -465,6 +470,7 @@ def main_paragraphs(root: etree._Element, url: str | None, use_trafilatura: bool
         if sum(map(len, fallback)) > sum(map(len, paragraphs or [])):
             paragraphs, method = fallback, "fallback"
     paragraphs = filter_boilerplate(paragraphs or [])
-    while paragraphs and title and _key(paragraphs[0]) == _key(title):
+    title_key = _key(" ".join((title or "").split()))
+    while paragraphs and title_key and _key(paragraphs[0]) == title_key:
         paragraphs.pop(0)  # the headline is metadata, not body text
     return paragraphs, method

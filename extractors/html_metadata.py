@@ -272,8 +272,13 @@ def _parse_loose(value: str) -> str | None:
 
 
 def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | None,
-              use_htmldate: bool = True) -> str | None:
-    """Publication day (``YYYY-MM-DD``), local to the page (no time-zone shifting)."""
+              use_htmldate: bool = True, markup: _Markup | None = None) -> str | None:
+    """Publication day (``YYYY-MM-DD``), local to the page (no time-zone shifting).
+
+    With the page's ``markup``, tree searches for markup the page does not
+    contain are skipped.
+    """
+    markup = markup or _Markup(None)
     for obj in objects:
         if _is_article(obj):
             for key in ("datePublished", "dateCreated"):
@@ -289,13 +294,16 @@ def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | 
         day = _iso_day(obj.get("datePublished") if isinstance(obj.get("datePublished"), str) else None)
         if day:
             return day
-    for el in root.xpath("//*[@itemprop='datePublished' or @itemprop='dateCreated']"
-                         "|//time[@pubdate]|//*[contains(@class,'published')][@datetime]"):
-        day = _iso_day(el.get("datetime") or el.get("content") or _text(el))
-        if day:
-            return day
-    times = root.xpath("(//article//time[@datetime]|//main//time[@datetime]|//header//time[@datetime])[1]")
-    times = times or root.xpath("(//time[@datetime])[1]")
+    if markup.has("datepublished", "datecreated", "pubdate", "published"):
+        for el in root.xpath("//*[@itemprop='datePublished' or @itemprop='dateCreated']"
+                             "|//time[@pubdate]|//*[contains(@class,'published')][@datetime]"):
+            day = _iso_day(el.get("datetime") or el.get("content") or _text(el))
+            if day:
+                return day
+    times = []
+    if markup.has("<time"):
+        times = root.xpath("(//article//time[@datetime]|//main//time[@datetime]|//header//time[@datetime])[1]")
+        times = times or root.xpath("(//time[@datetime])[1]")
     for el in times:
         day = _iso_day(el.get("datetime"))
         if day:
@@ -306,17 +314,49 @@ def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | 
             day = _iso_day("-".join(m.groups()))
             if day:
                 return day
-    if use_htmldate and _has_date_hints(root):
+    if use_htmldate and _has_date_hints(root, markup):
         return _htmldate(root, url)
     return None
 
 
-def _has_date_hints(root: etree._Element) -> bool:
-    """Whether htmldate has anything to work with (it costs as much as the main text)."""
-    return bool(root.xpath(
-        "boolean(//time|//*[contains(@class,'date') or contains(@id,'date') or contains(@class,'time')"
-        " or contains(@class,'publi') or contains(@class,'meta')])"
-    ))
+# a date-like class/id: "date", "post-date", "entry_time", "publishedAt", "postDate", "meta" …
+# but not "update" or "runtime" (a word that merely contains the letters)
+_DATE_TOKEN = r"(?:(?<![A-Za-z])(?:date|time|publi|meta)|Date|Time|Publi)"
+_DATE_NAME_RE = re.compile(_DATE_TOKEN)
+_DATE_ATTR_RE = re.compile(r"""(?i:<time[\s>/])|(?i:\s(?:class|id)\s*=\s*)(?:"[^"<>]*?|'[^'<>]*?|)""" + _DATE_TOKEN)
+
+
+class _Markup:
+    """The page's markup, for cheap "does the page contain X at all" checks before tree searches."""
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text
+        self._lower: str | None = None
+
+    def has(self, *needles: str) -> bool:
+        """Whether any of the lower-case ``needles`` occurs in the markup (True when unknown)."""
+        if self.text is None:
+            return True
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return any(n in self._lower for n in needles)
+
+
+def _has_date_hints(root: etree._Element, markup: _Markup | None = None) -> bool:
+    """Whether htmldate has anything to work with (it costs as much as the main text).
+
+    A ``<time>`` element or a class/id with a date-like word (``date``, ``time``,
+    ``publi…``, ``meta``; ``update`` does not count).
+    """
+    if markup is not None and markup.text is not None:
+        return _DATE_ATTR_RE.search(markup.text) is not None
+    if root.find(".//time") is not None:
+        return True
+    for el in root.xpath("//*[@class or @id]"):
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _DATE_NAME_RE.search(names):
+            return True
+    return False
 
 
 def _htmldate(root: etree._Element, url: str | None) -> str | None:
@@ -350,7 +390,7 @@ def clean_author(raw: str) -> list[str]:
     return out
 
 
-def find_authors(root: etree._Element, meta: dict, objects: list[dict]) -> list[str]:
+def find_authors(root: etree._Element, meta: dict, objects: list[dict], markup: _Markup | None = None) -> list[str]:
     """Author names: JSON-LD persons, then meta tags, then ``rel=author``/itemprop/byline markup."""
     for obj in objects:
         if _is_article(obj):
@@ -361,6 +401,8 @@ def find_authors(root: etree._Element, meta: dict, objects: list[dict]) -> list[
         names = [n for raw in meta.get(key, []) for n in clean_author(raw)]
         if names:
             return _dedupe(names)
+    if markup is not None and not markup.has("author", "byline"):
+        return []
     els = root.xpath("//*[@itemprop='author']//*[@itemprop='name']|//a[@rel='author']"
                      "|//*[@itemprop='author'][not(.//*[@itemprop='name'])]")
     names = []
@@ -386,8 +428,14 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
-def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool = True) -> Metadata:
-    """All page metadata except the language (filled in by the extractor from the text)."""
+def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool = True,
+                     markup: str | None = None) -> Metadata:
+    """All page metadata except the language (filled in by the extractor from the text).
+
+    ``markup`` (the text ``root`` was parsed from) lets searches for markup the
+    page does not contain be skipped.
+    """
+    page = _Markup(markup)
     meta = collect_meta(root)
     objects = json_ld_objects(root)
     site_names = list(meta.get("og:site_name", [])[:1])
@@ -416,8 +464,8 @@ def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool =
     description = (meta.get("description") or meta.get("og:description") or [None])[0]
     return Metadata(
         title=find_title(root, meta, objects, site_names, host),
-        date=find_date(root, meta, objects, canonical or url, use_htmldate=use_htmldate),
-        authors=find_authors(root, meta, objects),
+        date=find_date(root, meta, objects, canonical or url, use_htmldate=use_htmldate, markup=page),
+        authors=find_authors(root, meta, objects, markup=page),
         site_name=site_names[0] if site_names else None,
         canonical_url=canonical,
         description=description,
