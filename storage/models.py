@@ -195,6 +195,7 @@ class Fetch(Base):
     """Provenance of every time bytes were obtained, including 'seen again'."""
 
     __tablename__ = "fetches"
+    __table_args__ = (Index("ix_fetches_source_id", "source", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
