@@ -89,7 +89,7 @@ class HtmlExtractor(Extractor):
         # every element needs a "<" in the markup (a few are implied by the parser): only pages
         # with many tags are walked to count them
         elements = count_elements(root) if markup.count("<") > MAX_ELEMENTS // 2 else 0
-        metadata = extract_metadata(root, hints.url, markup=markup)
+        metadata = extract_metadata(root, hints.url)
         notes = take_footnotes(root)
         warnings.extend(notes.warnings)
         prune(root)
@@ -110,7 +110,9 @@ class HtmlExtractor(Extractor):
             return marker(label)
 
         # "2023 [1]." renders as "2023 ." once the marker is gone: glue the marker to the word
-        paragraphs = [TOKEN_RE.sub(to_marker, _SPACE_BEFORE_TOKEN_RE.sub(r"\1", p)) for p in paragraphs]
+        if notes.labels:
+            paragraphs = [TOKEN_RE.sub(to_marker, _SPACE_BEFORE_TOKEN_RE.sub(r"\1", p)) if "ZQFN" in p else p
+                          for p in paragraphs]
         text, markers = assemble(paragraphs)
         footnotes = link_footnotes(text, markers, notes.notes)
         missing = len(notes.labels) - len(seen)

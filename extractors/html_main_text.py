@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import functools
 import logging
 import re
 
@@ -58,29 +59,29 @@ def prune(root: etree._Element) -> None:
 
     Class/id/role based removals are skipped for elements that hold more than
     half of the page's text (a wrapper named ``main-with-sidebar`` is not
-    boilerplate), and never touch ``<article>``/``<main>`` themselves. One
-    walk in document order; subtrees already removed are not visited.
+    boilerplate), and never touch ``<article>``/``<main>`` themselves.
     """
     for el in list(root.iter(*DROP_TAGS)):
         _remove(el)
     body = root.find("body")
     scope = body if body is not None else root
     limit = max(1, _text_len(scope)) * 0.5
-    stack = [iter(scope)]
-    while stack:
-        el = next(stack[-1], None)
-        if el is None:
-            stack.pop()
+    removed: set[etree._Element] = set()
+    for el in _PRUNE_CANDIDATES(scope):  # document order: outer elements first
+        if el.tag in _PROTECTED or not _is_boilerplate(el):
             continue
-        if not isinstance(el.tag, str):
-            continue
-        if el.tag not in _PROTECTED and _is_boilerplate(el) and _text_len(el) <= limit:
+        if removed and any(anc in removed for anc in el.iterancestors()):
+            continue  # already gone with an enclosing element
+        if _text_len(el) <= limit:
             _remove(el)
-            continue
-        if len(el):
-            stack.append(iter(list(el)))
+            removed.add(el)
 
 
+# elements _is_boilerplate can say yes to, selected by libxml2 rather than a Python walk
+_PRUNE_CANDIDATES = etree.XPath(
+    "descendant::*[@class or @id or @role or @style or @hidden or @aria-hidden or self::aside or self::footer"
+    " or self::menu]"
+)
 _PROTECTED = {"article", "main", "body"}
 
 
@@ -95,7 +96,13 @@ def _is_boilerplate(el: etree._Element) -> bool:
     if (el.get("role") or "").lower() in BOILERPLATE_ROLES:
         return True
     names = f"{el.get('class') or ''} {el.get('id') or ''}".strip()
-    return bool(names) and bool(_BOILER_RE.search(names))
+    return bool(names) and _boilerplate_names(names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _boilerplate_names(names: str) -> bool:
+    """Whether a class/id string names boilerplate (cached: pages repeat their class names)."""
+    return _BOILER_RE.search(names) is not None
 
 
 _TEXT_LEN = etree.XPath("string-length(normalize-space(.))")
@@ -267,7 +274,6 @@ _LEAF_BLOCKS = _HEADINGS + ("p", "li", "pre", "blockquote", "dd", "dt", "figcapt
 # blocks that may be restored as body text when trafilatura dropped them
 _TEXT_BLOCKS = {"p", "li", "pre", "blockquote", "dd", "dt", "tr"}
 _LISTS = ("ul", "ol", "dl")
-_CLAUSE_END_RE = re.compile(r"[.!?:;,…\"”»’')\]]$")
 # largest run of unextracted blocks worth restoring between two extracted ones
 MAX_GAP = 80
 
@@ -288,10 +294,15 @@ def source_blocks(root: etree._Element) -> list[tuple[etree._Element, str]]:
             text = " ".join(" ".join("".join(c.itertext()).split()) for c in el if isinstance(c.tag, str))
             text = " ".join(text.split())
         else:
-            text = " ".join("".join(el.itertext()).split())
+            text = _NORMALIZED_TEXT(el)  # XML whitespace only: Unicode spaces are collapsed below
+            if not text.isascii():
+                text = " ".join(text.split())
         if text:
             out.append((el, text))
     return out
+
+
+_NORMALIZED_TEXT = etree.XPath("normalize-space(.)")
 
 
 def _key(text: str) -> str:
@@ -325,7 +336,7 @@ def realign(root: etree._Element, paragraphs: list[str], title: str | None = Non
     Each extracted paragraph is located among the page's leaf blocks, and the
     main content container is the deepest element holding most of the matched
     text. Between two extracted paragraphs, an unextracted block inside that
-    container is restored when it reads as text (see :func:`_restorable`); a
+    container is restored when it reads as text (see :meth:`_Restorer.restorable`); a
     heading when the blocks that follow it up to the next extracted paragraph
     are restored too. A heading right before the first paragraph is restored
     unless it is the page's headline (kept in the metadata, not in the text).
@@ -433,7 +444,7 @@ class _Restorer:
             return True
         if link_density(el) >= 0.3:
             return False
-        return len(text) >= 30 or (len(text.split()) >= 2 and bool(_CLAUSE_END_RE.search(text)))
+        return len(text) >= 30
 
     def restore(self, start: int, end: int, prev: int | None) -> list[str]:
         """Blocks in ``blocks[start:end]`` worth restoring."""
@@ -441,15 +452,17 @@ class _Restorer:
         if end - start > MAX_GAP or start >= end:
             return []
         keep = [False] * (end - start)
+        following_ok = True  # every block after j up to ``end`` is kept or a heading
         for j in range(end - 1, start - 1, -1):
             el, text = blocks[j]
-            if el.tag in _HEADINGS:
-                following_ok = all(keep[k - start] or blocks[k][0].tag in _HEADINGS for k in range(j + 1, end))
+            heading = el.tag in _HEADINGS
+            if heading:
                 keep[j - start] = following_ok and len(text) <= 200 and not (
                     prev is None and _same_words(text, self.title_key)
                 ) and not _BOILER_PARA_RE.match(text)
             elif prev is not None:
                 keep[j - start] = self.restorable(el, text)
+            following_ok = following_ok and (heading or keep[j - start])
         return [blocks[j][1] for j in range(start, end) if keep[j - start]]
 
 

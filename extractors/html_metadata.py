@@ -218,10 +218,22 @@ def find_title(root: etree._Element, meta: dict, objects: list[dict], site_names
     return h1s[0] if h1s else None
 
 
+_HEADLINE_PROPS = etree.XPath("//*[@itemprop='headline']")
+
+
 def _h1_candidates(root: etree._Element) -> list[str]:
-    scoped = root.xpath("//article//h1|//main//h1|//*[@itemprop='headline']")
+    """Headline candidates: ``<h1>`` inside ``<article>``/``<main>`` and ``itemprop=headline``
+    first (in document order), then every ``<h1>``."""
+    h1s = list(root.iter("h1"))
+    scoped = [h for h in h1s if any(a.tag in ("article", "main") for a in h.iterancestors())]
+    props = _HEADLINE_PROPS(root) if "headline" in " ".join(_ITEMPROP_VALUES(root)) else []
+    if props and scoped:
+        order = {el: i for i, el in enumerate(root.iter())}
+        scoped = sorted(set(scoped) | set(props), key=order.__getitem__)
+    else:
+        scoped = scoped or props
     out = []
-    for el in list(scoped) + list(root.iter("h1")):
+    for el in list(scoped) + h1s:
         text = _text(el)
         if 3 <= len(text) <= 400 and text not in out:
             out.append(text)
@@ -272,13 +284,9 @@ def _parse_loose(value: str) -> str | None:
 
 
 def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | None,
-              use_htmldate: bool = True, markup: _Markup | None = None) -> str | None:
-    """Publication day (``YYYY-MM-DD``), local to the page (no time-zone shifting).
-
-    With the page's ``markup``, tree searches for markup the page does not
-    contain are skipped.
-    """
-    markup = markup or _Markup(None)
+              use_htmldate: bool = True, attrs: _PageAttrs | None = None) -> str | None:
+    """Publication day (``YYYY-MM-DD``), local to the page (no time-zone shifting)."""
+    attrs = attrs or _PageAttrs(root)
     for obj in objects:
         if _is_article(obj):
             for key in ("datePublished", "dateCreated"):
@@ -294,14 +302,15 @@ def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | 
         day = _iso_day(obj.get("datePublished") if isinstance(obj.get("datePublished"), str) else None)
         if day:
             return day
-    if markup.has("datepublished", "datecreated", "pubdate", "published"):
+    if "date" in attrs.itemprops or "published" in attrs.classes or (attrs.has_time() and root.xpath(
+            "boolean(//time[@pubdate])")):
         for el in root.xpath("//*[@itemprop='datePublished' or @itemprop='dateCreated']"
                              "|//time[@pubdate]|//*[contains(@class,'published')][@datetime]"):
             day = _iso_day(el.get("datetime") or el.get("content") or _text(el))
             if day:
                 return day
     times = []
-    if markup.has("<time"):
+    if attrs.has_time():
         times = root.xpath("(//article//time[@datetime]|//main//time[@datetime]|//header//time[@datetime])[1]")
         times = times or root.xpath("(//time[@datetime])[1]")
     for el in times:
@@ -314,49 +323,61 @@ def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | 
             day = _iso_day("-".join(m.groups()))
             if day:
                 return day
-    if use_htmldate and _has_date_hints(root, markup):
+    if use_htmldate and _has_date_hints(root, attrs):
         return _htmldate(root, url)
     return None
 
 
 # a date-like class/id: "date", "post-date", "entry_time", "publishedAt", "postDate", "meta" …
-# but not "update" or "runtime" (a word that merely contains the letters)
-_DATE_TOKEN = r"(?:(?<![A-Za-z])(?:date|time|publi|meta)|Date|Time|Publi)"
-_DATE_NAME_RE = re.compile(_DATE_TOKEN)
-_DATE_ATTR_RE = re.compile(r"""(?i:<time[\s>/])|(?i:\s(?:class|id)\s*=\s*)(?:"[^"<>]*?|'[^'<>]*?|)""" + _DATE_TOKEN)
+# but not "update" or "runtime" (words that merely contain the letters)
+_DATE_NAME_RE = re.compile(r"(?:(?<![A-Za-z])(?:date|time|publi|meta)|Date|Time|Publi)")
+_CLASS_VALUES = etree.XPath("descendant-or-self::*/@class", smart_strings=False)
+_ID_VALUES = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
+_ITEMPROP_VALUES = etree.XPath("descendant-or-self::*/@itemprop", smart_strings=False)
+_REL_VALUES = etree.XPath("descendant-or-self::a/@rel", smart_strings=False)
 
 
-class _Markup:
-    """The page's markup, for cheap "does the page contain X at all" checks before tree searches."""
+class _PageAttrs:
+    """The page's class/id/itemprop/rel values, read once (by libxml2, without walking elements
+    in Python), so that tree searches for markup the page does not have can be skipped."""
 
-    def __init__(self, text: str | None) -> None:
-        self.text = text
-        self._lower: str | None = None
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self._cache: dict[str, str] = {}
 
-    def has(self, *needles: str) -> bool:
-        """Whether any of the lower-case ``needles`` occurs in the markup (True when unknown)."""
-        if self.text is None:
-            return True
-        if self._lower is None:
-            self._lower = self.text.lower()
-        return any(n in self._lower for n in needles)
+    def _values(self, name: str, xpath: etree.XPath) -> str:
+        if name not in self._cache:
+            self._cache[name] = " ".join(xpath(self.root))
+        return self._cache[name]
+
+    @property
+    def classes(self) -> str:
+        return self._values("class", _CLASS_VALUES)
+
+    @property
+    def ids(self) -> str:
+        return self._values("id", _ID_VALUES)
+
+    @property
+    def itemprops(self) -> str:
+        return self._values("itemprop", _ITEMPROP_VALUES)
+
+    @property
+    def rels(self) -> str:
+        return self._values("rel", _REL_VALUES)
+
+    def has_time(self) -> bool:
+        return self.root.find(".//time") is not None
 
 
-def _has_date_hints(root: etree._Element, markup: _Markup | None = None) -> bool:
+def _has_date_hints(root: etree._Element, attrs: _PageAttrs | None = None) -> bool:
     """Whether htmldate has anything to work with (it costs as much as the main text).
 
     A ``<time>`` element or a class/id with a date-like word (``date``, ``time``,
     ``publi…``, ``meta``; ``update`` does not count).
     """
-    if markup is not None and markup.text is not None:
-        return _DATE_ATTR_RE.search(markup.text) is not None
-    if root.find(".//time") is not None:
-        return True
-    for el in root.xpath("//*[@class or @id]"):
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if _DATE_NAME_RE.search(names):
-            return True
-    return False
+    attrs = attrs or _PageAttrs(root)
+    return attrs.has_time() or bool(_DATE_NAME_RE.search(attrs.classes) or _DATE_NAME_RE.search(attrs.ids))
 
 
 def _htmldate(root: etree._Element, url: str | None) -> str | None:
@@ -390,7 +411,7 @@ def clean_author(raw: str) -> list[str]:
     return out
 
 
-def find_authors(root: etree._Element, meta: dict, objects: list[dict], markup: _Markup | None = None) -> list[str]:
+def find_authors(root: etree._Element, meta: dict, objects: list[dict], attrs: _PageAttrs | None = None) -> list[str]:
     """Author names: JSON-LD persons, then meta tags, then ``rel=author``/itemprop/byline markup."""
     for obj in objects:
         if _is_article(obj):
@@ -401,7 +422,9 @@ def find_authors(root: etree._Element, meta: dict, objects: list[dict], markup: 
         names = [n for raw in meta.get(key, []) for n in clean_author(raw)]
         if names:
             return _dedupe(names)
-    if markup is not None and not markup.has("author", "byline"):
+    attrs = attrs or _PageAttrs(root)
+    if not ("author" in attrs.itemprops or "author" in attrs.rels or "author" in attrs.classes
+            or "byline" in attrs.classes):
         return []
     els = root.xpath("//*[@itemprop='author']//*[@itemprop='name']|//a[@rel='author']"
                      "|//*[@itemprop='author'][not(.//*[@itemprop='name'])]")
@@ -428,14 +451,9 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
-def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool = True,
-                     markup: str | None = None) -> Metadata:
-    """All page metadata except the language (filled in by the extractor from the text).
-
-    ``markup`` (the text ``root`` was parsed from) lets searches for markup the
-    page does not contain be skipped.
-    """
-    page = _Markup(markup)
+def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool = True) -> Metadata:
+    """All page metadata except the language (filled in by the extractor from the text)."""
+    page = _PageAttrs(root)
     meta = collect_meta(root)
     objects = json_ld_objects(root)
     site_names = list(meta.get("og:site_name", [])[:1])
@@ -464,8 +482,8 @@ def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool =
     description = (meta.get("description") or meta.get("og:description") or [None])[0]
     return Metadata(
         title=find_title(root, meta, objects, site_names, host),
-        date=find_date(root, meta, objects, canonical or url, use_htmldate=use_htmldate, markup=page),
-        authors=find_authors(root, meta, objects, markup=page),
+        date=find_date(root, meta, objects, canonical or url, use_htmldate=use_htmldate, attrs=page),
+        authors=find_authors(root, meta, objects, attrs=page),
         site_name=site_names[0] if site_names else None,
         canonical_url=canonical,
         description=description,
