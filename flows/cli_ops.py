@@ -90,7 +90,7 @@ def serve(obj: Context, file: str | None, limit: int | None) -> None:
     click.echo(f"archivist serve: archive {archive.home} ({archive.url}), sources {sf.path}")
     for source in sf.sources.values():
         click.echo(f"  ingest/{source.name}: {source.schedule_text if source.scheduled else 'manual runs only'}")
-    if any(d.flow_name == "fixity" for d in deployments):
+    if any(d.full_name == "fixity/archivist-fixity" for d in deployments):
         click.echo(f"  fixity/archivist-fixity: cron {sf.fixity_cron}")
     if sf.cluster_address():
         click.echo(f"  extraction on the Dask cluster at {sf.cluster_address()}")

@@ -35,6 +35,19 @@ from .sources import SourceItem, expand
 _POOLS: dict[int, ExtractionPool] = {}
 
 
+def _pool(pool_id: int) -> ExtractionPool:
+    # Module-level accessors are pickled by name, so tasks shipped to Dask do not drag the live pool along.
+    return _POOLS[pool_id]
+
+
+def _register_pool(pool: ExtractionPool) -> None:
+    _POOLS[id(pool)] = pool
+
+
+def _unregister_pool(pool: ExtractionPool) -> None:
+    _POOLS.pop(id(pool), None)
+
+
 @lru_cache(maxsize=8)
 def _archive(home: str | None, db_url: str | None) -> Archive:
     return Archive.open(home, db_url)
@@ -77,7 +90,7 @@ def extract(fetched: Fetched, pool_id: int | None) -> pipeline.Extraction:
     ``pool_id=None``, right where the task runs (a Dask worker process)."""
     if pool_id is None:
         return pipeline.extract_safely(fetched.data, pipeline.hints_for(fetched))
-    return pipeline.extract_safely(fetched.data, pipeline.hints_for(fetched), _POOLS[pool_id].extract)
+    return pipeline.extract_safely(fetched.data, pipeline.hints_for(fetched), _pool(pool_id).extract)
 
 
 @task(name="store-record", cache_policy=NO_CACHE)
@@ -122,7 +135,7 @@ def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None 
         summary.add(item.location, outcome)
 
     with ExtractionPool(workers) as pool:
-        _POOLS[id(pool)] = pool
+        _register_pool(pool)
         try:
             for item in items:
                 try:
@@ -144,7 +157,7 @@ def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None 
             while pending:
                 drain_one()
         finally:
-            _POOLS.pop(id(pool), None)
+            _unregister_pool(pool)
     elapsed = time.perf_counter() - started
     archive.finish_run(run_id, summary.counts, summary.failures, duration_s=round(elapsed, 3))
     create_markdown_artifact(key="ingest-run-report", markdown=run_report_markdown(run_id, summary, elapsed),
