@@ -224,15 +224,6 @@ urls = ["{httpserver.url_for('/statement.html')}", "{httpserver.url_for('/gone.h
     return f
 
 
-def _sqlalchemy_2_1() -> bool:
-    import sqlalchemy
-
-    return tuple(int(x) for x in sqlalchemy.__version__.split(".")[:2]) >= (2, 1)
-
-
-@pytest.mark.xfail(_sqlalchemy_2_1(), run=False, strict=True,
-                   reason="Prefect 3.8.8's server cannot create scheduled flow runs under SQLAlchemy 2.1 "
-                          "(bulk insert of a hybrid property): pin sqlalchemy<2.1")
 def test_serve_runs_the_scheduled_source_and_manual_triggers_run_the_other(two_sources, tmp_path, prefect_harness):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
