@@ -104,9 +104,27 @@ def _pair_block(a_pars: list[str], b_pars: list[str], i1: int, j1: int) -> list[
     return changes
 
 
+def _same_words(a_pars: list[str], b_pars: list[str]) -> bool:
+    """True when two runs of paragraphs hold the same words, only broken into paragraphs differently."""
+    from .similarity import normalize_words
+
+    return normalize_words("\n\n".join(a_pars)) == normalize_words("\n\n".join(b_pars))
+
+
 def diff_texts(a: str, b: str, a_id: int | None = None, b_id: int | None = None) -> Diff:
-    """The paragraph-level diff from ``a`` to ``b``."""
+    """The paragraph-level diff from ``a`` to ``b``.
+
+    Layout is not content: when both texts hold the same normalized words
+    (a PDF and its HTML rendition, paragraphs split differently at page
+    breaks, hyphenation), the diff is empty; inside a changed block, runs of
+    paragraphs that only differ in where they break count as unchanged.
+    """
+    from .similarity import text_key
+
     pa, pb = paragraphs(a), paragraphs(b)
+    if text_key(a) == text_key(b):
+        return Diff(a_id, b_id, True, {"unchanged": len(pb), "added": 0, "removed": 0, "changed": 0,
+                                       "words_added": 0, "words_removed": 0}, [])
     matcher = difflib.SequenceMatcher(a=[_norm(p) for p in pa], b=[_norm(p) for p in pb], autojunk=False)
     changes: list[ParagraphChange] = []
     unchanged = 0
@@ -117,6 +135,8 @@ def diff_texts(a: str, b: str, a_id: int | None = None, b_id: int | None = None)
             changes += [ParagraphChange("removed", i, None, pa[i], None) for i in range(i1, i2)]
         elif op == "insert":
             changes += [ParagraphChange("added", None, j, None, pb[j]) for j in range(j1, j2)]
+        elif _same_words(pa[i1:i2], pb[j1:j2]):
+            unchanged += j2 - j1
         else:
             changes += _pair_block(pa[i1:i2], pb[j1:j2], i1, j1)
     stats = {

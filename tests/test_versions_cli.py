@@ -73,3 +73,18 @@ def test_regroup_restores_works_and_reports_moves(revised):
     assert after[0]["work_id"] == after[1]["work_id"] == docs[0]["work_id"]
     again = revised.json("regroup")
     assert again["moved"] == [] and again["relabelled"] == []
+
+
+def test_pdf_and_html_renditions_diff_to_nothing(cli, tmp_path):
+    from conftest import CORPUS
+
+    folder = tmp_path / "renditions"
+    folder.mkdir()
+    for name in ("003_amnesty_statement.pdf", "003_amnesty_statement.html"):
+        (folder / name).write_bytes((CORPUS / "renditions" / name).read_bytes())
+    cli("ingest", "--no-prefect", str(folder))
+    pdf, html = sorted(cli.json("documents"), key=lambda d: d["media_type"])
+    assert pdf["work_id"] == html["work_id"]
+    assert "rendition" in {pdf["relation"], html["relation"]}
+    diff = cli.json("diff", str(pdf["id"]), str(html["id"]))
+    assert diff["identical"] is True and diff["changes"] == []
