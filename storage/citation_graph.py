@@ -432,8 +432,8 @@ def _cit_keys(session: Session, where: Any) -> dict[int, CitKeys]:
 # ---------------------------------------------------------------- candidate lookups
 
 
-def docs_by_identifiers(session: Session, idents: Iterable[tuple[str, str]]) -> set[int]:
-    """Documents holding any of ``idents`` (raw scheme, value pairs), via the (scheme, value) index."""
+def _ids_by_identifiers(session: Session, idents: Iterable[tuple[str, str]], table: Any, id_col: Any) -> set[int]:
+    """Row ids of ``table`` holding any of ``idents`` (all spelling variants), via its (scheme, value) index."""
     by_scheme: dict[str, set[str]] = {}
     for scheme, value in idents:
         if scheme == "url":
@@ -442,11 +442,13 @@ def docs_by_identifiers(session: Session, idents: Iterable[tuple[str, str]]) -> 
     found: set[int] = set()
     for scheme, values in by_scheme.items():
         for chunk in _chunks(values):
-            found.update(session.scalars(
-                select(DocumentIdentifier.document_id)
-                .where(DocumentIdentifier.scheme == scheme, DocumentIdentifier.value.in_(chunk))
-            ))
+            found.update(session.scalars(select(id_col).where(table.scheme == scheme, table.value.in_(chunk))))
     return found
+
+
+def docs_by_identifiers(session: Session, idents: Iterable[tuple[str, str]]) -> set[int]:
+    """Documents holding any of ``idents`` (raw scheme, value pairs)."""
+    return _ids_by_identifiers(session, idents, DocumentIdentifier, DocumentIdentifier.document_id)
 
 
 def docs_by_urls(session: Session, urls: Iterable[str]) -> set[int]:
@@ -464,20 +466,8 @@ def docs_by_urls(session: Session, urls: Iterable[str]) -> set[int]:
 
 
 def citations_by_identifiers(session: Session, idents: Iterable[tuple[str, str]]) -> set[int]:
-    """Citations carrying any of ``idents``, via the (scheme, value) index."""
-    by_scheme: dict[str, set[str]] = {}
-    for scheme, value in idents:
-        if scheme == "url":
-            continue
-        by_scheme.setdefault(scheme, set()).update(identifier_variants(scheme, value))
-    found: set[int] = set()
-    for scheme, values in by_scheme.items():
-        for chunk in _chunks(values):
-            found.update(session.scalars(
-                select(CitationIdentifier.citation_id)
-                .where(CitationIdentifier.scheme == scheme, CitationIdentifier.value.in_(chunk))
-            ))
-    return found
+    """Citations carrying any of ``idents``."""
+    return _ids_by_identifiers(session, idents, CitationIdentifier, CitationIdentifier.citation_id)
 
 
 def citations_by_urls(session: Session, urls: Iterable[str]) -> set[int]:
