@@ -97,7 +97,22 @@ class _TooLarge(Exception):
     pass
 
 
-class _ZlibStage:
+class _Stage:
+    """One content coding being undone, counting what it produces against a limit."""
+
+    total = 0
+
+    def _counted(self, out: bytes, limit: int) -> bytes:
+        self.total += len(out)
+        if self.total > limit:
+            raise _TooLarge
+        return out
+
+    def flush(self, limit: int) -> bytes:
+        return self._counted(self.obj.flush(), limit)
+
+
+class _ZlibStage(_Stage):
     """gzip or deflate, never producing more than ``limit`` bytes in total."""
 
     def __init__(self, coding: str):
@@ -120,24 +135,15 @@ class _ZlibStage:
             self.buffer = b""
         else:
             out = self.obj.decompress(data, limit - self.total + 1)
-        self.total += len(out)
-        if self.total > limit:
-            raise _TooLarge
+        out = self._counted(out, limit)
         if self.coding != "deflate" and self.obj.eof and self.obj.unused_data:  # concatenated gzip members
             rest = self.obj.unused_data
             self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
             out += self.decode(rest, limit)
         return out
 
-    def flush(self, limit: int) -> bytes:
-        out = self.obj.flush()
-        self.total += len(out)
-        if self.total > limit:
-            raise _TooLarge
-        return out
 
-
-class _OtherStage:
+class _OtherStage(_Stage):
     """Codings we never ask for (br, zstd) but a server may send: httpx's decoder, if there is one."""
 
     def __init__(self, coding: str):
@@ -147,18 +153,7 @@ class _OtherStage:
         self.total = 0
 
     def decode(self, data: bytes, limit: int) -> bytes:
-        out = self.obj.decode(data)
-        self.total += len(out)
-        if self.total > limit:
-            raise _TooLarge
-        return out
-
-    def flush(self, limit: int) -> bytes:
-        out = self.obj.flush()
-        self.total += len(out)
-        if self.total > limit:
-            raise _TooLarge
-        return out
+        return self._counted(self.obj.decode(data), limit)
 
 
 class _Decoder:
