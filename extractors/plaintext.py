@@ -639,16 +639,79 @@ def split_paragraphs(text: str) -> list[str]:
     return _rebuild_paragraphs(list(lines), set(), page_starts, words, hyphenated)
 
 
+# Masthead lines of UN and similar documents: never a title.
+_MASTHEAD_RE = re.compile(
+    r"(?:united nations|general assembly|security council|economic and social council|human rights council|"
+    r"commission on human rights|sub-commission\b.*|[\w-]+ (?:special )?session|(?:provisional )?agenda item \d+.*|"
+    r"items? \d+.* of the (?:provisional )?agenda|distr\..*|original\s*:.*|advance (?:unedited|edited) version|"
+    r"restricted|limited|general)",
+    re.I,
+)
+
+
+_AGENDA_RE = re.compile(r"(?:agenda item \d+|items? \d+.* of the (?:provisional )?agenda)\s*$", re.I)
+_DATE_WORDS_RE = re.compile(
+    r"\d+|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|[\s\-–/.,]", re.I)
+
+
+def _is_masthead(paragraph: str) -> bool:
+    """A header block of symbols, body names, distribution lines and dates rather than prose.
+
+    Mastheads set pieces side by side ("General Assembly      Distr.: General"),
+    so each piece between runs of spaces or line breaks is judged on its own.
+    """
+    from .dates import parse_date
+    from .identifiers import find_identifiers
+
+    pieces = [p for p in re.split(r"\s{2,}|\n", paragraph) if p.strip()]
+    header = 0
+    for piece in pieces:
+        rest = piece
+        for ident in find_identifiers(piece):
+            rest = rest.replace(ident.value, " ")
+        rest = re.sub(r"\s+", " ", rest).strip()
+        if (not rest or parse_date(rest) is not None or not _DATE_WORDS_RE.sub("", rest).strip(" -–/.,")
+                or (len(rest.split()) <= 12 and _MASTHEAD_RE.fullmatch(rest) is not None)):
+            header += 1
+    # A block of header lines may end with the agenda item's wording; most of it still is header.
+    return bool(pieces) and (header == len(pieces) or (len(pieces) >= 3 and header * 2 > len(pieces)))
+
+
 def _title(paragraphs: list[str]) -> str | None:
+    """A short, heading-like first paragraph (after any masthead), else None."""
     if len(paragraphs) < 2:
         return None
-    first = paragraphs[0].strip()
-    first = re.sub(r"\ue000[^\ue001]*\ue001", "", first).strip()
-    if not first or len(first) >= 150 or first.endswith((".", ",", ";")) or _BULLET_RE.match(first):
+    cleaned = [re.sub(r"\s+", " ", re.sub(r"\ue000[^\ue001]*\ue001", "", raw)).strip() for raw in paragraphs[:16]]
+    index = 0
+    while index < len(cleaned) and (not cleaned[index] or _is_masthead(paragraphs[index])):
+        index += 1
+    if index >= len(cleaned) or not _title_like(cleaned[index]):
         return None
-    if len(first.split()) > 25:
-        return None
-    return first
+    # After "Agenda item 4" may come the agenda item's own wording, then the document's title.
+    if (index > 0 and _AGENDA_RE.search(cleaned[index - 1]) and index + 1 < len(cleaned)
+            and _title_like(cleaned[index + 1])):
+        index += 1
+    return cleaned[index]
+
+
+def _title_like(text: str) -> bool:
+    return (bool(text) and len(text) < 150 and len(text.split()) <= 25 and not text.endswith((".", ",", ";"))
+            and not _BULLET_RE.match(text))
+
+
+def _date(paragraphs: list[str]) -> str | None:
+    """A date standing alone near the top ("6 February 2023", "Distr.: General 26 February 2018")."""
+    from .dates import parse_date
+
+    for para in paragraphs[:12]:
+        line = re.sub(r"\s+", " ", para).strip()
+        line = re.sub(r"^(?:distr\.?\s*:?\s*\w+|date[d]?\s*:?|published\s*:?)\s*", "", line, flags=re.I)
+        if len(line) <= 40:
+            iso = parse_date(line)
+            if iso and len(iso) == 10:
+                return iso
+    return None
 
 
 class PlainTextExtractor(Extractor):
@@ -682,6 +745,7 @@ class PlainTextExtractor(Extractor):
                 note.confidence = analysis.confidence.get(note.label, 0.5)
         metadata = Metadata(
             title=_title(analysis.paragraphs),
+            date=_date(analysis.paragraphs),
             language=detect_language(text),
             identifiers=find_document_identifiers(decoded),
             page_count=sum(1 for page in decoded.split("\f") if page.strip()) if "\f" in decoded else None,

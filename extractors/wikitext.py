@@ -42,7 +42,8 @@ from .assembly import assemble, link_footnotes, marker
 from .base import Extractor
 from .errors import CorruptDocument, DecodingError
 from .identifiers import find_document_identifiers
-from .markdown import _scaled, looks_like_source_code, markdown_evidence, parse_date
+from .dates import parse_date
+from .markdown import _scaled, looks_like_source_code, markdown_evidence
 from .record import Citation, ExtractedDocument, Hints, Identifier, Metadata
 from .text_decoding import decode_text, looks_binary
 

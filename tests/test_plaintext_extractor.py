@@ -242,3 +242,18 @@ def test_seed_002_is_fast():
     extract(data)
     assert time.perf_counter() - started < 1.0
     assert re.search("x", "x")
+
+
+def test_un_masthead_is_not_the_title_and_gives_the_date():
+    from pathlib import Path
+
+    from extractors import Hints, extract
+
+    folder = Path(__file__).parent / "fixtures" / "citations"
+    hrc = extract((folder / "un_a_hrc_37_24.txt").read_bytes(), Hints(filename="a.txt"))
+    assert hrc.metadata.title == "Situation of human rights in the Islamic Republic of Iran"
+    assert hrc.metadata.date == "2018-02-26"
+    cn4 = extract((folder / "un_e_cn4_1989_26.txt").read_bytes(), Hints(filename="b.txt"))
+    assert cn4.metadata.title.startswith("Report on the human rights situation in the Islamic Republic of Iran")
+    assert cn4.metadata.date == "1989-01-26"
+    assert [i.value for i in cn4.metadata.identifiers] == ["E/CN.4/1989/26"]
