@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- patterns
 
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"\]\[]+", re.I)
+# Link text that lost its scheme in conversion ("amnesty.org/en/documents/…"): a host with a
+# known top-level domain followed by a path.
+_BARE_URL_RE = re.compile(
+    r"(?<![\w@/.-])(?:[a-z0-9-]+\.)+(?:org|com|net|int|gov|edu|info|news|io|uk|ch|de|fr|ir|ca|au|be|nl|se|no)"
+    r"/[^\s<>\"\]\[]+", re.I)
 _MD_LINK_RE = re.compile(r"\[([^\]]*)\]\(\s*<?((?:https?://|www\.|mailto:)[^\s)>]*(?:\([^\s)]*\)[^\s)>]*)*)>?\s*\)")
 _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|\"'])")
 
@@ -305,6 +310,11 @@ def _strip_for_fields(text: str) -> tuple[str, list[str]]:
         url = _trim_url(m.group(0))
         if url:
             urls.append(url)
+            plain = plain[: m.start()] + " " * len(m.group(0)) + plain[m.end():]
+    for m in _BARE_URL_RE.finditer(plain):
+        url = _trim_url(m.group(0))
+        if url:
+            urls.append("https://" + url)
             plain = plain[: m.start()] + " " * len(m.group(0)) + plain[m.end():]
     seen = set()
     unique = []

@@ -119,6 +119,11 @@ def _url_symbols(text: str) -> list[tuple[int, str]]:
     return found
 
 
+# Amnesty International document URLs carry the index number: /documents/mde13/9421/2018/en
+_AMNESTY_URL_RE = re.compile(r"amnesty\.org/(?:[a-z]{2}/)?documents/([a-z]{3})(\d{2})/(\d{3,4})/((?:19|20)\d{2})\b",
+                             re.I)
+
+
 def find_identifiers(text: str) -> list[Identifier]:
     """Every identifier in ``text``, in order of appearance, without duplicates."""
     if not text:
@@ -132,6 +137,13 @@ def find_identifiers(text: str) -> list[Identifier]:
         for m in NGO_INDEX_RE.finditer(text):
             value = f"{m.group(1)} {m.group(2)}/{m.group(3)}/{m.group(4)}"
             found.append((m.start(), Identifier("ngo-index", value)))
+        # An index number read from a document URL, unless the text prints it (perhaps as "MDE 13/019/89").
+        printed = {v.value.rsplit("/", 1)[0] for _, v in found if v.scheme == "ngo-index"}
+        for m in _AMNESTY_URL_RE.finditer(text):
+            series = f"{m.group(1).upper()} {m.group(2)}/{m.group(3)}"
+            if series not in printed:
+                printed.add(series)
+                found.append((m.start(), Identifier("ngo-index", f"{series}/{m.group(4)}")))
         for m in DOI_RE.finditer(text):
             value = _strip_trailing(m.group(1))
             if "/" in value and len(value.split("/", 1)[1]) > 0:

@@ -207,3 +207,12 @@ def test_parse_notes_is_fast(parsed):
     started = time.perf_counter()
     parse_notes(notes)
     assert time.perf_counter() - started < 1.0
+
+
+def test_link_text_without_scheme_is_a_url():
+    from extractors.citations import parse_citation
+
+    cite = parse_citation("Amnesty International, Blood-soaked secrets, 4 December 2018, "
+                          "amnesty.org/en/documents/mde13/9421/2018/en")
+    assert cite.urls == ["https://amnesty.org/en/documents/mde13/9421/2018/en"]
+    assert parse_citation("Write to info@amnesty.org/x for details").urls == []

@@ -105,3 +105,12 @@ def test_document_identifiers_ignore_cited_symbols_and_plain_text():
     assert find_document_identifiers("The report (UN Doc. A/72/322) said so, as did A/45/697.") == []
     assert find_document_identifiers((CORPUS / "002_5c4ddef25396266a.txt").read_text(encoding="utf-8")) == []
     assert find_document_identifiers("AI Index: MDE 13/019/89\nText.")[0].value == "MDE 13/019/89"
+
+
+def test_index_number_from_an_amnesty_document_url_unless_printed():
+    from extractors.identifiers import find_identifiers
+
+    found = find_identifiers("amnesty.org/en/documents/mde13/9421/2018/en")
+    assert [(i.scheme, i.value) for i in found] == [("ngo-index", "MDE 13/9421/2018")]
+    printed = find_identifiers("(Index: MDE 13/019/89) https://www.amnesty.org/en/documents/mde13/019/1989/en/")
+    assert [i.value for i in printed] == ["MDE 13/019/89"]
