@@ -86,12 +86,15 @@ def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sour
         raise click.UsageError("give SOURCE... (files, folders, http(s) URLs) or --source NAME")
     dask_address = os.environ.get("ARCHIVIST_DASK_ADDRESS") or None
     sources_path = None
+    max_bytes = None
     try:  # validate before anything runs
         if source_name:
             from .sources_file import load, plan
 
             loaded = load(sources_file)
-            locations, items = plan(loaded.get(source_name))
+            spec = loaded.get(source_name)
+            locations, items = plan(spec)
+            max_bytes = spec.max_bytes
             sources_path, dask_address = str(loaded.path), loaded.cluster_address()
         else:
             locations = list(sources)
@@ -102,8 +105,8 @@ def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sour
     if no_prefect:
         from .pipeline import run_direct
 
-        run_id, summary, elapsed = run_direct(archive, items, **({"trigger": f"cli:{source_name}"}
-                                                                 if source_name else {}))
+        run_id, summary, elapsed = run_direct(archive, items, max_bytes=max_bytes,
+                                              **({"trigger": f"cli:{source_name}"} if source_name else {}))
         result = {"run_id": run_id, "counts": summary.counts, "failures": summary.failures,
                   "outcomes": summary.outcomes, "ingest_seconds": elapsed}
     else:

@@ -49,7 +49,7 @@ def ingest_source_flow(source: str, sources_file: str | None = None, home: str |
     spec = sf_mod.load(sources_file).get(source)
     locations, _items = sf_mod.plan(spec)
     result = ingest_flow.fn(locations, home=home, db_url=db_url, trigger=f"{trigger}:{source}",
-                            extract_in_task=extract_in_task)
+                            extract_in_task=extract_in_task, max_bytes=spec.max_bytes)
     result["source"] = source
     return result
 

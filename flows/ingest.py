@@ -72,9 +72,10 @@ def expand_sources(sources: list[str]) -> list[SourceItem]:
 
 @task(name="fetch", retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=1),
       retry_condition_fn=_retry_network, cache_policy=NO_CACHE)
-def fetch(item: SourceItem, home: str | None, db_url: str | None) -> Fetched | pipeline.NotModified:
+def fetch(item: SourceItem, home: str | None, db_url: str | None,
+          max_bytes: int | None = None) -> Fetched | pipeline.NotModified:
     """Obtain one item's bytes; network failures worth it are retried with backoff."""
-    return pipeline.fetch(item, _archive(home, db_url))
+    return pipeline.fetch(item, _archive(home, db_url), max_bytes)
 
 
 @task(name="keep-original", cache_policy=NO_CACHE)
@@ -110,13 +111,14 @@ def store_not_modified(home: str | None, db_url: str | None, fetched: pipeline.N
 @flow(name="ingest", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None = None,
                 trigger: str = "manual", workers: int | None = None,
-                extract_in_task: bool = False) -> dict[str, Any]:
+                extract_in_task: bool = False, max_bytes: int | None = None) -> dict[str, Any]:
     """Ingest files, folders and URLs into the archive; one document's failure never stops the run.
 
     ``extract_in_task`` runs extraction inside the extract tasks themselves
     instead of the local worker pool: use it with a distributed task runner
     (``ingest_flow.with_options(task_runner=DaskTaskRunner(...))``), so
-    CPU-bound parsing happens on the cluster's workers.
+    CPU-bound parsing happens on the cluster's workers. ``max_bytes`` caps
+    each input (files and HTTP bodies, enforced while streaming).
     """
     started = time.perf_counter()
     logger = get_run_logger()
@@ -139,7 +141,7 @@ def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None 
         try:
             for item in items:
                 try:
-                    fetched = fetch(item, home, db_url)
+                    fetched = fetch(item, home, db_url, max_bytes)
                 except FetchError as exc:
                     logger.warning("%s", exc)
                     summary.add(item.location, pipeline.record_fetch_failure(archive, exc, run_id))

@@ -18,7 +18,7 @@ from extractors import ExtractedDocument, ExtractionError, Hints, Identifier, ex
 from storage import Archive, Provenance, StoreOutcome
 
 from .errors import FetchError
-from .fetching import Fetched, fetch_file, fetch_url
+from .fetching import MAX_BYTES, Fetched, fetch_file, fetch_url
 from .sources import SourceItem
 
 log = logging.getLogger(__name__)
@@ -53,21 +53,23 @@ class NotModified:
     provenance: Provenance
 
 
-def fetch(item: SourceItem, archive: Archive | None = None) -> Fetched | NotModified:
+def fetch(item: SourceItem, archive: Archive | None = None,
+          max_bytes: int | None = None) -> Fetched | NotModified:
     """Obtain the bytes of one source item (raises :class:`FetchError`).
 
     With an archive, URLs are fetched conditionally (the stored ETag and
     Last-Modified of the last good fetch), so an unchanged page costs one 304,
     and every HTTP response is also written to the archive's WARC files.
     """
+    limit = max_bytes or MAX_BYTES
     if item.kind != "url":
-        return fetch_file(item)
+        return fetch_file(item, limit)
     etag = last_modified = document_id = None
     warc_dir = None
     if archive is not None:
         etag, last_modified, document_id = archive.last_validators(item.location)
         warc_dir = archive.home / "warc"
-    fetched = fetch_url(item.location, etag=etag, last_modified=last_modified, warc_dir=warc_dir)
+    fetched = fetch_url(item.location, etag=etag, last_modified=last_modified, warc_dir=warc_dir, max_bytes=limit)
     if fetched is None or isinstance(fetched, Provenance):
         prov = fetched if isinstance(fetched, Provenance) else Provenance(
             source=item.location, source_kind="url", obtained_by="HTTP GET (conditional)", status_code=304)
@@ -181,7 +183,7 @@ def record_fetch_failure(archive: Archive, exc: FetchError, run_id: int | None) 
 
 
 def run_direct(archive: Archive, items: list[SourceItem], trigger: str = "manual",
-               workers: int | None = None) -> tuple[int, RunSummary, float]:
+               workers: int | None = None, max_bytes: int | None = None) -> tuple[int, RunSummary, float]:
     """The whole run without Prefect: same steps, same records.
 
     Extraction runs in an :class:`~flows.extraction_pool.ExtractionPool`
@@ -206,7 +208,7 @@ def run_direct(archive: Archive, items: list[SourceItem], trigger: str = "manual
     with ExtractionPool(workers) as pool:
         for item in items:
             try:
-                fetched = fetch(item, archive)
+                fetched = fetch(item, archive, max_bytes)
             except FetchError as exc:
                 summary.add(item.location, record_fetch_failure(archive, exc, run_id))
                 continue

@@ -326,3 +326,15 @@ def test_serve_runs_the_scheduled_source_and_manual_triggers_run_the_other(two_s
 
     assert cli("verify").exit_code == 0
     print(f"\nserve: first scheduled run completed {first_scheduled_s:.1f} s after start")
+
+
+def test_source_max_bytes_caps_http_bodies_too(cli, tmp_path, httpserver):
+    httpserver.expect_request("/big.html").respond_with_data("<html><body>" + "x" * 5000 + "</body></html>",
+                                                             content_type="text/html")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[source.web]\nurls = ["{httpserver.url_for("/big.html")}"]\nmax_bytes = 1000\n')
+    result = cli("ingest", "--no-prefect", "--source", "web", "--sources", str(sources), "--json")
+    assert '"failed": 1' in result.output
+    run = cli.json("runs")[0]
+    assert "over the 1000-byte limit" in run["failures"][0]["error"]
+    assert cli.json("documents") == []
