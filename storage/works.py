@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from extractors.record import ExtractedDocument
 
 MAX_CANDIDATES = 8
+MIN_SHARED = 2
 TEXT_KEY_PREFIX = "="
 
 
@@ -50,13 +51,16 @@ def index_keys(text: str, title: str | None) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def find_match(session: Session, text: str, title: str | None, keys: list[str],
-               exclude: set[int] | None = None) -> Placement | None:
-    """The best already-placed document that ``text`` is a rendition or revision of."""
-    from .similarity import compare
+def candidates(session: Session, keys: list[str], exclude: set[int] | None = None) -> list[tuple[int, bool]]:
+    """Documents worth confirming, best first: ``(document id, same exact text)``.
 
+    One indexed query over ``work_keys``. One shared key out of dozens is what
+    unrelated texts on one topic have; a revision shares many (seeds 000/001
+    after a heavy rewrite: 7; edited versions: 19+), so long texts need two;
+    short texts have few keys and need one.
+    """
     if not keys:
-        return None
+        return []
     exclude = exclude or set()
     exact = [k for k in keys if k.startswith(TEXT_KEY_PREFIX)]
     rows = session.execute(
@@ -67,14 +71,22 @@ def find_match(session: Session, text: str, title: str | None, keys: list[str],
         .limit(MAX_CANDIDATES + len(exclude))
     ).all()
     exact_ids = set(session.scalars(select(WorkKey.document_id).where(WorkKey.key.in_(exact)))) if exact else set()
+    min_shared = MIN_SHARED if len(keys) >= 20 else 1
+    return [(doc_id, doc_id in exact_ids) for doc_id, shared in rows
+            if doc_id not in exclude and (shared >= min_shared or doc_id in exact_ids)]
+
+
+def find_match(session: Session, text: str, title: str | None, keys: list[str],
+               exclude: set[int] | None = None) -> Placement | None:
+    """The best already-placed document that ``text`` is a rendition or revision of."""
+    from .similarity import compare
+
     best: Placement | None = None
-    for doc_id, _shared in rows:
-        if doc_id in exclude:
-            continue
+    for doc_id, exact in candidates(session, keys, exclude):
         cand = session.get(Document, doc_id)
         if cand is None or cand.status != "stored" or cand.text is None:
             continue
-        if doc_id in exact_ids:
+        if exact:
             return Placement("rendition", doc_id, 1.0, {"exact_text": True})
         result = compare(text, cand.text, title, cand.title)
         if result.level == "unrelated":
