@@ -20,18 +20,14 @@ from storage.records import document_detail, document_summary
 from .errors import FlowError
 
 
-def _echo_json(value: Any) -> None:
+def echo_json(value: Any) -> None:
+    """Print ``value`` as indented JSON (what every ``--json`` option prints)."""
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 def _short(text: str | None, width: int) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def echo_json(value: Any) -> None:
-    """Print ``value`` as indented JSON (what every ``--json`` option prints)."""
-    _echo_json(value)
 
 
 class Context:
@@ -139,7 +135,7 @@ def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sour
     result["total_seconds"] = total
     result["startup_seconds"] = max(0.0, total - result["ingest_seconds"])
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     _print_summary(archive, result)
 
@@ -172,7 +168,7 @@ def documents(obj: Context, as_json: bool) -> None:
     """Every record, failed ones too."""
     docs = obj.archive().documents()
     if as_json:
-        _echo_json([document_summary(d) for d in docs])
+        echo_json([document_summary(d) for d in docs])
         return
     for d in docs:
         click.echo(f"{d.id:>5} {d.status:<6} w{d.work_id}v{d.version} {d.media_type:<22} {d.sha256[:12]} "
@@ -195,12 +191,12 @@ def show(obj: Context, ref: str, as_json: bool, csl: bool) -> None:
     if csl:
         from storage.csl import document_csl
 
-        _echo_json(document_csl(doc))
+        echo_json(document_csl(doc))
         return
     data = document_detail(doc)
     data["cited_by"] = obj.archive().cited_by(doc.id)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     for key in ("id", "status", "error", "source", "sha256", "size", "media_type", "format", "title", "date",
                 "authors", "language", "work_id", "version", "relation", "ingested_at"):
@@ -232,7 +228,7 @@ def works(obj: Context, as_json: bool) -> None:
     """Works with their versions in order."""
     archive = obj.archive()
     if as_json:
-        _echo_json([{"id": w.id, "title": w.title, "versions": [document_summary(d) for d in w.documents]}
+        echo_json([{"id": w.id, "title": w.title, "versions": [document_summary(d) for d in w.documents]}
                     for w in archive.works()])
         return
     _print_works(archive)
@@ -247,7 +243,7 @@ def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> N
     """Full-text search with snippets: words as a phrase first, else every word anywhere."""
     hits = obj.archive().search(" ".join(query), limit)
     if as_json:
-        _echo_json([{"id": h.document_id, "title": h.title, "source": h.source, "snippet": h.snippet,
+        echo_json([{"id": h.document_id, "title": h.title, "source": h.source, "snippet": h.snippet,
                      "rank": h.rank} for h in hits])
         return
     if not hits:
@@ -269,7 +265,7 @@ def verify(obj: Context, as_json: bool, record: bool) -> None:
     if record:
         record_verification(obj.archive(), report)
     if as_json:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
     else:
         click.echo(f"checked {report.documents} documents, {report.blobs_hashed} files "
                    f"({report.bytes_hashed} bytes), {report.events} events")
@@ -291,7 +287,7 @@ def runs(obj: Context, as_json: bool) -> None:
              "status": r.status, "trigger": r.trigger, "counts": r.counts, "failures": r.failures,
              "flow_run_id": r.flow_run_id} for r in rows]
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     for r in data:
         click.echo(f"{r['id']:>4} {r['status']:<9} {r['started_at'][:19]} {r['trigger'] or '':<8} {r['counts']}")

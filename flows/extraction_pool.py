@@ -16,7 +16,6 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -212,5 +211,3 @@ class ExtractionPool:
                 worker.process.kill()
         self._workers.clear()
 
-
-ExtractFn = Callable[[bytes, Hints], ExtractedDocument]

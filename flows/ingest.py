@@ -105,7 +105,7 @@ def store_record(home: str | None, db_url: str | None, fetched: Fetched, sha: st
 def store_not_modified(home: str | None, db_url: str | None, fetched: pipeline.NotModified,
                        run_id: int) -> StoreOutcome:
     """Record that a conditional GET found the archived copy current."""
-    return pipeline.store_fetched(_archive(home, db_url), fetched, run_id)
+    return pipeline.store_not_modified(_archive(home, db_url), fetched, run_id)
 
 
 @flow(name="ingest", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=4))

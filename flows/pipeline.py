@@ -144,33 +144,9 @@ def store_extraction(archive: Archive, fetched: Fetched, sha: str, extraction: E
     return archive.store_extracted(sha, len(fetched.data), prov, extraction.record, run_id)
 
 
-def store(archive: Archive, fetched: Fetched, run_id: int | None = None,
-          manifest: dict[str, Any] | None = None,
-          extract_fn: Callable[[bytes, Hints], ExtractedDocument] = extract) -> StoreOutcome:
-    """Keep the original, extract, group and store one byte sequence. Never raises on bad input."""
-    sha, done = keep_original(archive, fetched, run_id)
-    if done is not None:
-        return done
-    extraction = extract_safely(fetched.data, hints_for(fetched), extract_fn)
-    return store_extraction(archive, fetched, sha, extraction, run_id, manifest)
-
-
-def ingest_item(archive: Archive, item: SourceItem, run_id: int | None, summary: RunSummary) -> None:
-    """Fetch and store one item, recording any failure; never raises for one document's problems."""
-    try:
-        fetched = fetch(item, archive)
-    except FetchError as exc:
-        summary.add(item.location, record_fetch_failure(archive, exc, run_id))
-        return
-    summary.add(item.location, store_fetched(archive, fetched, run_id, item.manifest))
-
-
-def store_fetched(archive: Archive, fetched: Fetched | NotModified, run_id: int | None,
-                  manifest: dict[str, Any] | None = None) -> StoreOutcome:
-    """Store fetched bytes, or record that a conditional GET found nothing new."""
-    if isinstance(fetched, NotModified):
-        return archive.record_not_modified(fetched.url, fetched.document_id, fetched.provenance, run_id)
-    return store(archive, fetched, run_id, manifest)
+def store_not_modified(archive: Archive, fetched: NotModified, run_id: int | None) -> StoreOutcome:
+    """Record that a conditional GET found the archived copy current."""
+    return archive.record_not_modified(fetched.url, fetched.document_id, fetched.provenance, run_id)
 
 
 def record_fetch_failure(archive: Archive, exc: FetchError, run_id: int | None) -> StoreOutcome | None:
@@ -199,10 +175,7 @@ def run_direct(archive: Archive, items: list[SourceItem], trigger: str = "manual
 
     def drain_one() -> None:
         item, fetched, sha, future = pending.popleft()
-        try:
-            extraction = Extraction(record=future.result())
-        except ExtractionError as exc:
-            extraction = Extraction(error=f"{type(exc).__name__}: {exc}")
+        extraction = extract_safely(fetched.data, hints_for(fetched), lambda _data, _hints: future.result())
         summary.add(item.location, store_extraction(archive, fetched, sha, extraction, run_id, item.manifest))
 
     with ExtractionPool(workers) as pool:
@@ -213,7 +186,7 @@ def run_direct(archive: Archive, items: list[SourceItem], trigger: str = "manual
                 summary.add(item.location, record_fetch_failure(archive, exc, run_id))
                 continue
             if isinstance(fetched, NotModified):
-                summary.add(item.location, store_fetched(archive, fetched, run_id))
+                summary.add(item.location, store_not_modified(archive, fetched, run_id))
                 continue
             sha, done = keep_original(archive, fetched, run_id)
             if done is not None:

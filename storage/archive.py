@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from . import citation_graph, events, search, works
-from .blobs import BlobStore, sha256_bytes
+from .blobs import BlobStore
 from .database import ensure_schema, make_engine, sqlite_url, transaction
 from .errors import DocumentNotFound
 from .models import (
@@ -396,7 +396,3 @@ def _jsonable(value: Any) -> Any:
 
     return json.loads(events.canonical_json(value))
 
-
-def text_sha(text: str) -> str:
-    """SHA-256 of a canonical text as stored (UTF-8)."""
-    return sha256_bytes(text.encode("utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -50,8 +51,9 @@ def test_corpus_renditions_go_through_the_pdf_and_html_paths(ingested):
 
 def test_reingesting_the_corpus_adds_no_record(ingested):
     before = ingested.json("documents")
-    result = ingested("ingest", str(CORPUS), "--json")
-    assert '"unchanged"' in result.output
+    result = json.loads(ingested("ingest", str(CORPUS), "--json").stdout)
+    assert result["counts"]["unchanged"] == len(before)
+    assert result["counts"]["stored"] == result["counts"]["new_version"] == result["counts"]["failed"] == 0
     after = ingested.json("documents")
     assert [d["sha256"] for d in after] == [d["sha256"] for d in before]
     con = sqlite3.connect(ingested.home / "archive.sqlite3")
