@@ -3,7 +3,7 @@
 Pure functions only: no database, no Prefect, no network.
 """
 
-from .errors import (
+from extractors.errors import (
     CorruptDocument,
     DecodingError,
     EncryptedDocument,
@@ -11,8 +11,8 @@ from .errors import (
     ResourceLimitExceeded,
     UnsupportedFormat,
 )
-from .record import Citation, ExtractedDocument, Footnote, Hints, Identifier, Marker, Metadata
-from .registry import choose, extract
+from extractors.record import Citation, ExtractedDocument, Footnote, Hints, Identifier, Marker, Metadata
+from extractors.registry import choose, extract
 
 __all__ = [
     "Citation", "CorruptDocument", "DecodingError", "EncryptedDocument", "ExtractedDocument",

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .record import Footnote, Marker
-from .sentences import sentence_at
+from extractors.record import Footnote, Marker
+from extractors.text.sentences import sentence_at
 
 MARK_OPEN = "\ue000"
 MARK_CLOSE = "\ue001"
@@ -89,7 +89,7 @@ def link_footnotes(
     no note are ignored by this function; callers that care warn about them.
     Citations are parsed from each body, with "Ibid." and friends resolved.
     """
-    from .citations import parse_notes
+    from extractors.citations.fields import parse_notes
 
     bodies = {label: body for label, body in notes}
     by_label: dict[str, Footnote] = {}

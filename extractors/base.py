@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from .record import ExtractedDocument, Hints
+from extractors.record import ExtractedDocument, Hints
 
 # A match on the bytes themselves beats a declared media type, which beats a
 # file extension: extensions lie most often, then servers, then bytes.

@@ -23,14 +23,14 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .dates import parse_date
-from .language import guess_language
-from .assembly import assemble, link_footnotes, marker
-from .base import CONTENT, Extractor
-from .errors import CorruptDocument, DecodingError
-from .identifiers import find_document_identifiers
-from .record import ExtractedDocument, Hints, Identifier, Metadata
-from .text_decoding import decode_text, looks_binary
+from extractors.text.dates import parse_date
+from extractors.text.language import guess_language
+from extractors.assembly import assemble, link_footnotes, marker
+from extractors.base import CONTENT, Extractor
+from extractors.errors import CorruptDocument, DecodingError
+from extractors.text.identifiers import find_document_identifiers
+from extractors.record import ExtractedDocument, Hints, Identifier, Metadata
+from extractors.text.decoding import decode_text, looks_binary
 
 log = logging.getLogger(__name__)
 
@@ -436,7 +436,7 @@ class MarkdownExtractor(Extractor):
         score = _scaled(kinds, points)
         if not score:
             return 0
-        from .wikitext import wikitext_evidence
+        from extractors.wikitext.extractor import wikitext_evidence
 
         wkinds, wpoints = wikitext_evidence(text)
         if wkinds >= 2 and wpoints >= points:

@@ -28,12 +28,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from .assembly import assemble, link_footnotes, marker
-from .base import CONTENT, Extractor  # noqa: F401 - CONTENT kept for callers
-from .identifiers import find_document_identifiers
-from .language import detect_language
-from .record import ExtractedDocument, Footnote, Hints, Metadata
-from .text_decoding import decode_text, looks_binary
+from extractors.assembly import assemble, link_footnotes, marker
+from extractors.base import CONTENT, Extractor  # noqa: F401 - CONTENT kept for callers
+from extractors.text.identifiers import find_document_identifiers
+from extractors.text.language import detect_language
+from extractors.record import ExtractedDocument, Footnote, Hints, Metadata
+from extractors.text.decoding import decode_text, looks_binary
 
 log = logging.getLogger(__name__)
 
@@ -661,8 +661,8 @@ def _is_masthead(paragraph: str) -> bool:
     Mastheads set pieces side by side ("General Assembly      Distr.: General"),
     so each piece between runs of spaces or line breaks is judged on its own.
     """
-    from .dates import parse_date
-    from .identifiers import find_identifiers
+    from extractors.text.dates import parse_date
+    from extractors.text.identifiers import find_identifiers
 
     pieces = [p for p in re.split(r"\s{2,}|\n", paragraph) if p.strip()]
     header = 0
@@ -702,7 +702,7 @@ def _title_like(text: str) -> bool:
 
 def _date(paragraphs: list[str]) -> str | None:
     """A date standing alone near the top ("6 February 2023", "Distr.: General 26 February 2018")."""
-    from .dates import parse_date
+    from extractors.text.dates import parse_date
 
     for para in paragraphs[:12]:
         line = re.sub(r"\s+", " ", para).strip()

@@ -12,9 +12,9 @@ import logging
 import time
 from functools import lru_cache
 
-from .base import Extractor
-from .errors import CorruptDocument, ExtractionError, UnsupportedFormat
-from .record import ExtractedDocument, Hints
+from extractors.base import Extractor
+from extractors.errors import CorruptDocument, ExtractionError, UnsupportedFormat
+from extractors.record import ExtractedDocument, Hints
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +22,11 @@ log = logging.getLogger(__name__)
 @lru_cache(maxsize=1)
 def all_extractors() -> tuple[Extractor, ...]:
     """One instance of every format module's extractor, most specific first."""
-    from .html import HtmlExtractor
-    from .markdown import MarkdownExtractor
-    from .pdf import PdfExtractor
-    from .plaintext import PlainTextExtractor
-    from .wikitext import WikitextExtractor
+    from extractors.html.extractor import HtmlExtractor
+    from extractors.markdown import MarkdownExtractor
+    from extractors.pdf.extractor import PdfExtractor
+    from extractors.plaintext import PlainTextExtractor
+    from extractors.wikitext.extractor import WikitextExtractor
 
     return (PdfExtractor(), HtmlExtractor(), WikitextExtractor(), MarkdownExtractor(), PlainTextExtractor())
 
@@ -91,7 +91,7 @@ def _normalize_language(record: ExtractedDocument) -> None:
 
 def _add_own_identifiers(record: ExtractedDocument) -> None:
     """Every format gets the document's own labelled identifiers (index number, UN symbol in its header)."""
-    from .identifiers import find_document_identifiers
+    from extractors.text.identifiers import find_document_identifiers
 
     have = {(i.scheme, i.value) for i in record.metadata.identifiers}
     for ident in find_document_identifiers(record.text):

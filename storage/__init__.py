@@ -1,7 +1,7 @@
 """archivist storage: SQL records, the blob store, the event chain, works, search, fixity."""
 
-from .archive import Archive, StoreOutcome
-from .errors import (
+from storage.archive import Archive, StoreOutcome
+from storage.errors import (
     BlobMissing,
     ChecksumMismatch,
     DocumentNotFound,
@@ -9,7 +9,7 @@ from .errors import (
     SchemaTooNew,
     StorageError,
 )
-from .provenance import Provenance
+from storage.provenance import Provenance
 
 __all__ = [
     "Archive", "BlobMissing", "ChecksumMismatch", "DocumentNotFound", "Provenance", "SchemaOutOfDate",

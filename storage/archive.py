@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from . import citation_graph, events, search, works
-from .blobs import BlobStore
-from .database import ensure_schema, make_engine, sqlite_url, transaction
-from .errors import DocumentNotFound
-from .models import (
+from storage import events, search
+from storage.citations import linking as citation_graph
+from storage.works import index as works
+from storage.blobs import BlobStore
+from storage.database import ensure_schema, make_engine, sqlite_url, transaction
+from storage.errors import DocumentNotFound
+from storage.models import (
     Citation,
     CitationIdentifier,
     Document,
@@ -34,8 +36,8 @@ from .models import (
     Work,
     utcnow,
 )
-from .provenance import Provenance
-from .records import field_hashes, record_hash
+from storage.provenance import Provenance
+from storage.records import field_hashes, record_hash
 
 if TYPE_CHECKING:
     from extractors.record import ExtractedDocument

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .errors import BlobMissing, ChecksumMismatch
+from storage.errors import BlobMissing, ChecksumMismatch
 
 CHUNK = 1 << 20
 

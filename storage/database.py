@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import SchemaOutOfDate, SchemaTooNew, StorageError
+from storage.errors import SchemaOutOfDate, SchemaTooNew, StorageError
 
 log = logging.getLogger(__name__)
 

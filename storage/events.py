@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import ChainHead, Event, utcnow
+from storage.models import ChainHead, Event, utcnow
 
 GENESIS = "0" * 64
 _TOOLS = ("archivist", "pypdf", "trafilatura", "beautifulsoup4", "lxml", "mwparserfromhell",

@@ -211,7 +211,7 @@ class Fetch(Base):
 
 
 class WorkKey(Base):
-    """Inverted index of near-duplicate candidate keys (see ``storage.similarity``)."""
+    """Inverted index of near-duplicate candidate keys (see ``storage.works.fingerprints``)."""
 
     __tablename__ = "work_keys"
     __table_args__ = (Index("ix_work_keys_key", "key"),)

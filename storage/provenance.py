@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .models import utcnow
+from storage.models import utcnow
 
 
 @dataclass

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .events import canonical_json, iso
-from .models import Citation, Document, Footnote
+from storage.events import canonical_json, iso
+from storage.models import Citation, Document, Footnote
 
 
 def _citation_dict(cit: Citation) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from .models import Document
+from storage.models import Document
 
 SNIPPET_WORDS = 24
 

@@ -47,7 +47,7 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, expect: int | None = 0):
-        from flows.cli import cli
+        from flows.cli.app import cli
 
         base = ["--home", str(self.home)] + (["--db", self.db_url] if self.db_url else [])
         result = self.runner.invoke(cli, base + list(args), catch_exceptions=False)

@@ -198,7 +198,7 @@ def test_export_refuses_damaged_originals(arch, tmp_path):
 
 
 def test_bag_names_are_sanitized():
-    from storage.export import ExportError, bag_path, safe_ext, safe_name
+    from storage.integrity.export import ExportError, bag_path, safe_ext, safe_name
 
     for nasty in ["../../etc/passwd", "/abs/path", "a\x00b\nc", "..", ".hidden", "x" * 500, "C:\\win\\evil.exe",
                   "ok name (1).pdf", "\u202eevil\u202dtxt.exe"]:
@@ -291,7 +291,7 @@ def test_repair_keeps_the_bytes_of_a_deleted_record(arch):
 
 def test_record_verification_appends_a_verified_event(arch):
     from storage import Archive
-    from storage.fixity import record_verification, verify
+    from storage.integrity.fixity import record_verification, verify
 
     with Archive.open(arch.home) as archive:
         report = verify(archive)
@@ -312,7 +312,7 @@ def test_record_verification_appends_a_verified_event(arch):
 
 
 def test_fixity_flow_records_its_outcome(arch, prefect_harness):
-    from flows.fixity_flow import fixity_flow
+    from flows.prefect.fixity import fixity_flow
 
     result = fixity_flow(home=str(arch.home))
     assert result["ok"] and _events(arch)[-1] == (result["event_id"], "verified", "ok")

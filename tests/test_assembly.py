@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from extractors import Hints, choose
 from extractors.assembly import assemble, link_footnotes, marker
-from extractors.sentences import sentence_at
-from extractors.text_decoding import decode_text
+from extractors.text.sentences import sentence_at
+from extractors.text.decoding import decode_text
 
 from conftest import SEEDS
 

@@ -152,7 +152,7 @@ def test_title_and_date_link(cli):
 
 def _store(archive, name, text, *, title=None, date=None, identifiers=(), notes=(), source=None, final_url=None,
            canonical_url=None):
-    from extractors.citations import parse_notes
+    from extractors.citations.fields import parse_notes
     from extractors.record import (
         ExtractedDocument,
         Footnote,
@@ -193,7 +193,7 @@ def archive(request, tmp_path):
 
 
 def test_a_linking_failure_never_loses_the_document(archive, monkeypatch, caplog):
-    from storage import citation_graph
+    from storage.citations import linking as citation_graph
 
     citing = _store(archive, "citing", "x", notes=["UN Doc. A/HRC/37/24, para. 1."])
 
@@ -201,12 +201,12 @@ def test_a_linking_failure_never_loses_the_document(archive, monkeypatch, caplog
         session.execute(__import__("sqlalchemy").text("SELECT * FROM no_such_table"))
 
     monkeypatch.setattr(citation_graph, "link_reverse", broken)
-    with caplog.at_level("WARNING", logger="storage.citation_graph"):
+    with caplog.at_level("WARNING", logger="storage.citations.linking"):
         cited = _store(archive, "cited", "y", identifiers=[("un-symbol", "A/HRC/37/24")])
     assert "citation linking failed" in caplog.text
     assert archive.document(cited).identifiers[0].value == "A/HRC/37/24"
     assert _links(archive, citing) == [None]  # the reverse link did not happen, the store did
-    from storage.fixity import verify
+    from storage.integrity.fixity import verify
 
     report = verify(archive)
     assert not [p for p in report.problems if p.kind != "missing-blob"], report.problems
@@ -241,7 +241,7 @@ def test_url_links_through_redirect_and_canonical_url(archive, order):
         a, b, c = cited()
     assert _links(archive, citing) == [a, b, c, None]
     assert [e["label"] for e in archive.cited_by(a)] == ["1"]
-    from storage.citation_graph import find_citing
+    from storage.citations.linking import find_citing
 
     with archive.sessions() as session:
         found = find_citing(session, "example.org/page-two")
@@ -285,7 +285,7 @@ def test_title_matching_respects_dates_and_conflicting_identifiers(archive):
 def test_relink_all_rebuilds_the_same_graph(archive):
     from sqlalchemy import update
 
-    from storage.citation_graph import relink_all
+    from storage.citations.linking import relink_all
     from storage.database import transaction
     from storage.models import Citation
 
@@ -303,7 +303,7 @@ def test_relink_all_rebuilds_the_same_graph(archive):
 
 
 def test_identifier_and_url_keys():
-    from storage.citation_graph import (
+    from storage.citations.linking import (
         dates_compatible,
         identifier_key,
         title_key,
@@ -401,7 +401,7 @@ def _check_statement_csl(cli, statement, un_doc):
 
 
 def test_csl_unit_shapes():
-    from storage.csl import citation_csl
+    from storage.citations.csl import citation_csl
     from storage.models import Citation, CitationIdentifier
 
     cit = Citation(text="Jane Doe and John Roe, The book (Oxford University Press, 2001), ISBN 978-0-19-852663-6",

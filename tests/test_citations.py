@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.citations import parse_citation, parse_notes, split_citations
+from extractors.citations.fields import parse_citation, parse_notes, split_citations
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SEED_003 = CORPUS / "003_50b2b079aba8eece.txt"
@@ -210,7 +210,7 @@ def test_parse_notes_is_fast(parsed):
 
 
 def test_link_text_without_scheme_is_a_url():
-    from extractors.citations import parse_citation
+    from extractors.citations.fields import parse_citation
 
     cite = parse_citation("Amnesty International, Blood-soaked secrets, 4 December 2018, "
                           "amnesty.org/en/documents/mde13/9421/2018/en")

@@ -56,7 +56,7 @@ def write_docs(folder: Path, seeds: list[int], prefix: str = "doc") -> list[Path
 
 
 def ingest_cmd(home: Path, folder: Path, db_url: str | None = None) -> list[str]:
-    return ([sys.executable, "-c", "from flows.cli import main; main()", "--home", str(home)]
+    return ([sys.executable, "-c", "from flows.cli.app import main; main()", "--home", str(home)]
             + (["--db", db_url] if db_url else []) + ["ingest", "--no-prefect", "--json", str(folder)])
 
 

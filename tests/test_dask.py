@@ -21,7 +21,7 @@ def _tasks_pickle_while_a_pool_is_live() -> bool:
 
     import cloudpickle
 
-    from flows import ingest
+    from flows.prefect import ingest
 
     pools = getattr(ingest, "_POOLS", None)
     if pools is None:
@@ -71,7 +71,7 @@ def _works(cli: Cli) -> list:
 def test_ingest_on_a_dask_cluster_gives_the_same_records_as_a_local_run(cluster, pg_url, tmp_path, prefect_harness):
     from prefect_dask import DaskTaskRunner
 
-    from flows.ingest import ingest_flow
+    from flows.prefect.ingest import ingest_flow
 
     local = Cli(tmp_path / "local")
     local.json("ingest", "--no-prefect", str(CORPUS))

@@ -21,7 +21,7 @@ from werkzeug import Request, Response
 
 from conftest import FIXTURES
 from flows.errors import FetchError
-from flows.fetching import USER_AGENT, Fetched, fetch_url
+from flows.fetching.http import USER_AGENT, Fetched, fetch_url
 from storage.provenance import Provenance
 
 HTML = (FIXTURES / "html" / "news_article.html").read_bytes()
@@ -95,7 +95,7 @@ def test_500_then_200_is_retried_and_404_is_not(prefect_harness, server, tmp_pat
 
     server.expect_request("/flaky").respond_with_handler(flaky)
     server.expect_request("/missing").respond_with_data(b"<h1>Not here</h1>", status=404, content_type="text/html")
-    from flows.ingest import ingest_flow
+    from flows.prefect.ingest import ingest_flow
 
     home = tmp_path / "a"
     result = ingest_flow([server.url_for("/flaky"), server.url_for("/missing")], home=str(home), db_url=None)

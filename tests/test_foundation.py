@@ -99,7 +99,7 @@ def test_verify_is_clean_after_ingest(ingested):
 
 
 def test_documents_listing_does_not_start_prefect(ingested):
-    code = ("import sys; from flows.cli import cli; "
+    code = ("import sys; from flows.cli.app import cli; "
             "sys.argv = ['archivist', '--home', sys.argv[1], 'documents', '--json']\n"
             "try:\n    cli()\nexcept SystemExit:\n    pass\n"
             "assert 'prefect' not in sys.modules, 'prefect was imported'")

@@ -11,10 +11,10 @@ import pytest
 from extractors.assembly import MARK_OPEN
 from extractors.base import CONTENT, MAGIC
 from extractors.errors import CorruptDocument, ExtractionError, ResourceLimitExceeded
-from extractors.html import HtmlExtractor
-from extractors.html_lang import detect_language
-from extractors.html_metadata import clean_author, strip_site_suffix
-from extractors.html_parse import sniff_charset
+from extractors.html.extractor import HtmlExtractor
+from extractors.html.lang import detect_language
+from extractors.html.metadata import clean_author, strip_site_suffix
+from extractors.html.parse import sniff_charset
 from extractors.record import Hints
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "html"
@@ -138,7 +138,7 @@ def test_structure_inside_the_article_is_kept(container):
 def test_note_reference_anchors_do_not_count_as_links():
     from lxml import html as lhtml
 
-    from extractors.html_main_text import link_density
+    from extractors.html.main_text import link_density
 
     item = lhtml.fragment_fromstring(
         '<li>Access to the registers was refused.<sup><a href="#n2">[2]</a></sup> See <a href="/x">the reply</a>.</li>'

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.identifiers import find_document_identifiers, find_identifiers, normalize_identifier
+from extractors.text.identifiers import find_document_identifiers, find_identifiers, normalize_identifier
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -108,7 +108,7 @@ def test_document_identifiers_ignore_cited_symbols_and_plain_text():
 
 
 def test_index_number_from_an_amnesty_document_url_unless_printed():
-    from extractors.identifiers import find_identifiers
+    from extractors.text.identifiers import find_identifiers
 
     found = find_identifiers("amnesty.org/en/documents/mde13/9421/2018/en")
     assert [(i.scheme, i.value) for i in found] == [("ngo-index", "MDE 13/9421/2018")]

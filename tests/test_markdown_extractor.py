@@ -10,7 +10,7 @@ from extractors.errors import DecodingError, ExtractionError
 from extractors.markdown import MarkdownExtractor, parse_date
 from extractors.plaintext import PlainTextExtractor
 from extractors.record import Hints
-from extractors.wikitext import WikitextExtractor
+from extractors.wikitext.extractor import WikitextExtractor
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import CORPUS, REPO, Cli
 from flows.errors import SourceError
-from flows.sources_file import LimitExceeded, SourcesFileError, check_cron, load, plan
+from flows.sources.file import LimitExceeded, SourcesFileError, check_cron, load, plan
 
 STATEMENT = ("Families of the prisoners executed in the summer of 1988 gathered at the cemetery. They asked "
              "again where their relatives were buried and who had ordered the killings.\n")
@@ -237,7 +237,7 @@ def test_serve_runs_the_scheduled_source_and_manual_triggers_run_the_other(two_s
            "PREFECT_LOGGING_LEVEL": "INFO", "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(REPO)]))}
     started = time.monotonic()
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", "from flows.cli import main; main()",
+        proc = subprocess.Popen([sys.executable, "-c", "from flows.cli.app import main; main()",
                                  "--home", str(cli.home), "serve", str(two_sources)],
                                 cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:

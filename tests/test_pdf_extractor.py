@@ -19,9 +19,9 @@ from rapidfuzz import fuzz
 from extractors import assembly
 from extractors.base import MAGIC
 from extractors.errors import CorruptDocument, EncryptedDocument, ExtractionError, ResourceLimitExceeded
-from extractors.pdf import PdfExtractor
-from extractors.pdf_layout import join_lines, normalize_run_text
-from extractors.pdf_metadata import is_junk_title, pdf_date
+from extractors.pdf.extractor import PdfExtractor
+from extractors.pdf.layout import join_lines, normalize_run_text
+from extractors.pdf.metadata import is_junk_title, pdf_date
 from extractors.record import Hints
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractors.assembly import assemble
-from extractors.language import detect_language
+from extractors.text.language import detect_language
 from extractors.plaintext import PlainTextExtractor
 from extractors.record import Hints
 

@@ -1,4 +1,4 @@
-"""Tests for storage.similarity: seeds, real revision histories (git), renditions, same-topic texts."""
+"""Tests for storage.works.fingerprints: seeds, real revision histories (git), renditions, same-topic texts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.similarity import (
+from storage.works.fingerprints import (
     RENDITION,
     REVISION,
     UNRELATED,

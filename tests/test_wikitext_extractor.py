@@ -10,7 +10,7 @@ from extractors.errors import DecodingError
 from extractors.markdown import MarkdownExtractor
 from extractors.plaintext import PlainTextExtractor
 from extractors.record import Hints
-from extractors.wikitext import WikitextExtractor, group_label
+from extractors.wikitext.extractor import WikitextExtractor, group_label
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -1,4 +1,4 @@
-"""Fetch throughput: ``flows.fetching.fetch_url`` against a local server, 50 URLs at a time.
+"""Fetch throughput: ``flows.fetching.http.fetch_url`` against a local server, 50 URLs at a time.
 
 Run: ``python tests/benchmarks/bench_fetch.py [--pages 1000] [--size-kb 64] [--concurrency 50] [--gzip]``
 
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from flows.fetching import TIMEOUT, USER_AGENT, fetch_url  # noqa: E402
+from flows.fetching.http import TIMEOUT, USER_AGENT, fetch_url  # noqa: E402
 
 
 def make_pages(count: int, size: int) -> list[bytes]:

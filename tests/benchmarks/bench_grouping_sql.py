@@ -2,9 +2,9 @@
 
 Uses the synthetic corpus of ``bench_grouping.py`` (planted revisions and
 renditions) but runs archivist's own code path: every document is a row,
-placed by ``storage.works.place_text`` in its own transaction with its
+placed by ``storage.works.index.place_text`` in its own transaction with its
 "grouped" event, its candidate keys stored in ``work_keys``; then
-``storage.regroup.regroup`` rebuilds every work from scratch. Prints wall
+``storage.works.regroup.regroup`` rebuilds every work from scratch. Prints wall
 time, peak memory (max RSS), the candidate lookup time per new document at
 the largest N, and pairwise F1 against the planted truth.
 
@@ -31,8 +31,8 @@ from storage import Archive  # noqa: E402
 from storage import events as chain  # noqa: E402
 from storage.database import transaction  # noqa: E402
 from storage.models import Document, WorkKey, utcnow  # noqa: E402
-from storage.regroup import regroup  # noqa: E402
-from storage.works import candidates, find_match, index_keys, place_text, record_grouping  # noqa: E402
+from storage.works.regroup import regroup  # noqa: E402
+from storage.works.index import candidates, find_match, index_keys, place_text, record_grouping  # noqa: E402
 
 
 def max_rss_mb() -> float:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from extractors.html import HtmlExtractor  # noqa: E402
+from extractors.html.extractor import HtmlExtractor  # noqa: E402
 from extractors.record import Hints  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "html"

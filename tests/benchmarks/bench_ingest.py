@@ -18,8 +18,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from flows.pipeline import run_direct
-from flows.sources import expand
+from flows.steps import run_direct
+from flows.sources.model import expand
 from storage import Archive
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pdf"

@@ -25,7 +25,7 @@ from pypdf import PdfReader, PdfWriter
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from extractors.pdf import PdfExtractor  # noqa: E402
+from extractors.pdf.extractor import PdfExtractor  # noqa: E402
 from extractors.record import Hints  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "pdf"

@@ -9,7 +9,7 @@ document (so verify has real records, events and a chain to check), then
 times, in the same run and alternately:
 
 * baseline: ``hashlib.sha256`` over every original, 1 MiB reads, one thread;
-* verify: ``storage.fixity.verify`` (the whole check: chain, records, files).
+* verify: ``storage.integrity.fixity.verify`` (the whole check: chain, records, files).
 
 Files are read once before timing, so both sides hash from the page cache
 (the same conditions). Prints both MB/s and the ratio (goal: at least 0.8).
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from storage import Archive  # noqa: E402
 from storage import events  # noqa: E402
 from storage.database import transaction  # noqa: E402
-from storage.fixity import verify  # noqa: E402
+from storage.integrity.fixity import verify  # noqa: E402
 from storage.models import Document, Work, utcnow  # noqa: E402
 from storage.records import field_hashes, record_hash  # noqa: E402
 

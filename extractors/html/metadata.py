@@ -1,0 +1,509 @@
+"""Metadata of an HTML page: headline, publication date, authors, site, language, URL.
+
+Sources, most reliable first: JSON-LD (``schema.org`` Article types), Open
+Graph / article / Dublin Core / parse.ly meta tags, microdata and visible
+markup (``<h1>``, ``<time datetime>``, ``rel=author``, bylines), the URL, and
+finally htmldate for dates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from extractors.html.lang import detect_language
+from extractors.record import Metadata
+
+_ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
+                  "opinionnewsarticle", "report", "scholarlyarticle", "backgroundnewsarticle", "liveblogposting",
+                  "techarticle", "socialmediaposting", "review", "creativework", "webpage", "pressrelease")
+_DATE_META = ("article:published_time", "og:article:published_time", "article.published", "published_time",
+              "datepublished", "date.published", "pubdate", "publishdate", "publish-date", "publish_date",
+              "publication_date", "citation_publication_date", "citation_date", "dc.date.issued",
+              "dcterms.issued", "dc.date", "dcterms.date", "dc.date.created", "dcterms.created",
+              "sailthru.date", "parsely-pub-date", "article_date_original", "originalpublicationdate",
+              "cxenseparse:recs:publishtime", "og:published_time", "date", "created", "datecreated")
+_AUTHOR_META = ("author", "article:author", "og:article:author", "sailthru.author", "parsely-author",
+                "dc.creator", "dcterms.creator", "citation_author", "byl", "authors", "author_name")
+_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " « ", " / ", " : ")
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/_.-]?(0[1-9]|1[0-2])[/_.-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
+_ISO_RE = re.compile(r"((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+_COMPACT_RE = re.compile(r"^((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
+_BY_RE = re.compile(r"^\s*(?:written\s+|reported\s+|text\s+|words\s+)?(?:by|von|par|por|di|door)\s*[:\s]\s*",
+                    re.IGNORECASE)
+_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", re.IGNORECASE)
+_NOT_A_NAME_RE = re.compile(r"https?://|@|www\.|\d{3,}|staff|editor|newsroom|desk|correspondent|reporter|"
+                            r"updated|published|minutes? read|associated press|reuters|afp", re.IGNORECASE)
+
+
+_PARTICLES = {"de", "da", "das", "do", "dos", "del", "della", "di", "du", "la", "le", "van", "von", "der", "den",
+              "al", "el", "bin", "bint", "ibn", "ben", "y", "e", "ter", "zu", "af"}
+_ROLE_RE = re.compile(r"\b(researcher|director|correspondent|editor|writer|reporter|analyst|contributor|"
+                      r"professor|senior|journalist|columnist|producer|photographer|team|staff|head of|"
+                      r"chief|officer|advisor|adviser|fellow|author)s?\b", re.IGNORECASE)
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _text(el: etree._Element) -> str:
+    return _norm("".join(el.itertext()))
+
+
+def collect_meta(root: etree._Element) -> dict[str, list[str]]:
+    """``<meta>`` values by lower-cased ``name``/``property``/``itemprop``/``http-equiv``."""
+    meta: dict[str, list[str]] = {}
+    for el in root.iter("meta"):
+        content = el.get("content")
+        if content is None or not content.strip():
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = el.get(attr)
+            if key:
+                meta.setdefault(key.strip().lower(), []).append(_norm(content))
+    return meta
+
+
+def json_ld_objects(root: etree._Element) -> list[dict]:
+    """Every JSON-LD object on the page, ``@graph`` members flattened, Article types first."""
+    objects: list[dict] = []
+
+    def add(obj: object, depth: int = 0) -> None:
+        if depth > 4:
+            return
+        if isinstance(obj, list):
+            for item in obj[:50]:
+                add(item, depth + 1)
+        elif isinstance(obj, dict):
+            if "@graph" in obj:
+                add(obj["@graph"], depth + 1)
+            if "@type" in obj:
+                objects.append(obj)
+            main = obj.get("mainEntity") or obj.get("mainEntityOfPage")
+            if isinstance(main, dict) and "@type" in main and "headline" in main:
+                objects.append(main)
+
+    for script in root.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = (script.text or "").strip()
+        if not raw or len(raw) > 1_000_000:
+            continue
+        raw = re.sub(r"^\s*<!\[CDATA\[|\]\]>\s*$", "", raw)
+        try:
+            add(json.loads(raw))
+        except (ValueError, RecursionError):
+            try:
+                add(json.loads(re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " "))))
+            except (ValueError, RecursionError):
+                continue
+
+    def rank(obj: dict) -> int:
+        types = obj.get("@type")
+        types = [types] if isinstance(types, str) else (types or [])
+        names = [str(t).lower() for t in types if isinstance(t, str)]
+        for i, t in enumerate(_ARTICLE_TYPES):
+            if t in names:
+                return i if t not in ("webpage", "creativework") else 50 + i
+        return 100
+
+    return sorted(objects, key=rank)
+
+
+def _is_article(obj: dict) -> bool:
+    types = obj.get("@type")
+    types = [types] if isinstance(types, str) else (types or [])
+    return any(isinstance(t, str) and (t.lower().endswith(("article", "posting")) or t.lower() in
+                                       ("report", "review", "pressrelease")) for t in types)
+
+
+def _names(value: object) -> list[str]:
+    """Person names from a JSON-LD ``author``/``creator`` value."""
+    out: list[str] = []
+    items = value if isinstance(value, list) else [value]
+    for item in items[:20]:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            kind = str(item.get("@type", "Person")).lower()
+            name = item.get("name")
+            if isinstance(name, list):
+                name = " ".join(map(str, name))
+            if name and "organization" not in kind:
+                out.append(str(name))
+    return out
+
+
+def _similar(a: str, b: str) -> float:
+    """Token overlap of two strings (0…1, Jaccard on lower-cased words)."""
+    ta = set(re.findall(r"\w+", a.lower()))
+    tb = set(re.findall(r"\w+", b.lower()))
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+def strip_site_suffix(title: str, site_names: list[str], host: str | None) -> str:
+    """Remove a site name appended or prepended to a title (``"Headline | Site"``)."""
+    title = _norm(title)
+    host_tokens = set()
+    if host:
+        parts = host.lower().split(".")
+        host_tokens = {p for p in parts if p not in ("www", "com", "org", "net", "co", "uk", "de", "fr", "m", "amp")}
+    sites = [s.lower() for s in site_names if s]
+    for sep in _SEPARATORS:
+        if sep not in title:
+            continue
+        parts = [p.strip() for p in title.split(sep)]
+        changed = True
+        while changed and len(parts) > 1:
+            changed = False
+            for idx in (-1, 0):
+                seg = parts[idx]
+                low = seg.lower()
+                squashed = re.sub(r"[^a-z0-9]", "", low)
+                is_site = any(low == s or _similar(low, s) >= 0.5 or squashed == re.sub(r"[^a-z0-9]", "", s)
+                              for s in sites)
+                is_site = is_site or bool(squashed and len(seg.split()) <= 5 and any(
+                    t == squashed or (t in squashed and (len(t) >= 4 or squashed.startswith(t)))
+                    for t in host_tokens))
+                if is_site and len(parts) > 1:
+                    parts.pop(idx)
+                    changed = True
+                    break
+        if len(parts) > 1 and sep.strip() in ("|", "·", "•", "::", "»", "«"):
+            # "Headline | Section | Site": keep the longest segment
+            best = max(parts, key=len)
+            if len(best.split()) >= 3:
+                parts = [best]
+        title = sep.join(parts)
+    return title
+
+
+def find_title(root: etree._Element, meta: dict, objects: list[dict], site_names: list[str],
+               host: str | None) -> str | None:
+    """The headline: an ``<h1>`` that agrees with og:title/JSON-LD/<title>, else the best of those."""
+    candidates: list[str] = []
+    for obj in objects:
+        if _is_article(obj):
+            for key in ("headline", "name"):
+                if isinstance(obj.get(key), str) and obj[key].strip():
+                    candidates.append(_norm(obj[key]))
+                    break
+            if candidates:
+                break
+    for key in ("og:title", "twitter:title", "dc.title", "citation_title", "title", "headline"):
+        for value in meta.get(key, [])[:1]:
+            candidates.append(strip_site_suffix(value, site_names, host))
+    title_el = root.find(".//title")
+    if title_el is not None and _text(title_el):
+        candidates.append(strip_site_suffix(_text(title_el), site_names, host))
+    candidates = [c for c in candidates if c]
+
+    h1s = _h1_candidates(root)
+    for h1 in h1s:
+        for cand in candidates:
+            low_h, low_c = h1.lower(), cand.lower()
+            if low_h == low_c or _similar(h1, cand) >= 0.6 or (
+                len(h1) >= 0.6 * len(cand) and (low_h in low_c or low_c in low_h)
+            ):
+                return h1
+    if candidates:
+        return candidates[0]
+    return h1s[0] if h1s else None
+
+
+_HEADLINE_PROPS = etree.XPath("//*[@itemprop='headline']")
+
+
+def _h1_candidates(root: etree._Element) -> list[str]:
+    """Headline candidates: ``<h1>`` inside ``<article>``/``<main>`` and ``itemprop=headline``
+    first (in document order), then every ``<h1>``."""
+    h1s = list(root.iter("h1"))
+    scoped = [h for h in h1s if any(a.tag in ("article", "main") for a in h.iterancestors())]
+    props = _HEADLINE_PROPS(root) if "headline" in " ".join(_ITEMPROP_VALUES(root)) else []
+    if props and scoped:
+        order = {el: i for i, el in enumerate(root.iter())}
+        scoped = sorted(set(scoped) | set(props), key=order.__getitem__)
+    else:
+        scoped = scoped or props
+    out = []
+    for el in list(scoped) + h1s:
+        text = _text(el)
+        if 3 <= len(text) <= 400 and text not in out:
+            out.append(text)
+    return out[:6]
+
+
+def _iso_day(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    m = _ISO_RE.search(value) or _COMPACT_RE.search(value)
+    if not m:
+        m2 = re.search(r"((?:19|20)\d{2})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])", value)
+        if not m2:
+            return _parse_loose(value)
+        m = m2
+    y, mo, d = map(int, m.groups())
+    try:
+        day = date(y, mo, d)
+    except ValueError:
+        return None
+    if day > date.today().replace(year=date.today().year + 1):
+        return None
+    return day.isoformat()
+
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+
+
+def _parse_loose(value: str) -> str | None:
+    """``"14 May 2023"``, ``"May 14, 2023"`` → ISO day."""
+    m = re.search(r"\b(\d{1,2})\.?\s+([A-Za-z]{3,9})\.?,?\s+((?:19|20)\d{2})\b", value)
+    if m:
+        d, mon, y = m.group(1), m.group(2), m.group(3)
+    else:
+        m = re.search(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b", value)
+        if not m:
+            return None
+        mon, d, y = m.group(1), m.group(2), m.group(3)
+    month = _MONTHS.get(mon[:3].lower())
+    if not month:
+        return None
+    try:
+        return date(int(y), month, int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | None,
+              use_htmldate: bool = True, attrs: _PageAttrs | None = None) -> str | None:
+    """Publication day (``YYYY-MM-DD``), local to the page (no time-zone shifting)."""
+    attrs = attrs or _PageAttrs(root)
+    for obj in objects:
+        if _is_article(obj):
+            for key in ("datePublished", "dateCreated"):
+                day = _iso_day(obj.get(key) if isinstance(obj.get(key), str) else None)
+                if day:
+                    return day
+    for key in _DATE_META:
+        for value in meta.get(key, []):
+            day = _iso_day(value)
+            if day:
+                return day
+    for obj in objects:
+        day = _iso_day(obj.get("datePublished") if isinstance(obj.get("datePublished"), str) else None)
+        if day:
+            return day
+    if "date" in attrs.itemprops or "published" in attrs.classes or (attrs.has_time() and root.xpath(
+            "boolean(//time[@pubdate])")):
+        for el in root.xpath("//*[@itemprop='datePublished' or @itemprop='dateCreated']"
+                             "|//time[@pubdate]|//*[contains(@class,'published')][@datetime]"):
+            day = _iso_day(el.get("datetime") or el.get("content") or _text(el))
+            if day:
+                return day
+    times = []
+    if attrs.has_time():
+        times = root.xpath("(//article//time[@datetime]|//main//time[@datetime]|//header//time[@datetime])[1]")
+        times = times or root.xpath("(//time[@datetime])[1]")
+    for el in times:
+        day = _iso_day(el.get("datetime"))
+        if day:
+            return day
+    if url:
+        m = _URL_DATE_RE.search(urlsplit(url).path)
+        if m:
+            day = _iso_day("-".join(m.groups()))
+            if day:
+                return day
+    if use_htmldate and _has_date_hints(root, attrs):
+        return _htmldate(root, url)
+    return None
+
+
+# a date-like class/id: "date", "post-date", "entry_time", "publishedAt", "postDate", "meta" …
+# but not "update" or "runtime" (words that merely contain the letters)
+_DATE_NAME_RE = re.compile(r"(?:(?<![A-Za-z])(?:date|time|publi|meta)|Date|Time|Publi)")
+_CLASS_VALUES = etree.XPath("descendant-or-self::*/@class", smart_strings=False)
+_ID_VALUES = etree.XPath("descendant-or-self::*/@id", smart_strings=False)
+_ITEMPROP_VALUES = etree.XPath("descendant-or-self::*/@itemprop", smart_strings=False)
+_REL_VALUES = etree.XPath("descendant-or-self::a/@rel", smart_strings=False)
+
+
+class _PageAttrs:
+    """The page's class/id/itemprop/rel values, read once (by libxml2, without walking elements
+    in Python), so that tree searches for markup the page does not have can be skipped."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self._cache: dict[str, str] = {}
+
+    def _values(self, name: str, xpath: etree.XPath) -> str:
+        if name not in self._cache:
+            self._cache[name] = " ".join(xpath(self.root))
+        return self._cache[name]
+
+    @property
+    def classes(self) -> str:
+        return self._values("class", _CLASS_VALUES)
+
+    @property
+    def ids(self) -> str:
+        return self._values("id", _ID_VALUES)
+
+    @property
+    def itemprops(self) -> str:
+        return self._values("itemprop", _ITEMPROP_VALUES)
+
+    @property
+    def rels(self) -> str:
+        return self._values("rel", _REL_VALUES)
+
+    def has_time(self) -> bool:
+        return self.root.find(".//time") is not None
+
+
+def _has_date_hints(root: etree._Element, attrs: _PageAttrs | None = None) -> bool:
+    """Whether htmldate has anything to work with (it costs as much as the main text).
+
+    A ``<time>`` element or a class/id with a date-like word (``date``, ``time``,
+    ``publi…``, ``meta``; ``update`` does not count).
+    """
+    attrs = attrs or _PageAttrs(root)
+    return attrs.has_time() or bool(_DATE_NAME_RE.search(attrs.classes) or _DATE_NAME_RE.search(attrs.ids))
+
+
+def _htmldate(root: etree._Element, url: str | None) -> str | None:
+    try:
+        from htmldate import find_date as hd_find_date
+
+        found = hd_find_date(root, url=url, original_date=True, extensive_search=False,
+                             outputformat="%Y-%m-%d")
+    except (ValueError, TypeError, RecursionError, AttributeError):
+        return None
+    return found or None
+
+
+def clean_author(raw: str) -> list[str]:
+    """Names from a byline or author field: "By Jane Doe and John Roe" → two names."""
+    raw = _norm(raw)
+    raw = _BY_RE.sub("", raw)
+    raw = re.split(r"\s+[|–—-]\s+|\s*\(|\s*\n", raw)[0]
+    out = []
+    for part in _AUTHOR_SPLIT_RE.split(raw):
+        part = _BY_RE.sub("", part).strip(" .,:;\"'")
+        if not part or _NOT_A_NAME_RE.search(part):
+            continue
+        words = part.split()
+        if not 1 <= len(words) <= 5 or _ROLE_RE.search(part):
+            continue
+        if not all(w[:1].isupper() or w.lower() in _PARTICLES for w in words):
+            continue
+        if part not in out:
+            out.append(part)
+    return out
+
+
+def find_authors(root: etree._Element, meta: dict, objects: list[dict], attrs: _PageAttrs | None = None) -> list[str]:
+    """Author names: JSON-LD persons, then meta tags, then ``rel=author``/itemprop/byline markup."""
+    for obj in objects:
+        if _is_article(obj):
+            names = [n for raw in _names(obj.get("author") or obj.get("creator")) for n in clean_author(raw)]
+            if names:
+                return _dedupe(names)
+    for key in _AUTHOR_META:
+        names = [n for raw in meta.get(key, []) for n in clean_author(raw)]
+        if names:
+            return _dedupe(names)
+    attrs = attrs or _PageAttrs(root)
+    if not ("author" in attrs.itemprops or "author" in attrs.rels or "author" in attrs.classes
+            or "byline" in attrs.classes):
+        return []
+    els = root.xpath("//*[@itemprop='author']//*[@itemprop='name']|//a[@rel='author']"
+                     "|//*[@itemprop='author'][not(.//*[@itemprop='name'])]")
+    names = []
+    for el in els[:10]:
+        names.extend(clean_author(el.get("content") or _text(el)))
+    if names:
+        return _dedupe(names)
+    for el in root.xpath("//*[contains(@class,'byline') or contains(@class,'author-name') "
+                         "or contains(@class,'article-author') or contains(@class,'author')]")[:10]:
+        text = _text(el)
+        if 3 <= len(text) <= 120:
+            names = clean_author(text)
+            if names:
+                return _dedupe(names)
+    return []
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        if name.lower() not in (n.lower() for n in out):
+            out.append(name)
+    return out
+
+
+def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool = True) -> Metadata:
+    """All page metadata except the language (filled in by the extractor from the text)."""
+    page = _PageAttrs(root)
+    meta = collect_meta(root)
+    objects = json_ld_objects(root)
+    site_names = list(meta.get("og:site_name", [])[:1])
+    for obj in objects:
+        pub = obj.get("publisher")
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
+            site_names.append(pub["name"])
+            break
+    site_names += meta.get("application-name", [])[:1]
+    canonical = None
+    for link in root.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            canonical = link.get("href").strip()
+            break
+    canonical = canonical or (meta.get("og:url") or [None])[0]
+    if canonical and url:
+        canonical = urljoin(url, canonical)
+    elif canonical and not urlsplit(canonical).scheme:
+        canonical = None
+    canonical = canonical or url
+    host = urlsplit(canonical or url or "").hostname
+    keywords: list[str] = []
+    for value in meta.get("keywords", [])[:1] + meta.get("news_keywords", [])[:1]:
+        keywords.extend(k.strip() for k in value.split(",") if k.strip())
+    keywords += [k for k in meta.get("article:tag", []) if k not in keywords]
+    description = (meta.get("description") or meta.get("og:description") or [None])[0]
+    return Metadata(
+        title=find_title(root, meta, objects, site_names, host),
+        date=find_date(root, meta, objects, canonical or url, use_htmldate=use_htmldate, attrs=page),
+        authors=find_authors(root, meta, objects, attrs=page),
+        site_name=site_names[0] if site_names else None,
+        canonical_url=canonical,
+        description=description,
+        keywords=keywords[:50],
+    )
+
+
+def declared_language(root: etree._Element, meta: dict | None = None) -> str | None:
+    """The page's declared language: ``<html lang>``, content-language, og:locale."""
+    meta = meta if meta is not None else collect_meta(root)
+    values = [root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang"), root.get("xml:lang")]
+    values += meta.get("content-language", [])[:1] + meta.get("og:locale", [])[:1] + meta.get("language", [])[:1]
+    for value in values:
+        if value:
+            code = re.split(r"[-_,;\s]", value.strip().lower())[0]
+            if re.fullmatch(r"[a-z]{2,3}", code):
+                return code
+    return None
+
+
+def language(root: etree._Element, text: str) -> str | None:
+    """Declared language, else a stopword-based guess from ``text``."""
+    return declared_language(root) or detect_language(text)

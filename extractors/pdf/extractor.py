@@ -1,0 +1,424 @@
+"""PDF: layout-aware text, running heads removed, footnotes linked, metadata.
+
+Built on pypdf's visitor callbacks (:mod:`extractors.pdf.layout`): each page's
+text runs with their position, size and font become lines, lines become
+paragraphs. Running headers, footers and page numbers are found by repetition
+across pages (:mod:`extractors.pdf.running`), footnote markers and note bodies
+by geometry (:mod:`extractors.pdf.footnotes`), metadata from the information
+dictionary, XMP and the catalog (:mod:`extractors.pdf.metadata`).
+
+Every document runs under pypdf's resource limits and a time box checked
+between pages and inside the visitor callbacks; damaged files either raise an
+:class:`~extractors.errors.ExtractionError` or come back with warnings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+from pypdf import PasswordType, PdfReader, apply_configuration
+from pypdf.errors import DependencyError, EmptyFileError, LimitReachedError, PyPdfError
+
+from extractors import assembly
+from extractors.base import MAGIC, Extractor
+from extractors.errors import CorruptDocument, EncryptedDocument, ExtractionError, ResourceLimitExceeded
+from extractors.pdf.footnotes import Note, collect_notes, find_zone, line_pieces, note_start
+from extractors.pdf.layout import (
+    DeadlineExceeded,
+    Line,
+    PageCollector,
+    PageLayout,
+    breaks_paragraph,
+    build_lines,
+    is_bold,
+    join_lines,
+    line_spacing,
+    reading_order,
+)
+from extractors.pdf.metadata import is_junk_title, read_metadata
+from extractors.pdf.running import strip_running
+from extractors.record import ExtractedDocument, Hints, Metadata
+
+log = logging.getLogger(__name__)
+
+# Tighter than pypdf's defaults: a text extractor needs no 75 MB streams.
+PYPDF_LIMITS = {
+    "maximum_declared_stream_length": 40_000_000,
+    "zlib_maximum_output_length": 40_000_000,
+    "lzw_maximum_output_length": 40_000_000,
+    "run_length_maximum_output_length": 40_000_000,
+    "array_based_stream_maximum_output_length": 40_000_000,
+    "stream_decoding_work_maximum_length": 160_000_000,
+    "xform_maximum_invocations_per_extraction": 2_000,
+    # Parsing a content stream runs before any callback can check the clock;
+    # 600,000 tokens parse in about two seconds, which bounds the overshoot.
+    "stream_parsing_work_maximum_count": 600_000,
+}
+_SENTENCE_END_RE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
+class _WarningCapture(logging.Handler):
+    """Collects pypdf's repair warnings raised by this thread."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and len(self.messages) < 50:
+            message = record.getMessage().strip()
+            if message not in self.messages:
+                self.messages.append(message)
+
+
+@contextlib.contextmanager
+def _pypdf_warnings() -> Iterator[_WarningCapture]:
+    handler = _WarningCapture()
+    logger = logging.getLogger("pypdf")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+class PdfExtractor(Extractor):
+    """PDF documents, through pypdf."""
+
+    name = "pdf"
+    media_type = "application/pdf"
+    media_types = frozenset({"application/pdf", "application/x-pdf", "application/acrobat"})
+    extensions = frozenset({"pdf"})
+
+    def __init__(self, time_limit: float = 60.0, max_bytes: int = 512 * 1024 * 1024,
+                 max_pages: int = 10_000) -> None:
+        self.time_limit = time_limit
+        self.max_bytes = max_bytes
+        self.max_pages = max_pages
+
+    def content_score(self, data: bytes, hints: Hints) -> int:
+        """MAGIC when ``%PDF-`` occurs in the first 1024 bytes."""
+        return MAGIC if data.find(b"%PDF-", 0, 1024) >= 0 else 0
+
+    def extract(self, data: bytes, hints: Hints) -> ExtractedDocument:
+        """Extract one PDF, or raise an ``ExtractionError`` saying why not."""
+        started = time.monotonic()
+        deadline = started + self.time_limit
+        warnings: list[str] = []
+        if not data:
+            raise CorruptDocument("pdf: empty file (0 bytes)")
+        offset = data.find(b"%PDF-", 0, 1024)
+        if offset < 0:
+            raise CorruptDocument(f"pdf: not a PDF (no %PDF- header in the first 1024 bytes; starts {data[:8]!r})")
+        if offset:
+            warnings.append(f"skipped {offset} bytes of junk before the %PDF- header")
+        if len(data) > self.max_bytes:
+            raise ResourceLimitExceeded(f"pdf: {len(data)} bytes exceeds the limit of {self.max_bytes}")
+        with _pypdf_warnings() as captured, apply_configuration(**PYPDF_LIMITS):
+            reader = self._open(data[offset:], warnings)
+            try:
+                metadata = read_metadata(reader, warnings)
+            except LimitReachedError as exc:
+                warnings.append(f"metadata skipped: {exc}")
+                metadata = Metadata()
+            pages = self._pages(reader, deadline, warnings)
+        for message in captured.messages[:20]:
+            warnings.append(f"pypdf repaired: {message}")
+        doc = self._assemble(pages, metadata, hints, warnings)
+        log.debug("pdf: %d pages in %.3fs", len(pages), time.monotonic() - started)
+        return doc
+
+    # -- opening ----------------------------------------------------------
+
+    def _open(self, data: bytes, warnings: list[str]) -> PdfReader:
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+        except EmptyFileError as exc:
+            raise CorruptDocument(f"pdf: empty document: {exc}") from exc
+        except LimitReachedError as exc:
+            raise ResourceLimitExceeded(f"pdf: resource limit reached while opening: {exc}") from exc
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+            raise CorruptDocument(f"pdf: cannot parse ({type(exc).__name__}: {exc})") from exc
+        except RecursionError as exc:
+            raise CorruptDocument("pdf: object structure nested too deeply") from exc
+        if reader.is_encrypted:
+            try:
+                result = reader.decrypt("")
+            except DependencyError as exc:
+                raise EncryptedDocument(f"pdf: encrypted and the decryption backend is missing: {exc}") from exc
+            except Exception as exc:  # noqa: BLE001 - any failure to decrypt means encrypted
+                raise EncryptedDocument(f"pdf: encrypted and cannot be decrypted ({exc})") from exc
+            if result == PasswordType.NOT_DECRYPTED:
+                raise EncryptedDocument("pdf: encrypted with a user password; cannot open without it")
+            warnings.append("encrypted with an empty user password; opened without a password")
+        return reader
+
+    # -- pages ------------------------------------------------------------
+
+    def _pages(self, reader: PdfReader, deadline: float, warnings: list[str]) -> list[PageLayout]:
+        try:
+            count = len(reader.pages)
+        except LimitReachedError as exc:
+            raise ResourceLimitExceeded(f"pdf: page tree exceeds limits: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - any page-tree failure is corruption
+            raise CorruptDocument(f"pdf: page tree unreadable ({type(exc).__name__}: {exc})") from exc
+        if count == 0:
+            raise CorruptDocument("pdf: document has no pages")
+        if count > self.max_pages:
+            raise ResourceLimitExceeded(f"pdf: {count} pages exceeds the limit of {self.max_pages}")
+        pages: list[PageLayout] = []
+        limited: list[tuple[str, Exception]] = []
+        failed: list[tuple[str, Exception]] = []
+        for index in range(count):
+            if time.monotonic() > deadline:
+                raise ResourceLimitExceeded(
+                    f"pdf: time limit of {self.time_limit:g}s exceeded before page {index + 1} of {count}")
+            layout = self._page(reader, index, deadline, limited, failed)
+            if layout is not None:
+                pages.append(layout)
+        for message, _ in limited + failed:
+            warnings.append(message)
+        if not pages:
+            if limited:
+                raise ResourceLimitExceeded(f"pdf: no page could be read within limits ({limited[0][0]})") \
+                    from limited[0][1]
+            if failed:
+                raise CorruptDocument(f"pdf: no page could be read ({failed[0][0]})") from failed[0][1]
+            raise CorruptDocument("pdf: no page could be read")
+        return pages
+
+    def _page(self, reader: PdfReader, index: int, deadline: float, limited: list[tuple[str, Exception]],
+              failed: list[tuple[str, Exception]]) -> PageLayout | None:
+        collector = PageCollector(deadline)
+        number = index + 1
+        try:
+            page = reader.pages[index]
+            page.extract_text(orientations=(0,), visitor_text=collector.text,
+                              visitor_operand_before=collector.before)
+            collector.check()
+        except DeadlineExceeded as exc:
+            raise ResourceLimitExceeded(
+                f"pdf: time limit of {self.time_limit:g}s exceeded on page {number}") from exc
+        except LimitReachedError as exc:
+            limited.append((f"page {number} skipped: resource limit reached ({exc})", exc))
+            return None
+        except MemoryError as exc:
+            raise ResourceLimitExceeded(f"pdf: out of memory on page {number}") from exc
+        except RecursionError as exc:
+            failed.append((f"page {number} skipped: content nested too deeply", exc))
+            return None
+        except ExtractionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad page must not sink the document
+            failed.append((f"page {number} skipped: {type(exc).__name__}: {exc}", exc))
+            return None
+        try:
+            box = page.mediabox
+            width, height, bottom = float(box.width), float(box.height), float(box.bottom)
+        except Exception:  # noqa: BLE001 - fall back to A4
+            width, height, bottom = 595.0, 842.0, 0.0
+        lines = reading_order(build_lines(collector.runs), width)
+        return PageLayout(number, width, height, bottom, lines=lines, rules=collector.rules)
+
+    # -- assembly ---------------------------------------------------------
+
+    def _assemble(self, pages: list[PageLayout], metadata: Metadata, hints: Hints,
+                  warnings: list[str]) -> ExtractedDocument:
+        body_size = _body_size(pages)
+        page_info = strip_running(pages)
+        for page in pages:
+            for line in page.lines:
+                line.pieces = line_pieces(line)
+        spacing = line_spacing(pages, body_size)
+
+        notes: list[Note] = []
+        cited: set[str] = set()
+        bodies: dict[int, list[Line]] = {}
+        for page in pages:
+            for line in page.lines:
+                cited.update(_inner_markers(line))
+            open_note = bool(notes)
+            zone, under_rule = find_zone(page, body_size, spacing, cited, open_note)
+            while not notes and zone < len(page.lines) and \
+                    note_start(page.lines[zone], body_size, under_rule) is None:
+                zone += 1  # nothing to continue: these lines are body text
+            collect_notes(page, zone, body_size, under_rule, notes)
+            bodies[page.number] = page.lines[:zone]
+
+        notes = _dedupe_notes(notes, warnings)
+        labels = {n.label for n in notes}
+        fallback = _plain_number_markers(pages, bodies, notes)
+
+        title_fallback = _first_page_title(pages, bodies, body_size)
+        if is_junk_title(metadata.title, hints.filename):
+            if metadata.title:
+                metadata.extra["info_title"] = metadata.title
+                log.debug("pdf: metadata title %r looks like a placeholder", metadata.title)
+            metadata.title = title_fallback
+        metadata.page_count = len(page_info) if page_info else None
+        metadata.extra["pages"] = page_info
+
+        paragraphs, marker_pages = _paragraphs(pages, bodies, labels, spacing)
+        text, markers = assembly.assemble(paragraphs)
+        footnotes = assembly.link_footnotes(
+            text, markers, notes=[(n.label, n.text) for n in notes],
+            pages={n.label: n.page for n in notes}, marker_pages=marker_pages)
+        for note in footnotes:
+            if note.label in fallback:
+                note.confidence = 0.8
+            if not note.markers:
+                warnings.append(f"footnote {note.label} (page {note.page}) has no marker in the text")
+        return ExtractedDocument(format="pdf", media_type=self.media_type, text=text, metadata=metadata,
+                                 footnotes=footnotes, warnings=warnings, extractor=self.name)
+
+
+def _body_size(pages: list[PageLayout]) -> float:
+    weights: dict[float, int] = {}
+    for page in pages:
+        for line in page.lines:
+            for run in line.runs:
+                key = round(run.size * 2) / 2
+                weights[key] = weights.get(key, 0) + len(run.text.strip())
+    if not weights:
+        return 10.0
+    return max(weights.items(), key=lambda kv: kv[1])[0]
+
+
+def _inner_markers(line: Line) -> list[str]:
+    """Superscript labels of a line that do not open it (those open notes)."""
+    seen_text = False
+    out = []
+    for kind, value in line.pieces:
+        if kind == "sup" and seen_text:
+            out.append(value)
+        elif value.strip():
+            seen_text = True
+    return out
+
+
+def _dedupe_notes(notes: list[Note], warnings: list[str]) -> list[Note]:
+    """Keep the first note of each label (numbering that restarts is not supported)."""
+    seen: set[str] = set()
+    out = []
+    for note in notes:
+        if note.label in seen:
+            warnings.append(f"footnote label {note.label} repeats on page {note.page}; the later note was "
+                            f"appended to the earlier one")
+            first = next(n for n in out if n.label == note.label)
+            first.parts.extend(note.parts)
+            continue
+        seen.add(note.label)
+        out.append(note)
+    return out
+
+
+def _plain_number_markers(pages: list[PageLayout], bodies: dict[int, list[Line]],
+                          notes: list[Note]) -> set[str]:
+    """Turn plain-text numbers that follow a word or sentence into markers for uncited notes."""
+    cited = {v for lines in bodies.values() for ln in lines for v in _inner_markers(ln)}
+    found: set[str] = set()
+    for note in notes:
+        if note.label in cited or not note.label.isdigit():
+            continue
+        pattern = re.compile(r"(?:(?<=[a-z][a-z])|(?<=[.,;:!?)\]\"”’]))" + note.label + r"(?=[\s.,;:)]|$)")
+        for page_no in (note.page, note.page - 1):
+            for line in bodies.get(page_no, []):
+                for i, (kind, value) in enumerate(line.pieces):
+                    m = pattern.search(value) if kind == "text" else None
+                    if m:
+                        line.pieces[i : i + 1] = [("text", value[: m.start()]), ("sup", note.label),
+                                                  ("text", value[m.end():])]
+                        found.add(note.label)
+                        break
+                if note.label in found:
+                    break
+            if note.label in found:
+                break
+    return found
+
+
+def _first_page_title(pages: list[PageLayout], bodies: dict[int, list[Line]], body_size: float) -> str | None:
+    if not pages:
+        return None
+    lines = bodies.get(pages[0].number, [])
+    if not lines:
+        return None
+    biggest = max(ln.size for ln in lines)
+    if biggest < body_size * 1.15:
+        return None
+    picked: list[str] = []
+    for line in lines:
+        if abs(line.size - biggest) <= 0.5:
+            picked.append("".join(v for k, v in line.pieces if k == "text"))
+        elif picked:
+            break
+    title = re.sub(r"\s+", " ", join_lines(picked)).strip()
+    return title[:300] or None
+
+
+def _render(line: Line, labels: set[str], page: int, marker_pages: list[int]) -> str:
+    out = []
+    for kind, value in line.pieces:
+        if kind == "sup" and value in labels:
+            out.append(assembly.marker(value))
+            marker_pages.append(page)
+        else:
+            out.append(value)
+    return "".join(out)
+
+
+def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], labels: set[str],
+                spacing: float) -> tuple[list[str], list[int]]:
+    paragraphs: list[list[str]] = []
+    para_pages: list[list[int]] = []
+    prev: Line | None = None
+    prev_page = None
+    for page in pages:
+        lines = bodies.get(page.number, [])
+        lefts = _column_lefts(lines, page.width)
+        for line in lines:
+            pages_here: list[int] = []
+            text = _render(line, labels, page.number, pages_here)
+            if prev is None:
+                new = True
+            elif prev_page != page.number or line.y > prev.y + 1:
+                new = not _continues(paragraphs[-1][-1], prev, line, text)
+            else:
+                new = breaks_paragraph(prev, line, spacing, lefts[0 if line.x0 < page.width * 0.45 else 1])
+            if new:
+                paragraphs.append([])
+                para_pages.append([])
+            paragraphs[-1].append(text)
+            para_pages[-1].extend(pages_here)
+            prev, prev_page = line, page.number
+    out: list[str] = []
+    marker_pages: list[int] = []
+    for parts, mpages in zip(paragraphs, para_pages):
+        joined = join_lines(parts)
+        if not assembly.normalize_paragraph(re.sub("\ue000[^\ue001]*\ue001", "", joined)):
+            continue
+        out.append(joined)
+        marker_pages.extend(mpages)
+    return out, marker_pages
+
+
+def _column_lefts(lines: list[Line], width: float) -> tuple[float, float]:
+    left = [ln.x0 for ln in lines if ln.x0 < width * 0.45]
+    right = [ln.x0 for ln in lines if ln.x0 >= width * 0.45]
+    return (min(left) if left else 0.0, min(right) if right else width * 0.45)
+
+
+def _continues(prev_text: str, prev: Line, line: Line, text: str) -> bool:
+    """Whether a paragraph carries on across a page or column break."""
+    if abs(line.size - prev.size) > max(line.size, prev.size) * 0.1 or is_bold(line.font) != is_bold(prev.font):
+        return False
+    plain = re.sub("\ue000[^\ue001]*\ue001", "", prev_text).rstrip()
+    first = text.lstrip()[:1]
+    return first.islower() or not _SENTENCE_END_RE.search(plain)

@@ -1,0 +1,200 @@
+"""Footnotes in PDF pages: markers in the body, note bodies in the bottom band.
+
+Markers are superscripts (set smaller than their line and raised above its
+baseline, by the text matrix or by text rise) whose text looks like a label,
+or Unicode superscript digits. Note bodies sit in a band at the bottom of the
+page: below a short horizontal separator rule when there is one, otherwise
+the largest run of lines at the bottom that starts with a labelled line (a
+superscript label, or a number in a font smaller than the body text) and whose
+labels follow each other. Lines of the band before its first label continue
+the last note of an earlier page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.pdf.layout import LABEL_RE, SUPERSCRIPT_RE, Line, PageLayout, join_lines
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_TEXT_LABEL_RE = re.compile(r"^\s*(\d{1,3}|[*†‡§¶]{1,3})(?:[.)]?\s+|(?=[A-Z“\"‘(]))(?=\S)")
+_SMALL = 0.92
+
+
+@dataclass
+class Note:
+    """A note body being assembled: label, text parts and the page it starts on."""
+
+    label: str
+    page: int
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The note's text with its lines joined."""
+        return join_lines(self.parts)
+
+
+def line_pieces(line: Line) -> list[tuple[str, str]]:
+    """The line as ``("text", s)`` and ``("sup", label)`` pieces, spaces restored between runs."""
+    pieces: list[tuple[str, str]] = []
+    prev = None
+    for run in line.runs:
+        raw = run.text
+        label = raw.strip()
+        if label and line.is_superscript(run):
+            labels = [p for p in re.split(r"[,\s]+", label) if p]
+            if labels and all(LABEL_RE.match(p) for p in labels):
+                pieces.extend(("sup", p) for p in labels)
+                prev = run
+                continue
+        if prev is not None and pieces and pieces[-1][0] == "text" and raw[:1] != " " \
+                and not pieces[-1][1].endswith(" "):
+            est_end = prev.x + 0.5 * prev.size * len(prev.text)
+            short = len(prev.text.strip()) <= 4
+            gap = run.x - est_end
+            if gap > (0.25 if short else 1.5) * run.size:
+                raw = " " + raw
+        pieces.extend(_split_unicode_superscripts(raw))
+        prev = run
+    return pieces
+
+
+def _split_unicode_superscripts(text: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in SUPERSCRIPT_RE.finditer(text):
+        before = text[: m.start()]
+        if not before or before[-1].isspace():
+            continue  # "²" standing alone is not a marker
+        out.append(("text", text[pos : m.start()]))
+        out.append(("sup", m.group(0).translate(_SUPERSCRIPT_DIGITS)))
+        pos = m.end()
+    out.append(("text", text[pos:]))
+    return [p for p in out if p[1]]
+
+
+def pieces_text(pieces: list[tuple[str, str]]) -> str:
+    """Plain text of pieces, superscripts kept as their label."""
+    return "".join(text for _, text in pieces)
+
+
+def note_start(line: Line, body_size: float, under_rule: bool) -> tuple[str, str] | None:
+    """``(label, text)`` when ``line`` begins a note, else ``None``."""
+    pieces = [p for p in line.pieces]
+    while pieces and pieces[0][0] == "text" and not pieces[0][1].strip():
+        pieces.pop(0)
+    if not pieces:
+        return None
+    if pieces[0][0] == "sup":
+        rest = pieces_text(pieces[1:]).strip()
+        return (pieces[0][1], rest) if rest else None
+    text = pieces_text(pieces)
+    m = _TEXT_LABEL_RE.match(text)
+    if m and (line.size <= body_size * _SMALL or under_rule):
+        rest = text[m.end() :].strip()
+        if rest:
+            return m.group(1), rest
+    return None
+
+
+def _raised_label(line: Line) -> bool:
+    first = next((k for k, t in line.pieces if k == "sup" or t.strip()), None)
+    return first == "sup"
+
+
+def _consecutive(labels: list[str]) -> bool:
+    nums = [int(x) for x in labels if x.isdigit()]
+    return all(b == a + 1 for a, b in zip(nums, nums[1:]))
+
+
+def _has_inner_marker(line: Line, start: bool) -> bool:
+    kinds = [k for k, t in line.pieces if k == "sup" or t.strip()]
+    first = 1 if start and kinds and kinds[0] == "sup" else 0
+    return any(k == "sup" and label.isdigit() for k, label in
+               [p for p in line.pieces if p[0] == "sup"][first:])
+
+
+def find_zone(page: PageLayout, body_size: float, spacing: float, cited: set[str],
+              open_note: bool) -> tuple[int, bool]:
+    """Index of the first line of the page's note band (``len(lines)`` when none).
+
+    The flag says whether the band was found under a separator rule.
+    """
+    lines = page.lines
+    n = len(lines)
+    if n == 0:
+        return 0, False
+    rule = _separator(page, body_size, open_note)
+    if rule is not None:
+        return rule, True
+    starts = {i: note_start(ln, body_size, False) for i, ln in enumerate(lines)}
+    best = n
+    limit_y = page.bottom + page.height * 0.75
+    labels: list[str] = []
+    small_notes = False
+    for i in range(n - 1, -1, -1):
+        line = lines[i]
+        start = starts[i]
+        if line.size > body_size * 1.05 or _has_inner_marker(line, start is not None):
+            break
+        if start is None:
+            if small_notes and line.size > body_size * _SMALL:
+                break
+            continue
+        small_notes = small_notes or line.size <= body_size * _SMALL
+        labels.insert(0, start[0])
+        if not _consecutive(labels):
+            break
+        if line.size > body_size * _SMALL and start[0] not in cited:
+            continue
+        if line.y > limit_y:
+            break
+        prev = lines[i - 1] if i else None
+        if prev is None or prev.size > line.size * 1.05 or prev.y - line.y > max(spacing, line.size) * 1.2:
+            best = i
+    if best < n:
+        # Small-font lines right above the first label continue an earlier note.
+        while best > 0 and lines[best - 1].size <= body_size * _SMALL and starts[best - 1] is None \
+                and lines[best - 1].y < limit_y and not _has_inner_marker(lines[best - 1], False):
+            best -= 1
+    return best, False
+
+
+def _separator(page: PageLayout, body_size: float, open_note: bool) -> int | None:
+    lines = page.lines
+    for y, x0, x1 in sorted(page.rules, key=lambda r: -r[0]):
+        if x1 - x0 > page.width * 0.7 or y > page.bottom + page.height * 0.75:
+            continue
+        below = [i for i, ln in enumerate(lines) if ln.y < y]
+        above = [ln for ln in lines if ln.y > y + 2]
+        if not below or not above or below[0] != len(lines) - len(below):
+            continue
+        first = lines[below[0]]
+        if first.y < y - 4 * max(body_size, first.size):
+            continue
+        has_start = any(note_start(lines[i], body_size, True) for i in below)
+        if note_start(first, body_size, True) or (open_note and has_start) or \
+                (open_note and first.size <= body_size * 1.05):
+            return below[0]
+    return None
+
+
+def collect_notes(page: PageLayout, zone: int, body_size: float, under_rule: bool,
+                  notes: list[Note]) -> None:
+    """Append the notes of ``page.lines[zone:]`` to ``notes``, joining continuations.
+
+    A label written as plain text (not raised) opens a note only when it is the
+    next number after the previous note's, so a wrapped line that happens to
+    begin with a number ("15 and 21.") stays in its note.
+    """
+    for line in page.lines[zone:]:
+        start = note_start(line, body_size, under_rule)
+        if start is not None and notes and not _raised_label(line) and notes[-1].label.isdigit() \
+                and start[0] != str(int(notes[-1].label) + 1):
+            start = None
+        if start is not None:
+            notes.append(Note(start[0], page.number, [start[1]]))
+        elif notes:
+            notes[-1].parts.append(pieces_text(line.pieces))

@@ -1,0 +1,5 @@
+"""The ``archivist`` command line."""
+
+from flows.cli.app import cli, main
+
+__all__ = ["cli", "main"]

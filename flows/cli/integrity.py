@@ -1,0 +1,111 @@
+"""archivist anchor, repair and export (integrity commands)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from flows.cli.app import Context, cli, echo_json
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Anchor file to write (default <home>/anchors/anchor-<event>-<time>.json).")
+@click.option("--key", "key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Ed25519 private key (created at first use, mode 0600; default <home>/anchor-ed25519.key). "
+                   "With --check: the trusted public (or private) key.")
+@click.option("--check", "check", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Verify an anchor file: its signature, and that the history up to its event is unchanged.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def anchor(obj: Context, out: Path | None, key: Path | None, check: Path | None, as_json: bool) -> None:
+    """Sign the current chain head into a small file to keep elsewhere, or --check one (exit 0/1)."""
+    from storage.integrity.anchor import AnchorError, check_anchor, create_anchor
+
+    archive = obj.archive()
+    try:
+        if check is not None:
+            result = check_anchor(archive, check, key)
+            if as_json:
+                echo_json(result.to_dict())
+            else:
+                click.echo(f"anchor {check}: event {result.head_id} {result.head_hash} "
+                           f"(signed {result.anchored_at}, key {result.key_id})")
+                click.echo(f"signature: {'valid' if result.signature_ok else 'NOT VALID'}; history up to event "
+                           f"{result.head_id}: {'unchanged' if result.chain_ok else 'CHANGED'}"
+                           + (f"; {result.events_since} event(s) since" if result.events_since is not None else ""))
+                for problem in result.problems:
+                    click.echo(f"PROBLEM: {problem}")
+                click.echo("OK" if result.ok else "ANCHOR CHECK FAILED")
+            sys.exit(0 if result.ok else 1)
+        path, data = create_anchor(archive, out, key)
+    except AnchorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json({"file": str(path), **data})
+        return
+    payload = data["anchor"]
+    click.echo(f"anchored event {payload['head_id']} {payload['head_hash']}")
+    click.echo(f"  {payload['counts']['documents']} documents, {payload['counts']['works']} works, "
+               f"signed with key {payload['key_id']} at {payload['created_at']}")
+    click.echo(f"  written to {path}: keep a copy somewhere else")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Only say what would be done.")
+@click.option("--grace", default="1h", show_default=True, metavar="DURATION",
+              help="Orphan blobs and temp files younger than this are left alone (e.g. 0, 90s, 30m, 2h, 1d).")
+@click.option("--from", "sources", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder (a backup, an exported bag) to search for missing originals; repeatable.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def repair(obj: Context, dry_run: bool, grace: str, sources: tuple[Path, ...], as_json: bool) -> None:
+    """Remove or adopt orphan blobs, restore what can be restored; exit 1 if anything is still wrong."""
+    from storage.integrity.repair import parse_duration
+    from storage.integrity.repair import repair as run_repair
+
+    try:
+        grace_s = parse_duration(grace)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--grace") from exc
+    result = run_repair(obj.archive(), grace_seconds=grace_s, dry_run=dry_run, sources=list(sources))
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        checked = result.checked
+        click.echo(f"checked {checked['documents']} documents, {checked['events']} events: "
+                   f"{checked['problems']} problem(s)")
+        for action in result.actions:
+            click.echo(f"{action.kind}: {action.message}")
+        for item in result.unresolved:
+            click.echo(f"UNRESOLVED {item['kind']}: {item['message']}\n    {item['advice']}")
+        if dry_run:
+            click.echo("dry run: nothing was changed")
+        click.echo("OK" if result.ok else f"{len(result.unresolved)} problem(s) remain")
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--work", type=int, default=None, help="Only the documents of this work.")
+@click.option("--since", default=None, metavar="DATE", help="Only documents ingested since DATE (YYYY-MM-DD or ISO).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def export(obj: Context, directory: Path, work: int | None, since: str | None, as_json: bool) -> None:
+    """Write a BagIt bag (originals, texts, records, events) to DIRECTORY, which must be new or empty."""
+    from storage.integrity.export import ExportError, export_bag
+
+    try:
+        result = export_bag(obj.archive(), directory, work=work, since=since)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    click.echo(f"exported {result.documents} documents ({result.originals} originals, {result.bytes} bytes; "
+               f"{result.texts} texts; {result.events} events) to {result.directory}")
+    click.echo(f"  chain head at export: event {result.head_id} {result.head_hash}; logged as event "
+               f"{result.event_id}")
+    click.echo(f"  check it with: bagit.py --validate {result.directory}")

@@ -1,0 +1,295 @@
+"""Signed anchors of the chain head.
+
+``archivist anchor`` signs the current chain head (last event id and hash,
+with counts and the time) with an Ed25519 key and writes it to a small JSON
+file. Kept somewhere else (another machine, a printout, an e-mail to a third
+party), that file later proves the archive's history up to the anchored event
+was not changed: :func:`check_anchor` verifies the signature, re-hashes
+events 1..N and requires event N to still carry the anchored hash. Anyone
+rewriting an early event must re-hash every later one, which changes event
+N's hash; an edit without re-hashing breaks the recomputed chain.
+
+The private key is created at first use in the archive home
+(``anchor-ed25519.key``, mode 0600, PKCS#8 PEM) with the public key beside it
+(``anchor-ed25519.pub``). The anchor embeds the public key, but a check trusts
+only the key it is given (``--key``) or the archive's public key file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import func, select
+
+from storage import events
+from storage.database import transaction
+from storage.errors import StorageError
+from storage.models import Document, Event, Work, utcnow
+
+FORMAT = "archivist-anchor/1"
+KEY_NAME = "anchor-ed25519.key"
+PUB_SUFFIX = ".pub"
+
+
+class AnchorError(StorageError):
+    """An anchor or key that cannot be used at all (unreadable, malformed, unsafe permissions)."""
+
+
+# -- keys ------------------------------------------------------------------
+
+def default_key_path(home: Path) -> Path:
+    return Path(home) / KEY_NAME
+
+
+def public_key_path(key_path: Path) -> Path:
+    return key_path.with_name(key_path.name + PUB_SUFFIX) if not key_path.name.endswith(".key") \
+        else key_path.with_suffix(PUB_SUFFIX)
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    """A short fingerprint of a public key: the first 16 hex digits of SHA-256 of its raw bytes."""
+    import hashlib
+
+    return hashlib.sha256(_raw_public(key)).hexdigest()[:16]
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+    """The signing key at ``path``; created (0600, public key beside it) when it does not exist."""
+    path = Path(path)
+    if not path.exists():
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        try:
+            _write_private(path, pem)
+        except FileExistsError:  # another process created it first: use theirs
+            return load_or_create_key(path)
+        pub = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        _atomic_write(public_key_path(path), pub, mode=0o644)
+        return key
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise AnchorError(f"{path}: signing key is readable by others (mode {mode:o}); run chmod 600 {path}")
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise AnchorError(f"{path}: not an unencrypted PEM private key: {exc}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise AnchorError(f"{path}: not an Ed25519 key")
+    pub_path = public_key_path(path)
+    if not pub_path.exists():
+        _atomic_write(pub_path, key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo), mode=0o644)
+    return key
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    """A public key from a PEM file holding either the public or the private key."""
+    data = Path(path).read_bytes()
+    try:
+        if b"PRIVATE KEY" in data:
+            key: Any = serialization.load_pem_private_key(data, password=None).public_key()
+        else:
+            key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise AnchorError(f"{path}: not a PEM key: {exc}") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise AnchorError(f"{path}: not an Ed25519 key")
+    return key
+
+
+def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- anchors ---------------------------------------------------------------
+
+def _signed_bytes(payload: dict[str, Any]) -> bytes:
+    return events.canonical_json(payload).encode("utf-8")
+
+
+def create_anchor(archive: Any, out: Path | None = None, key_path: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """Sign the current chain head, write it to ``out`` and log an ``anchored`` event.
+
+    The head is read under the chain lock, so the anchored event is the last
+    one before the ``anchored`` event itself. Returns ``(file, anchor)``.
+    """
+    key_path = Path(key_path) if key_path else default_key_path(archive.home)
+    key = load_or_create_key(key_path)
+    public = key.public_key()
+    with transaction(archive.sessions) as session:
+        head = events.lock_head(session)
+        payload = {
+            "format": FORMAT,
+            "head_id": head.last_event_id,
+            "head_hash": head.hash,
+            "created_at": events.iso(utcnow()),
+            "counts": {
+                "events": head.last_event_id,
+                "documents": session.scalar(select(func.count()).select_from(Document)) or 0,
+                "works": session.scalar(select(func.count()).select_from(Work)) or 0,
+            },
+            "archive": str(Path(archive.home).resolve()),
+            "database": archive.url,
+            "key_id": key_id(public),
+        }
+        anchor = {
+            "anchor": payload,
+            "public_key": base64.b64encode(_raw_public(public)).decode("ascii"),
+            "signature": base64.b64encode(key.sign(_signed_bytes(payload))).decode("ascii"),
+            "algorithm": "ed25519",
+        }
+        if out is None:
+            stamp = payload["created_at"].replace(":", "").replace("-", "").split(".")[0]
+            out = Path(archive.home) / "anchors" / f"anchor-{payload['head_id']}-{stamp}.json"
+        out = Path(out)
+        _atomic_write(out, (json.dumps(anchor, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+        events.append_event(session, "anchored", "ok", detail={
+            "head_id": payload["head_id"], "head_hash": payload["head_hash"], "key_id": payload["key_id"],
+            "file": str(out.resolve()),
+        })
+    return out, anchor
+
+
+@dataclass
+class AnchorCheck:
+    """The outcome of checking one anchor file against the archive."""
+
+    file: str
+    ok: bool = False
+    signature_ok: bool = False
+    chain_ok: bool = False
+    head_id: int | None = None
+    head_hash: str | None = None
+    anchored_at: str | None = None
+    key_id: str | None = None
+    current_head_id: int | None = None
+    events_since: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _trusted_key(archive: Any, key_path: Path | None) -> tuple[Ed25519PublicKey | None, str]:
+    if key_path is not None:
+        return load_public_key(Path(key_path)), str(key_path)
+    pub = public_key_path(default_key_path(archive.home))
+    if pub.exists():
+        return load_public_key(pub), str(pub)
+    private = default_key_path(archive.home)
+    if private.exists():
+        return load_public_key(private), str(private)
+    return None, ""
+
+
+def check_anchor(archive: Any, file: Path, key_path: Path | None = None) -> AnchorCheck:
+    """Verify an anchor's signature and that the chain up to its event is unchanged."""
+    result = AnchorCheck(file=str(file))
+    try:
+        anchor = json.loads(Path(file).read_text(encoding="utf-8"))
+        payload = anchor["anchor"]
+        signature = base64.b64decode(anchor["signature"], validate=True)
+        embedded = Ed25519PublicKey.from_public_bytes(base64.b64decode(anchor["public_key"], validate=True))
+        head_id = int(payload["head_id"])
+        head_hash = str(payload["head_hash"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        result.problems.append(f"{file}: not a readable archivist anchor: {exc}")
+        return result
+    if payload.get("format") != FORMAT:
+        result.problems.append(f"{file}: unknown anchor format {payload.get('format')!r}")
+        return result
+    result.head_id, result.head_hash = head_id, head_hash
+    result.anchored_at, result.key_id = payload.get("created_at"), payload.get("key_id")
+
+    trusted, trusted_from = _trusted_key(archive, key_path)
+    if trusted is None:
+        result.problems.append("no public key to check against: pass --key FILE (the archive's "
+                               f"{KEY_NAME}{PUB_SUFFIX} or a copy of it)")
+    elif _raw_public(trusted) != _raw_public(embedded):
+        result.problems.append(f"anchor was signed by key {key_id(embedded)}, not by the trusted key "
+                               f"{key_id(trusted)} ({trusted_from})")
+    else:
+        try:
+            trusted.verify(signature, _signed_bytes(payload))
+            result.signature_ok = True
+        except InvalidSignature:
+            result.problems.append("signature does not match the anchor's contents (the file was altered)")
+
+    result.chain_ok = _check_prefix(archive, head_id, head_hash, result)
+    result.ok = result.signature_ok and result.chain_ok and not result.problems
+    return result
+
+
+def _check_prefix(archive: Any, head_id: int, head_hash: str, result: AnchorCheck) -> bool:
+    """Events 1..head_id re-hash, link, and end at ``head_hash``."""
+    prev = events.GENESIS
+    last_id = 0
+    ok = True
+    with archive.readers() as session:
+        current = events.chain_head(session)
+        result.current_head_id = current[0]
+        result.events_since = current[0] - head_id
+        rows = session.scalars(select(Event).where(Event.id <= head_id).order_by(Event.id)
+                               .execution_options(yield_per=1000))
+        for event in rows:
+            if event.id != last_id + 1:
+                result.problems.append(f"events {last_id + 1}..{event.id - 1} are missing from the anchored history")
+                ok = False
+            if event.prev_hash != prev:
+                result.problems.append(f"event {event.id} does not follow the previous event's hash")
+                ok = False
+            actual = events.compute_hash(event)
+            if actual != event.hash:
+                result.problems.append(f"event {event.id} ({event.kind}) was altered after it was written")
+                ok = False
+            prev, last_id = event.hash, event.id
+            session.expunge(event)
+            if len(result.problems) > 20:
+                result.problems.append("(further problems not listed)")
+                return False
+    if last_id != head_id:
+        result.problems.append(f"anchored event {head_id} no longer exists (the chain ends at {last_id})")
+        return False
+    if prev != head_hash:
+        result.problems.append(f"event {head_id} now has hash {prev}, the anchor says {head_hash}: "
+                               "history up to the anchor was rewritten")
+        return False
+    return ok

@@ -1,0 +1,291 @@
+"""``archivist repair``: fix what can be fixed after ``verify``, say clearly what cannot.
+
+What it does, in order (nothing with ``dry_run``; every change is logged in
+one ``repaired`` event):
+
+* **Originals missing or damaged**: a file elsewhere in the blob store (an
+  orphan, or a misplaced copy) or in ``--from`` folders (a backup, an
+  exported bag) whose bytes hash to the recorded SHA-256 is *adopted*:
+  moved or copied atomically into place. Otherwise nothing can restore the
+  bytes; the document is reported with its SHA-256 so the file can be found
+  in a backup.
+* **Canonical texts missing or damaged**: rewritten from the database copy
+  when that copy still hashes to the recorded ``text_sha256``.
+* **Orphan blobs** (bytes with no record, left by an interrupted run): kept
+  when the bytes belong to a record whose row was deleted (that is evidence
+  of tampering, not garbage); otherwise removed when older than the grace
+  period, under the chain lock and after re-checking that no record has
+  appeared for them. Younger ones are left (an ingest may be about to record
+  them) and reported. A re-run of the interrupted ingest adopts orphans by
+  itself: the same bytes hash to the same blob and the new record refers to it.
+* **Temp files** (``.tmp-*``, left by a write killed part-way) older than the
+  grace period are removed.
+
+Anything else ``verify`` reported (altered records or events, a broken
+chain) cannot be repaired by rewriting: the archive would then lie about its
+history. Those stay reported, and the result is not ok.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from storage import events
+from storage.blobs import BlobStore, atomic_write, fsync_dir, read_chunks, sha256_bytes
+from storage.database import transaction
+from storage.integrity.fixity import Problem, Report, hash_file, verify
+from storage.models import Document, Event
+
+DEFAULT_GRACE_SECONDS = 3600.0
+
+
+@dataclass
+class Action:
+    """One thing repair did (or, with ``dry_run``, would do)."""
+
+    kind: str  # adopted, restored-text, removed-orphan, kept-orphan, removed-temp
+    message: str
+    path: str | None = None
+    sha256: str | None = None
+    document_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class RepairReport:
+    dry_run: bool
+    checked: dict[str, Any]
+    actions: list[Action] = field(default_factory=list)
+    unresolved: list[dict[str, Any]] = field(default_factory=list)
+    event_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.unresolved
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "dry_run": self.dry_run, "checked": self.checked,
+                "actions": [a.to_dict() for a in self.actions], "unresolved": self.unresolved,
+                "event_id": self.event_id}
+
+
+def parse_duration(text: str) -> float:
+    """``90``, ``90s``, ``30m``, ``2h``, ``1d`` to seconds."""
+    text = text.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        if text and text[-1] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: not a duration (e.g. 90s, 30m, 2h, 1d)") from exc
+
+
+def _unresolved(problem: Problem, advice: str) -> dict[str, Any]:
+    return problem.to_dict() | {"advice": advice}
+
+
+def _place(store: BlobStore, sha: str, source: Path, move: bool) -> None:
+    """Put the bytes of ``source`` at the blob's place atomically (replacing a damaged file)."""
+    target = store.path(sha)
+    if move:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        fsync_dir(target.parent)
+    else:
+        atomic_write(target, read_chunks(source))
+
+
+def _write_bytes(store: BlobStore, sha: str, data: bytes) -> None:
+    atomic_write(store.path(sha), [data])
+
+
+def _temp_files(store: BlobStore) -> list[Path]:
+    if not store.root.is_dir():
+        return []
+    return [p for p in store.root.glob("??/??/.tmp-*") if p.is_file()]
+
+
+def _deleted_record_keys(session: Any, report: Report) -> dict[str, int]:
+    """``{field hash of sha256: document id}`` for records whose rows were deleted."""
+    keys: dict[str, int] = {}
+    for p in report.problems:
+        if p.kind == "record-missing" and p.event_id is not None:
+            event = session.get(Event, p.event_id)
+            fields = (event.detail or {}).get("fields") or {} if event else {}
+            if fields.get("sha256"):
+                keys[fields["sha256"]] = p.document_id or 0
+    return keys
+
+
+def _sha_field_hash(sha: str) -> str:
+    return hashlib.sha256(events.canonical_json(sha).encode("utf-8")).hexdigest()[:16]
+
+
+def repair(archive: Any, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False,
+           sources: list[Path] | None = None, now: float | None = None) -> RepairReport:
+    """Verify, then repair what can be repaired; see the module docstring."""
+    report = verify(archive)
+    now = time.time() if now is None else now
+    result = RepairReport(dry_run, {"documents": report.documents, "files_hashed": report.blobs_hashed,
+                                    "events": report.events, "problems": len(report.problems)})
+    would = "would " if dry_run else ""
+
+    need_original: dict[str, Problem] = {}  # sha -> problem (missing or damaged original)
+    need_text: dict[str, Problem] = {}
+    orphans: list[Problem] = []
+    other: list[Problem] = []
+    for p in report.problems:
+        if p.kind in ("missing-blob", "checksum-mismatch") and p.field == "original" and p.expected:
+            need_original[p.expected] = p
+        elif p.kind in ("missing-blob", "checksum-mismatch") and p.field == "text" and p.expected:
+            need_text[p.expected] = p
+        elif p.kind == "orphan-blob":
+            orphans.append(p)
+        else:
+            other.append(p)
+
+    with archive.readers() as session:
+        deleted_keys = _deleted_record_keys(session, report)
+        sizes = dict(session.execute(select(Document.sha256, Document.size)
+                                     .where(Document.sha256.in_(list(need_original)))).all()) if need_original else {}
+        db_texts: dict[str, str | None] = {}
+        for sha in need_text:
+            db_texts[sha] = session.scalar(select(Document.text).where(Document.text_sha256 == sha).limit(1))
+
+    # Candidates for adoption: orphans, misplaced copies, files in --from folders.
+    adopted: set[str] = set()
+    orphan_hashes: dict[str, str | None] = {}
+    for p in orphans:
+        found, _ = hash_file(Path(p.path or ""))
+        orphan_hashes[p.path or ""] = found
+        if found in need_original and found not in adopted:
+            adopted.add(found)
+            result.actions.append(Action("adopted", f"{would}move {p.path} (its bytes hash to the record's "
+                                         f"sha256) into place for document {need_original[found].document_id}",
+                                         p.path, found, need_original[found].document_id))
+            if not dry_run:
+                _place(archive.blobs, found, Path(p.path or ""), move=True)
+    if len(adopted) < len(need_original):
+        for name, path in archive.blobs.walk():
+            if name in need_original and name not in adopted and path != archive.blobs.path(name):
+                found, _ = hash_file(path)
+                if found == name:
+                    adopted.add(name)
+                    doc_id = need_original[name].document_id
+                    result.actions.append(Action("adopted", f"{would}move misplaced copy {path} into place for "
+                                                 f"document {doc_id}", str(path), name, doc_id))
+                    if not dry_run:
+                        _place(archive.blobs, name, path, move=True)
+    for root in sources or []:
+        if len(adopted) == len(need_original):
+            break
+        wanted_sizes = {sizes.get(sha) for sha in need_original if sha not in adopted}
+        for path in sorted(Path(root).rglob("*")):
+            if not path.is_file() or path.stat().st_size not in wanted_sizes:
+                continue
+            found, _ = hash_file(path)
+            if found in need_original and found not in adopted:
+                adopted.add(found)
+                doc_id = need_original[found].document_id
+                result.actions.append(Action("adopted", f"{would}copy {path} into place for document {doc_id}",
+                                             str(path), found, doc_id))
+                if not dry_run:
+                    _place(archive.blobs, found, path, move=False)
+
+    for sha, p in need_original.items():
+        if sha in adopted:
+            continue
+        what = "missing" if p.kind == "missing-blob" else "damaged (they no longer hash to the recorded sha256)"
+        result.unresolved.append(_unresolved(p, (
+            f"the original bytes of document {p.document_id} are {what} and NOTHING in this archive can restore "
+            f"them: find the file with sha256 {sha} in a backup or an exported bag (data/originals/{sha}.*) and "
+            f"run `archivist repair --from DIR`, or copy it to {p.path}")))
+
+    for sha, p in need_text.items():
+        text = db_texts.get(sha)
+        if text is not None and sha256_bytes(text.encode("utf-8")) == sha:
+            result.actions.append(Action("restored-text", f"{would}rewrite the canonical text of document "
+                                         f"{p.document_id} from the database copy", p.path, sha, p.document_id))
+            if not dry_run:
+                _write_bytes(archive.texts, sha, text.encode("utf-8"))
+        else:
+            result.unresolved.append(_unresolved(p, f"the canonical text of document {p.document_id} is "
+                                                 f"{'missing' if p.kind == 'missing-blob' else 'damaged'} and the "
+                                                 "database copy does not match it either; re-extract the document"))
+
+    # Orphans and temp files: remove only what is old enough, under the chain lock.
+    removable: list[tuple[Problem, str | None]] = []
+    for p in orphans:
+        found = orphan_hashes.get(p.path or "")
+        if found in adopted:
+            continue
+        key_sha = found or p.found or ""
+        deleted_doc = deleted_keys.get(_sha_field_hash(key_sha)) or deleted_keys.get(_sha_field_hash(p.found or ""))
+        if deleted_doc is not None:
+            result.actions.append(Action("kept-orphan", f"kept {p.path}: these are the original bytes of document "
+                                         f"{deleted_doc}, whose record was deleted", p.path, p.found, deleted_doc))
+            result.unresolved.append(_unresolved(p, f"bytes of deleted record {deleted_doc} kept as evidence; "
+                                                 "restore the record from a backup"))
+            continue
+        try:
+            age = now - Path(p.path or "").stat().st_mtime
+        except FileNotFoundError:
+            continue  # gone meanwhile
+        if age < grace_seconds:
+            result.unresolved.append(_unresolved(p, f"orphan is only {age:.0f} s old (grace period "
+                                                 f"{grace_seconds:.0f} s): an ingest may be about to record it; "
+                                                 "re-run the interrupted ingest (it adopts its blobs) or repair later"))
+            continue
+        removable.append((p, found))
+    temps = [t for store in (archive.blobs, archive.texts) for t in _temp_files(store)
+             if now - t.stat().st_mtime >= grace_seconds]
+
+    changed = [a for a in result.actions if a.kind in ("adopted", "restored-text")]
+    with transaction(archive.sessions) as session:
+        events.lock_head(session)  # no ingest can record a document while orphans are removed
+        for p, found in removable:
+            sha = p.found or ""
+            if session.scalar(select(Document.id).where(Document.sha256 == sha).limit(1)) is not None:
+                continue  # recorded meanwhile: adopted by an ingest
+            action = Action("removed-orphan", f"{would}remove orphan blob {p.path} (no record refers to it)",
+                            p.path, sha)
+            result.actions.append(action)
+            if not dry_run:
+                Path(p.path or "").unlink(missing_ok=True)
+            changed.append(action)
+        for t in temps:
+            action = Action("removed-temp", f"{would}remove leftover temp file {t}", str(t))
+            result.actions.append(action)
+            if not dry_run:
+                t.unlink(missing_ok=True)
+            changed.append(action)
+        if changed and not dry_run:
+            event = events.append_event(session, "repaired", "ok" if not result.unresolved else "partial", detail={
+                "actions": [a.to_dict() for a in changed[:200]], "actions_total": len(changed),
+                "unresolved": len(result.unresolved) + len(other),
+            })
+            result.event_id = event.id
+
+    for p in other:
+        result.unresolved.append(_unresolved(p, _advice(p)))
+    return result
+
+
+def _advice(p: Problem) -> str:
+    if p.kind in ("record-altered", "grouping-altered", "record-unlogged", "record-missing"):
+        return ("the database no longer matches what its events recorded; repair does not rewrite records "
+                "(that would hide the change): restore the database from a backup or an exported bag")
+    if p.kind in ("chain-break", "event-altered", "chain-head"):
+        return ("the event history was changed; it cannot be repaired without hiding that: restore the "
+                "database from a backup and compare with your anchors (`archivist anchor --check`)")
+    return "not repairable automatically"

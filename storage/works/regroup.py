@@ -1,0 +1,101 @@
+"""``archivist regroup``: rebuild every work from scratch and report what moved.
+
+Documents are replayed in the order they were obtained through the same
+placement rule ingest uses (``storage.works.index``), on a freshly rebuilt
+candidate index, in one transaction. Each new group keeps the old work id
+most of its members had (so nothing "moves" where nothing changed); works
+left empty are deleted. Every document whose work, version or relation
+changed gets a new "grouped" event.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from storage import events
+from storage.citations import linking as citation_graph
+from storage.database import transaction
+from storage.models import Document, Work, WorkKey
+from storage.works.index import find_match, grouping_detail, index_keys, renumber
+
+
+@dataclass
+class RegroupReport:
+    documents: int = 0
+    works_before: int = 0
+    works_after: int = 0
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    relabelled: list[dict[str, Any]] = field(default_factory=list)
+
+
+def regroup(archive: Any) -> RegroupReport:
+    """Rebuild works for the whole archive; see the module docstring."""
+    report = RegroupReport()
+    with transaction(archive.sessions) as session:
+        events.lock_head(session)
+        docs = list(session.scalars(select(Document).order_by(Document.obtained_at, Document.id)))
+        before = {d.id: grouping_detail(d) for d in docs}
+        report.documents = len(docs)
+        report.works_before = len(set(session.scalars(select(Work.id))))
+        session.execute(delete(WorkKey))
+        session.flush()
+        group_of: dict[int, int] = {}
+        placement: dict[int, tuple[str, int | None, float | None]] = {}
+        next_group = 0
+        for doc in docs:
+            keys = index_keys(doc.text or "", doc.title) if doc.status == "stored" else []
+            match = find_match(session, doc.text or "", doc.title, keys, exclude={doc.id}) if keys else None
+            if match is not None and match.matched_document_id in group_of:
+                group_of[doc.id] = group_of[match.matched_document_id]
+                placement[doc.id] = (match.relation, match.matched_document_id, match.score)
+            else:
+                group_of[doc.id] = next_group
+                next_group += 1
+                placement[doc.id] = ("original", None, None)
+            session.add_all(WorkKey(document_id=doc.id, key=k) for k in keys)
+            session.flush()
+        members: dict[int, list[Document]] = {}
+        for doc in docs:
+            members.setdefault(group_of[doc.id], []).append(doc)
+        used: set[int] = set()
+        for group in sorted(members, key=lambda g: min(d.id for d in members[g])):
+            votes = Counter(before[d.id]["work_id"] for d in members[group])
+            work_id = next((w for w, _ in votes.most_common() if w not in used), None)
+            if work_id is None:
+                work = Work(title=members[group][0].title)
+                session.add(work)
+                session.flush()
+                work_id = work.id
+            used.add(work_id)
+            for doc in members[group]:
+                relation, related, score = placement[doc.id]
+                doc.work_id, doc.relation, doc.related_document_id, doc.similarity = work_id, relation, related, score
+        session.flush()
+        for work_id in used:
+            renumber(session, work_id)
+        for work in session.scalars(select(Work)):
+            if work.id not in used:
+                session.delete(work)
+        session.flush()
+        for doc in docs:
+            after = grouping_detail(doc)
+            if after == before[doc.id]:
+                continue
+            entry = {"document_id": doc.id, "from": before[doc.id], "to": after}
+            if after["work_id"] != before[doc.id]["work_id"]:
+                report.moved.append(entry)
+            else:
+                report.relabelled.append(entry)
+            events.append_event(session, "grouped", doc.relation, document_id=doc.id, work_id=doc.work_id,
+                                detail=after | {"regrouped": True})
+        report.works_after = len(used)
+        # Citations never link inside their own work, so links depend on the grouping.
+        citation_graph.relink_all(session)
+        events.append_event(session, "regrouped", "ok", detail={
+            "documents": report.documents, "works_before": report.works_before, "works_after": report.works_after,
+            "moved": len(report.moved), "relabelled": len(report.relabelled)})
+    return report
