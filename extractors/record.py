@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from extractors.limits import ExtractionLimits
+
 
 @dataclass(frozen=True)
 class Hints:
@@ -17,13 +19,15 @@ class Hints:
     ``media_type`` is a declared type (an HTTP ``Content-Type`` without
     parameters, or a manifest entry); ``charset`` a declared character set;
     ``filename`` the last path component or URL segment; ``url`` where the
-    bytes came from, when they came from the web.
+    bytes came from, when they came from the web; ``limits`` the resource
+    bounds of this extraction.
     """
 
     filename: str | None = None
     media_type: str | None = None
     charset: str | None = None
     url: str | None = None
+    limits: ExtractionLimits = field(default_factory=ExtractionLimits)
 
 
 @dataclass

@@ -123,9 +123,9 @@ def extract_safely(data: bytes, hints: Hints, extract_fn: Callable[[bytes, Hints
         return Extraction(error=f"{type(exc).__name__}: {exc}")
 
 
-def keep_original(archive: Archive, fetched: Fetched, run_id: int | None) -> tuple[str, StoreOutcome | None]:
+def put_original(archive: Archive, fetched: Fetched, run_id: int | None) -> tuple[str, StoreOutcome | None]:
     """Store the original bytes first; return their hash, and an outcome if nothing more is to be done."""
-    sha = archive.keep_original(fetched.data)
+    sha = archive.put_original(fetched.data)
     existing = archive.find_sha(sha)
     if existing is not None and existing.status == "stored":
         return sha, archive.record_seen_again(sha, fetched.provenance, run_id)
@@ -152,7 +152,7 @@ def store_not_modified(archive: Archive, fetched: NotModified, run_id: int | Non
 def record_fetch_failure(archive: Archive, exc: FetchError, run_id: int | None) -> StoreOutcome | None:
     """A fetch that failed: keep whatever body arrived as a failed record, else log the failure."""
     if exc.data is not None and exc.provenance is not None:
-        sha = archive.keep_original(exc.data)
+        sha = archive.put_original(exc.data)
         return archive.store_failed(sha, len(exc.data), exc.provenance, str(exc), run_id=run_id)
     archive.record_fetch_failure(exc.source, str(exc), run_id, warc_path=exc.warc_path)
     return StoreOutcome("failed", None, "", error=str(exc))
@@ -188,7 +188,7 @@ def run_direct(archive: Archive, items: list[SourceItem], trigger: str = "manual
             if isinstance(fetched, NotModified):
                 summary.add(item.location, store_not_modified(archive, fetched, run_id))
                 continue
-            sha, done = keep_original(archive, fetched, run_id)
+            sha, done = put_original(archive, fetched, run_id)
             if done is not None:
                 summary.add(item.location, done)
                 continue

@@ -25,12 +25,12 @@ from storage.blobs import BlobStore
 from storage.database import ensure_schema, make_engine, sqlite_url, transaction
 from storage.errors import DocumentNotFound
 from storage.models import (
-    Citation,
+    StoredCitation,
     CitationIdentifier,
     Document,
     DocumentIdentifier,
     Fetch,
-    Footnote,
+    StoredFootnote,
     FootnoteMarker,
     Run,
     Work,
@@ -143,7 +143,7 @@ class Archive:
             events.append_event(session, "fetch-failed", "failed", run_id=run_id,
                                 detail={"source": source, "error": error, "warc_path": warc_path})
 
-    def keep_original(self, data: bytes) -> str:
+    def put_original(self, data: bytes) -> str:
         """Store the original bytes (before any parsing); return their SHA-256."""
         return self.blobs.put(data)
 
@@ -296,14 +296,14 @@ class Archive:
                 seen.add(key)
                 session.add(DocumentIdentifier(document_id=doc.id, scheme=ident.scheme, value=ident.value))
         for seq, note in enumerate(record.footnotes, start=1):
-            row = Footnote(document_id=doc.id, seq=seq, label=note.label, text=note.text, page=note.page,
+            row = StoredFootnote(document_id=doc.id, seq=seq, label=note.label, text=note.text, page=note.page,
                            position=note.markers[0].offset if note.markers else None,
                            context=note.context, confidence=note.confidence)
             for mseq, mark in enumerate(note.markers, start=1):
                 row.markers.append(FootnoteMarker(seq=mseq, position=mark.offset, page=mark.page,
                                                   context=mark.context))
             for cseq, cit in enumerate(note.citations, start=1):
-                crow = Citation(seq=cseq, text=cit.text, kind=cit.kind, author=cit.author, title=cit.title,
+                crow = StoredCitation(seq=cseq, text=cit.text, kind=cit.kind, author=cit.author, title=cit.title,
                                 date=cit.date, urls=list(cit.urls), pinpoint=cit.pinpoint,
                                 refers_to=_jsonable(cit.refers_to) if cit.refers_to else None)
                 crow.identifiers = [CitationIdentifier(scheme=i.scheme, value=i.value) for i in cit.identifiers]
@@ -330,9 +330,9 @@ class Archive:
         """One document by id, SHA-256 (or a unique prefix of 8+), or identifier."""
         with self.readers() as session:
             opts = [selectinload(Document.identifiers),
-                    selectinload(Document.footnotes).selectinload(Footnote.markers),
-                    selectinload(Document.footnotes).selectinload(Footnote.citations)
-                    .selectinload(Citation.identifiers)]
+                    selectinload(Document.footnotes).selectinload(StoredFootnote.markers),
+                    selectinload(Document.footnotes).selectinload(StoredFootnote.citations)
+                    .selectinload(StoredCitation.identifiers)]
             text = str(ref).strip()
             doc = None
             if text.isdigit() and len(text) < 12:
@@ -375,7 +375,7 @@ class Archive:
                 "stored": by_status.get("stored", 0),
                 "failed": by_status.get("failed", 0),
                 "works": session.scalar(select(func.count()).select_from(Work)) or 0,
-                "footnotes": session.scalar(select(func.count()).select_from(Footnote)) or 0,
+                "footnotes": session.scalar(select(func.count()).select_from(StoredFootnote)) or 0,
             }
 
     def cited_by(self, document_id: int) -> list[dict[str, Any]]:

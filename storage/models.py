@@ -97,8 +97,8 @@ class Document(Base):
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     work: Mapped[Work] = relationship(back_populates="documents")
-    footnotes: Mapped[list[Footnote]] = relationship(
-        back_populates="document", order_by="Footnote.seq", cascade="all, delete-orphan"
+    footnotes: Mapped[list[StoredFootnote]] = relationship(
+        back_populates="document", order_by="StoredFootnote.seq", cascade="all, delete-orphan"
     )
     identifiers: Mapped[list[DocumentIdentifier]] = relationship(
         back_populates="document", order_by="DocumentIdentifier.id", cascade="all, delete-orphan"
@@ -120,7 +120,7 @@ class DocumentIdentifier(Base):
     document: Mapped[Document] = relationship(back_populates="identifiers")
 
 
-class Footnote(Base):
+class StoredFootnote(Base):
     __tablename__ = "footnotes"
     __table_args__ = (UniqueConstraint("document_id", "seq"),)
 
@@ -138,9 +138,9 @@ class Footnote(Base):
     markers: Mapped[list[FootnoteMarker]] = relationship(
         back_populates="footnote", order_by="FootnoteMarker.seq", cascade="all, delete-orphan"
     )
-    citations: Mapped[list[Citation]] = relationship(
-        back_populates="footnote", order_by="Citation.seq", cascade="all, delete-orphan",
-        foreign_keys="Citation.footnote_id",
+    citations: Mapped[list[StoredCitation]] = relationship(
+        back_populates="footnote", order_by="StoredCitation.seq", cascade="all, delete-orphan",
+        foreign_keys="StoredCitation.footnote_id",
     )
 
 
@@ -154,10 +154,10 @@ class FootnoteMarker(Base):
     page: Mapped[int | None] = mapped_column(Integer)
     context: Mapped[str | None] = mapped_column(Text)
 
-    footnote: Mapped[Footnote] = relationship(back_populates="markers")
+    footnote: Mapped[StoredFootnote] = relationship(back_populates="markers")
 
 
-class Citation(Base):
+class StoredCitation(Base):
     __tablename__ = "citations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -173,7 +173,7 @@ class Citation(Base):
     refers_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     cited_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
 
-    footnote: Mapped[Footnote] = relationship(back_populates="citations", foreign_keys=[footnote_id])
+    footnote: Mapped[StoredFootnote] = relationship(back_populates="citations", foreign_keys=[footnote_id])
     identifiers: Mapped[list[CitationIdentifier]] = relationship(
         back_populates="citation", cascade="all, delete-orphan", order_by="CitationIdentifier.id"
     )
@@ -188,7 +188,7 @@ class CitationIdentifier(Base):
     scheme: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(String(500))
 
-    citation: Mapped[Citation] = relationship(back_populates="identifiers")
+    citation: Mapped[StoredCitation] = relationship(back_populates="identifiers")
 
 
 class Fetch(Base):

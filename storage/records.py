@@ -12,10 +12,10 @@ import hashlib
 from typing import Any
 
 from storage.events import canonical_json, iso
-from storage.models import Citation, Document, Footnote
+from storage.models import StoredCitation, Document, StoredFootnote
 
 
-def _citation_dict(cit: Citation) -> dict[str, Any]:
+def _citation_dict(cit: StoredCitation) -> dict[str, Any]:
     return {
         "text": cit.text,
         "kind": cit.kind,
@@ -30,7 +30,7 @@ def _citation_dict(cit: Citation) -> dict[str, Any]:
     }
 
 
-def footnote_dict(note: Footnote) -> dict[str, Any]:
+def footnote_dict(note: StoredFootnote) -> dict[str, Any]:
     """One footnote as in ``show --json``."""
     return {
         "label": note.label,

@@ -172,7 +172,7 @@ def _store(archive, name, text, *, title=None, date=None, identifiers=(), notes=
         metadata=Metadata(title=title, date=date, identifiers=[Identifier(*i) for i in identifiers],
                           canonical_url=canonical_url))
     data = (name + text).encode()
-    sha = archive.keep_original(data)
+    sha = archive.put_original(data)
     prov = Provenance(source=source or name, source_kind="url" if source else "file",
                       obtained_by="test", final_url=final_url)
     return archive.store_extracted(sha, len(data), prov, record).document_id
@@ -287,12 +287,12 @@ def test_relink_all_rebuilds_the_same_graph(archive):
 
     from storage.citations.linking import relink_all
     from storage.database import transaction
-    from storage.models import Citation
+    from storage.models import StoredCitation
 
     citing = _store(archive, "citing", "x", notes=["UN Doc. A/HRC/37/24, para. 1."])
     cited = _store(archive, "cited", "y", identifiers=[("un-symbol", "A/HRC/37/24")])
     with transaction(archive.sessions) as session:
-        session.execute(update(Citation).values(cited_document_id=None))
+        session.execute(update(StoredCitation).values(cited_document_id=None))
     assert _links(archive, citing) == [None]
     with transaction(archive.sessions) as session:
         assert relink_all(session) == 1
@@ -402,19 +402,19 @@ def _check_statement_csl(cli, statement, un_doc):
 
 def test_csl_unit_shapes():
     from storage.citations.csl import citation_csl
-    from storage.models import Citation, CitationIdentifier
+    from storage.models import CitationIdentifier, StoredCitation
 
-    cit = Citation(text="Jane Doe and John Roe, The book (Oxford University Press, 2001), ISBN 978-0-19-852663-6",
-                   kind="book", author="Jane Doe and John Roe", title="The book", date="2001",
-                   urls=["www.example.org/book"], pinpoint="p. 5")
+    cit = StoredCitation(text="Jane Doe and John Roe, The book (Oxford University Press, 2001), ISBN 978-0-19-852663-6",
+                         kind="book", author="Jane Doe and John Roe", title="The book", date="2001",
+                         urls=["www.example.org/book"], pinpoint="p. 5")
     cit.identifiers = [CitationIdentifier(scheme="isbn", value="9780198526636")]
     item = citation_csl(cit, "x-1")
     _check_item(item)
     assert item["author"] == [{"family": "Doe", "given": "Jane"}, {"family": "Roe", "given": "John"}]
     assert item["ISBN"] == "9780198526636" and item["URL"] == "https://www.example.org/book"
     assert item["note"] == "p. 5" and item["type"] == "book"
-    doi = Citation(text="x", kind="article", author="Smith, Anna", title="On things", date="2020-05",
-                   urls=[], identifiers=[CitationIdentifier(scheme="doi", value="10.1000/xyz")])
+    doi = StoredCitation(text="x", kind="article", author="Smith, Anna", title="On things", date="2020-05",
+                         urls=[], identifiers=[CitationIdentifier(scheme="doi", value="10.1000/xyz")])
     item = citation_csl(doi, "x-2")
     _check_item(item)
     assert item["type"] == "article-journal" and item["DOI"] == "10.1000/xyz"

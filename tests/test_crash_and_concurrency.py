@@ -102,10 +102,10 @@ def _snapshot(cli: Cli) -> tuple[dict[str, tuple[str, int]], set[frozenset[str]]
     from sqlalchemy import func, select
 
     from storage import Archive
-    from storage.models import Document, Event, Footnote
+    from storage.models import Document, Event, StoredFootnote
 
     with Archive.open(cli.home, cli.db_url, create=False) as archive, archive.sessions() as session:
-        notes = dict(session.execute(select(Footnote.document_id, func.count()).group_by(Footnote.document_id)).all())
+        notes = dict(session.execute(select(StoredFootnote.document_id, func.count()).group_by(StoredFootnote.document_id)).all())
         records, works = {}, {}
         for doc_id, sha, status, work_id in session.execute(
                 select(Document.id, Document.sha256, Document.status, Document.work_id)):

@@ -82,7 +82,7 @@ def fetch(item: SourceItem, home: str | None, db_url: str | None,
 def keep_original(home: str | None, db_url: str | None, fetched: Fetched,
                   run_id: int) -> tuple[str, StoreOutcome | None]:
     """Store the original bytes before any parsing."""
-    return pipeline.keep_original(_archive(home, db_url), fetched, run_id)
+    return pipeline.put_original(_archive(home, db_url), fetched, run_id)
 
 
 @task(name="extract", cache_policy=NO_CACHE)

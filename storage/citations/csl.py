@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from storage.models import Citation, Document
+from storage.models import StoredCitation, Document
 
 CSL_TYPES = frozenset({
     "article", "article-journal", "article-magazine", "article-newspaper", "book", "chapter", "document",
@@ -116,7 +116,7 @@ def _url(urls: list[Any]) -> str | None:
     return None
 
 
-def _type(cit: Citation, schemes: dict[str, str], author: str) -> str:
+def _type(cit: StoredCitation, schemes: dict[str, str], author: str) -> str:
     kind = cit.kind or "other"
     if kind in ("un-document", "ngo-report"):
         return "report"
@@ -135,7 +135,7 @@ def _type(cit: Citation, schemes: dict[str, str], author: str) -> str:
     return "document"
 
 
-def citation_csl(cit: Citation, item_id: str) -> dict[str, Any]:
+def citation_csl(cit: StoredCitation, item_id: str) -> dict[str, Any]:
     """One citation as a CSL-JSON item."""
     schemes: dict[str, str] = {}
     for ident in cit.identifiers:
@@ -174,7 +174,7 @@ def citation_csl(cit: Citation, item_id: str) -> dict[str, Any]:
     return item
 
 
-def _bibliographic(cit: Citation) -> bool:
+def _bibliographic(cit: StoredCitation) -> bool:
     """A citation with at least one bibliographic field (not prose such as "Interviews on file")."""
     return bool(cit.title or cit.author or cit.date or cit.urls or cit.identifiers)
 

@@ -1,7 +1,7 @@
 """The citation graph: citations resolved to archived documents.
 
 A citation (one cited source inside a footnote) is *linked* to an archived
-document by setting ``Citation.cited_document_id``. Three ways to match, from
+document by setting ``StoredCitation.cited_document_id``. Three ways to match, from
 strongest to weakest:
 
 3. **identifier**: a citation identifier equal to one of the document's own
@@ -55,12 +55,12 @@ from extractors.text.identifiers import normalize_identifier
 
 from storage.errors import DocumentNotFound
 from storage.models import (
-    Citation,
+    StoredCitation,
     CitationIdentifier,
     Document,
     DocumentIdentifier,
     Fetch,
-    Footnote,
+    StoredFootnote,
     FootnoteMarker,
 )
 
@@ -396,13 +396,13 @@ def load_doc_keys(session: Session, ids: Iterable[int]) -> dict[int, DocKeys]:
 
 
 def _cit_keys(session: Session, where: Any) -> dict[int, CitKeys]:
-    """Match keys of the citations selected by ``where`` (a clause on Citation/Footnote)."""
+    """Match keys of the citations selected by ``where`` (a clause on StoredCitation/StoredFootnote)."""
     out: dict[int, CitKeys] = {}
     rows = session.execute(
-        select(Citation.id, Footnote.document_id, Document.work_id, Citation.cited_document_id, Citation.title,
-               Citation.date, Citation.urls)
-        .join(Footnote, Footnote.id == Citation.footnote_id)
-        .join(Document, Document.id == Footnote.document_id)
+        select(StoredCitation.id, StoredFootnote.document_id, Document.work_id, StoredCitation.cited_document_id, StoredCitation.title,
+               StoredCitation.date, StoredCitation.urls)
+        .join(StoredFootnote, StoredFootnote.id == StoredCitation.footnote_id)
+        .join(Document, Document.id == StoredFootnote.document_id)
         .where(where)
     )
     for cid, did, work_id, current, title, dt, urls in rows:
@@ -476,10 +476,10 @@ def citations_by_urls(session: Session, urls: Iterable[str]) -> set[int]:
     cores = {c for c in (_url_core(u) for u in urls) if c}
     if not keys or not cores:
         return set()
-    text = cast(Citation.urls, Text)
+    text = cast(StoredCitation.urls, Text)
     clause = or_(*[text.ilike(f"%{_like_escape(c)}%", escape="\\") for c in sorted(cores)])
     found: set[int] = set()
-    for cid, cit_urls in session.execute(select(Citation.id, Citation.urls).where(clause)):
+    for cid, cit_urls in session.execute(select(StoredCitation.id, StoredCitation.urls).where(clause)):
         if any(url_key(u) in keys for u in cit_urls or []):
             found.add(cid)
     return found
@@ -494,16 +494,16 @@ def citations_by_title(session: Session, title: str | None, date: str | None) ->
     longest = sorted({w for w in words if len(w) >= 4}, key=lambda w: (-len(w), w))[:2]
     if not longest:
         return set()
-    clause = or_(*[Citation.title.ilike(f"%{_like_escape(w)}%", escape="\\") for w in longest])
-    where = [Citation.title.is_not(None), clause]
+    clause = or_(*[StoredCitation.title.ilike(f"%{_like_escape(w)}%", escape="\\") for w in longest])
+    where = [StoredCitation.title.is_not(None), clause]
     year = _date_parts(date)[:1]
     if year:
-        where.append(or_(Citation.date.is_(None), Citation.date.like(f"{year[0]:04d}%")))
+        where.append(or_(StoredCitation.date.is_(None), StoredCitation.date.like(f"{year[0]:04d}%")))
     found: set[int] = set()
     last = 0
     while True:
-        rows = session.execute(select(Citation.id, Citation.title, Citation.date)
-                               .where(*where, Citation.id > last).order_by(Citation.id).limit(TITLE_BATCH)).all()
+        rows = session.execute(select(StoredCitation.id, StoredCitation.title, StoredCitation.date)
+                               .where(*where, StoredCitation.id > last).order_by(StoredCitation.id).limit(TITLE_BATCH)).all()
         if not rows:
             break
         last = rows[-1][0]
@@ -605,7 +605,7 @@ def resolve_citations(session: Session, cits: dict[int, CitKeys]) -> dict[int, t
 def _set_links(session: Session, links: dict[int, int | None]) -> int:
     changed = 0
     for chunk in _chunks(links):
-        for cit in session.scalars(select(Citation).where(Citation.id.in_(chunk))):
+        for cit in session.scalars(select(StoredCitation).where(StoredCitation.id.in_(chunk))):
             target = links[cit.id]
             if cit.cited_document_id != target:
                 cit.cited_document_id = target
@@ -615,7 +615,7 @@ def _set_links(session: Session, links: dict[int, int | None]) -> int:
 
 def link_forward(session: Session, doc: Document) -> int:
     """Resolve ``doc``'s own citations; return how many links changed."""
-    cits = _cit_keys(session, Footnote.document_id == doc.id)
+    cits = _cit_keys(session, StoredFootnote.document_id == doc.id)
     resolved = resolve_citations(session, cits)
     return _set_links(session, {cid: (best[1] if best else None) for cid, best in resolved.items()})
 
@@ -635,7 +635,7 @@ def link_reverse(session: Session, doc: Document) -> int:
         return 0
     cits: dict[int, CitKeys] = {}
     for chunk in _chunks(found):
-        cits.update(_cit_keys(session, Citation.id.in_(chunk)))
+        cits.update(_cit_keys(session, StoredCitation.id.in_(chunk)))
     matched = {cid: c for cid, c in cits.items() if match_strength(c, keys)}
     others = {c.current for c in matched.values() if c.current and c.current != doc.id}
     old = load_doc_keys(session, others) if others else {}
@@ -685,7 +685,7 @@ def relink_all(session: Session) -> int:
     changed = 0
     ids = list(session.scalars(select(Document.id).where(Document.status == "stored").order_by(Document.id)))
     for did in ids:
-        cits = _cit_keys(session, Footnote.document_id == did)
+        cits = _cit_keys(session, StoredFootnote.document_id == did)
         resolved = resolve_citations(session, cits)
         changed += _set_links(session, {cid: (b[1] if b else None) for cid, b in resolved.items()})
     session.flush()
@@ -701,12 +701,12 @@ def _entries(session: Session, via: dict[int, str], exclude_docs: set[int] = fro
     rows = []
     for chunk in _chunks(via):
         rows += session.execute(
-            select(Citation.id, Citation.seq, Citation.text, Citation.pinpoint, Citation.refers_to,
-                   Citation.cited_document_id, Footnote.id, Footnote.seq, Footnote.label, Footnote.text,
-                   Footnote.context, Document.id, Document.work_id, Document.title, Document.source, Document.date)
-            .join(Footnote, Footnote.id == Citation.footnote_id)
-            .join(Document, Document.id == Footnote.document_id)
-            .where(Citation.id.in_(chunk))
+            select(StoredCitation.id, StoredCitation.seq, StoredCitation.text, StoredCitation.pinpoint, StoredCitation.refers_to,
+                   StoredCitation.cited_document_id, StoredFootnote.id, StoredFootnote.seq, StoredFootnote.label, StoredFootnote.text,
+                   StoredFootnote.context, Document.id, Document.work_id, Document.title, Document.source, Document.date)
+            .join(StoredFootnote, StoredFootnote.id == StoredCitation.footnote_id)
+            .join(Document, Document.id == StoredFootnote.document_id)
+            .where(StoredCitation.id.in_(chunk))
         ).all()
     rows.sort(key=lambda r: (r[11], r[7], r[1]))
     order = {"link": 0, "identifier": 1, "url": 2, "title": 3}
@@ -741,7 +741,7 @@ def _entries(session: Session, via: dict[int, str], exclude_docs: set[int] = fro
 
 def cited_by(session: Session, document_id: int) -> list[dict[str, Any]]:
     """Notes in other archived documents that cite ``document_id`` (one entry per citing note)."""
-    ids = list(session.scalars(select(Citation.id).where(Citation.cited_document_id == document_id)))
+    ids = list(session.scalars(select(StoredCitation.id).where(StoredCitation.cited_document_id == document_id)))
     return _entries(session, {cid: "link" for cid in ids}, exclude_docs={document_id})
 
 
@@ -827,7 +827,7 @@ def find_citing(session: Session, ref: str) -> dict[str, Any]:
     target = docs[0] if docs else None
     via: dict[int, str] = {}
     if target is not None:
-        for cid in session.scalars(select(Citation.id).where(Citation.cited_document_id == target.id)):
+        for cid in session.scalars(select(StoredCitation.id).where(StoredCitation.cited_document_id == target.id)):
             via[cid] = "link"
     for cid in citations_by_identifiers(session, idents):
         via.setdefault(cid, "identifier")

@@ -37,7 +37,7 @@ from sqlalchemy.orm import selectinload
 from storage import events
 from storage.database import transaction
 from storage.errors import StorageError
-from storage.models import Citation, Document, Event, Fetch, Footnote, Work
+from storage.models import StoredCitation, Document, Event, Fetch, StoredFootnote, Work
 from storage.records import document_detail, record_hash
 
 MAX_EXT = 12
@@ -212,8 +212,8 @@ def _write_payload(archive: Any, target: Path, work: int | None, since: datetime
         result.head_id, result.head_hash = events.chain_head(session)
         stmt = select(Document).order_by(Document.id).options(
             selectinload(Document.identifiers),
-            selectinload(Document.footnotes).selectinload(Footnote.markers),
-            selectinload(Document.footnotes).selectinload(Footnote.citations).selectinload(Citation.identifiers),
+            selectinload(Document.footnotes).selectinload(StoredFootnote.markers),
+            selectinload(Document.footnotes).selectinload(StoredFootnote.citations).selectinload(StoredCitation.identifiers),
         ).execution_options(yield_per=200)
         if work is not None:
             stmt = stmt.where(Document.work_id == work)

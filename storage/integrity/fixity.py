@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from storage import events
 from storage.blobs import BlobStore, sha256_bytes
 from storage.database import transaction
-from storage.models import ChainHead, Citation, Document, Event, Footnote
+from storage.models import ChainHead, StoredCitation, Document, Event, StoredFootnote
 from storage.records import field_hashes, record_hash
 from storage.works.index import grouping_detail
 
@@ -158,8 +158,8 @@ def verify(archive: Any, workers: int | None = None) -> Report:
                                         found=f"{head.last_event_id}:{head.hash}" if head else None))
             docs = session.scalars(select(Document).order_by(Document.id).options(
                 selectinload(Document.identifiers),
-                selectinload(Document.footnotes).selectinload(Footnote.markers),
-                selectinload(Document.footnotes).selectinload(Footnote.citations).selectinload(Citation.identifiers),
+                selectinload(Document.footnotes).selectinload(StoredFootnote.markers),
+                selectinload(Document.footnotes).selectinload(StoredFootnote.citations).selectinload(StoredCitation.identifiers),
             ).execution_options(yield_per=200))
             for doc in docs:
                 originals.submit(doc.sha256)

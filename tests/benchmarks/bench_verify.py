@@ -47,7 +47,7 @@ def build(home: pathlib.Path, size_mb: int, doc_mb: int) -> list[pathlib.Path]:
     try:
         for i in range(count):
             data = os.urandom(doc_mb * MB)
-            sha = archive.keep_original(data)
+            sha = archive.put_original(data)
             paths.append(archive.blobs.path(sha))
             with transaction(archive.sessions) as session:
                 work = Work(title=f"benchmark document {i}")
