@@ -13,19 +13,12 @@ import unicodedata
 from collections.abc import Iterable
 
 from extractors.record import Footnote, Marker
+from extractors.text.markers import MARK_CLOSE, MARK_OPEN, MARK_RE, marker  # noqa: F401 - re-exported
 from extractors.text.sentences import sentence_at
 
-MARK_OPEN = "\ue000"
-MARK_CLOSE = "\ue001"
-_MARK_RE = re.compile(f"{MARK_OPEN}([^{MARK_CLOSE}]*){MARK_CLOSE}")
 _SPACE_RE = re.compile(r"[^\S\n]+|\n")
 # Zero-width and soft characters that carry no text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\ufeff"), None)
-
-
-def marker(label: str) -> str:
-    """The inline placeholder for a footnote marker with ``label``."""
-    return f"{MARK_OPEN}{label}{MARK_CLOSE}"
 
 
 def normalize_paragraph(text: str) -> str:
@@ -49,7 +42,7 @@ def assemble(paragraphs: Iterable[str]) -> tuple[str, list[tuple[str, int]]]:
         plen = 0
         pos = 0
         local: list[tuple[str, int]] = []
-        for m in _MARK_RE.finditer(para):
+        for m in MARK_RE.finditer(para):
             chunk = para[pos : m.start()]
             if chunk.endswith(" ") and para[m.end() : m.end() + 1] in (" ", ""):
                 chunk = chunk[:-1]
@@ -89,7 +82,7 @@ def link_footnotes(
     no note are ignored by this function; callers that care warn about them.
     Citations are parsed from each body, with "Ibid." and friends resolved.
     """
-    from extractors.citations.fields import parse_notes
+    from extractors.citations import parse_notes
 
     bodies = {label: body for label, body in notes}
     by_label: dict[str, Footnote] = {}

@@ -24,93 +24,16 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from extractors.text.dates import parse_date
-from extractors.text.language import guess_language
-from extractors.assembly import assemble, link_footnotes, marker
-from extractors.base import CONTENT, Extractor
-from extractors.errors import CorruptDocument, DecodingError
+from extractors.assembly import assemble, link_footnotes
+from extractors.text.markers import MARK_OPEN, SUP_LABEL_RE, marker, strip_markers
+from extractors.base import Extractor
+from extractors.evidence import HTML_DOC_BYTES_RE, markdown_evidence, scaled_score, wikitext_evidence
+from extractors.errors import DecodingError
 from extractors.text.identifiers import find_document_identifiers
 from extractors.record import ExtractedDocument, Hints, Identifier, Metadata
 from extractors.text.decoding import decode_text, looks_binary
 
 log = logging.getLogger(__name__)
-
-# ---------------------------------------------------------------------------
-# Dates (shared with the wikitext extractor)
-
-
-
-# ---------------------------------------------------------------------------
-# Content sniffing
-
-_HTML_DOC_RE = re.compile(rb"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I)
-_MD_FEATURES: dict[str, re.Pattern[str]] = {
-    "atx": re.compile(r"^ {0,3}#{1,6}[ \t]+\S.*$", re.M),
-    "link": re.compile(r"(?<!\!)\[[^\]\n]+\]\((?:https?://|mailto:|/|#|\.{0,2}/?[\w-]+\.)[^)\s]*(?:\s+\"[^\"]*\")?\)"),
-    "fnref": re.compile(r"\[\^[^\]\s]+\](?!:)"),
-    "fndef": re.compile(r"^\[\^[^\]\s]+\]:", re.M),
-    "sup": re.compile(r"<sup>[^<\n]{1,12}</sup>", re.I),
-    "strong": re.compile(r"(?<![*\w])\*\*[^*\s][^*\n]*?\*\*(?![*\w])|(?<![_\w])__[^_\s][^_\n]*? [^_\n]*?__(?![_\w])"),
-    "em": re.compile(r"(?<![*\w])\*[^*\s][^*\n]*?(?<!\s)\*(?![*\w])|(?<![_\w])_[^_\s][^_\n]*?(?<!\s)_(?![_\w])"),
-    "fence": re.compile(r"^ {0,3}(?:```|~~~)", re.M),
-    "code": re.compile(r"`[^`\n]+`"),
-    "table": re.compile(r"^ {0,3}\|?\s*:?-{3,}:?\s*\|\s*:?-{3,}", re.M),
-    "quote": re.compile(r"^ {0,3}> \S", re.M),
-    "image": re.compile(r"!\[[^\]\n]*\]\([^)\s]+\)"),
-    "rule": re.compile(r"^ {0,3}(?:-{3,}|\*{3,}|_{3,})\s*$", re.M),
-}
-# Weight of each feature kind, and the cap on how many hits count.
-_MD_WEIGHTS = {"atx": 3, "link": 3, "fnref": 4, "fndef": 4, "sup": 2, "strong": 1, "em": 1,
-               "fence": 3, "code": 1, "table": 4, "quote": 1, "image": 3, "rule": 1}
-
-
-_SOURCE_CODE_RE = re.compile(
-    r"^\s*(?:def \w+\(|class \w+[(:]|import \w|from [\w.]+ import |return\b|#include\b|"
-    r"(?:public|private|static|const|let|var|function)\s+\w+|}\s*$|[\w.]+\s*=\s*[\w\[{(\"'])",
-    re.M,
-)
-
-
-def looks_like_source_code(text: str) -> bool:
-    """True for program text (Python, C-like, JS), whose comments look like headings."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 5:
-        return False
-    code = len(_SOURCE_CODE_RE.findall(text))
-    return code >= 5 and code / len(lines) > 0.15
-
-
-def markdown_evidence(text: str) -> tuple[int, int]:
-    """``(kinds, points)``: how many distinct Markdown features occur, and a weighted count."""
-    if looks_like_source_code(_strip_fences(text)):
-        return 0, 0
-    kinds = 0
-    points = 0
-    for name, regex in _MD_FEATURES.items():
-        hits = len(regex.findall(text))
-        if name == "rule" and hits < 2:
-            hits = 0
-        if name in ("em", "strong", "code", "quote") and hits < 2:
-            hits = 0
-        if hits:
-            kinds += 1 if name not in ("rule", "em", "code", "quote") else 0
-            points += _MD_WEIGHTS[name] * min(hits, 10)
-    return kinds, points
-
-
-_FENCED_RE = re.compile(r"^ {0,3}(```|~~~)[^\n]*\n.*?^ {0,3}\1[ \t]*$", re.M | re.S)
-
-
-def _strip_fences(text: str) -> str:
-    """Text without fenced code blocks (code inside Markdown is not a sign of a program)."""
-    return _FENCED_RE.sub("", text)
-
-
-def _scaled(kinds: int, points: int) -> int:
-    """A content score from evidence: 0 without several features, up to CONTENT."""
-    if kinds < 2 or points < 12:
-        return 0
-    return max(CONTENT // 3, min(CONTENT, CONTENT * points // 60))
-
 
 # ---------------------------------------------------------------------------
 # Blocks
@@ -124,7 +47,6 @@ _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _SUP_MARK_OPEN = "\ue002"
 _SUP_MARK_CLOSE = "\ue003"
 _SUP_MARK_RE = re.compile(f"{_SUP_MARK_OPEN}([^{_SUP_MARK_CLOSE}]*){_SUP_MARK_CLOSE}")
-_SUP_LABEL_RE = re.compile(r"^\s*([0-9]{1,4}|[a-z]|[ivxlc]{1,6}|[*†‡§¶])\s*$", re.I)
 _END_PUNCT_RE = re.compile(r"[.!?:;…][\"'”’»)\]*_]*$")
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n((?:[^\n]*\n){0,60}?)(?:---|\.\.\.)[ \t]*\n")
 _FM_LINE_RE = re.compile(r"^([A-Za-z][\w -]*):\s*(.*)$")
@@ -228,7 +150,7 @@ def _leading_sup(children: list[Token]) -> tuple[str, int] | None:
             and kids[k + 1].type == "text" and kids[k + 2].type == "html_inline" \
             and _SUP_CLOSE_RE.match(kids[k + 2].content.strip()):
         label = kids[k + 1].content.strip()
-        if _SUP_LABEL_RE.match(label) and k + 3 < len(kids):
+        if SUP_LABEL_RE.match(label) and k + 3 < len(kids):
             return label, k + 3
     return None
 
@@ -299,7 +221,7 @@ def _blocks(tokens: list[Token], state: _State) -> list[_Block]:
             blocks.append(_Block("rule"))
         i += 1
     for block in blocks:
-        block.marks = block.text.count(_SUP_MARK_OPEN) + block.text.count("\ue000")
+        block.marks = block.text.count(_SUP_MARK_OPEN) + block.text.count(MARK_OPEN)
     return blocks
 
 
@@ -429,21 +351,20 @@ class MarkdownExtractor(Extractor):
         if not data.strip() or looks_binary(data):
             return 0
         head = data[:200_000]
-        if _HTML_DOC_RE.search(head[:4096]):
+        if HTML_DOC_BYTES_RE.search(head[:4096]):
             return 0
         text = head.decode("utf-8", errors="replace")
         kinds, points = markdown_evidence(text)
-        score = _scaled(kinds, points)
+        score = scaled_score(kinds, points)
         if not score:
             return 0
-        from extractors.wikitext.extractor import wikitext_evidence
 
         wkinds, wpoints = wikitext_evidence(text)
         if wkinds >= 2 and wpoints >= points:
             return 0  # wikitext's "#"-lists and bold look like Markdown; leave it to wikitext
         return score
 
-    def extract(self, data: bytes, hints: Hints) -> ExtractedDocument:
+    def read(self, data: bytes, hints: Hints) -> ExtractedDocument:
         if looks_binary(data):
             raise DecodingError("markdown: the bytes are binary, not text")
         decoded, warnings = decode_text(data, hints.charset)
@@ -456,12 +377,7 @@ class MarkdownExtractor(Extractor):
             .use(footnote_plugin)
         )
         env: dict = {}
-        try:
-            tokens = md.parse(body_src, env)
-        except RecursionError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - third-party parser boundary
-            raise CorruptDocument(f"markdown: cannot parse: {type(exc).__name__}: {exc}") from exc
+        tokens = md.parse(body_src, env)  # library errors are wrapped by registry.extract
         refs = (env.get("footnotes") or {}).get("refs") or {}
         for key, value in refs.items():
             if value == -1:
@@ -539,8 +455,6 @@ class MarkdownExtractor(Extractor):
         meta.identifiers = idents
         if front.get("lang") or front.get("language"):
             meta.language = front.get("lang") or front.get("language")
-        if meta.language is None:
-            meta.language = guess_language(text)
         if hints.url:
             meta.canonical_url = hints.url
         if front.get("description"):
@@ -554,6 +468,6 @@ class MarkdownExtractor(Extractor):
 def _plain(text: str) -> str:
     """A note body as one normalized line (markers of nested notes dropped)."""
     text = _SUP_MARK_RE.sub(lambda m: m.group(1), text)
-    text = re.sub("\ue000[^\ue001]*\ue001", "", text)
+    text = strip_markers(text)
     return re.sub(r"\s+", " ", text).strip()
 

@@ -28,10 +28,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from extractors.assembly import assemble, link_footnotes, marker
+from extractors.assembly import assemble, link_footnotes
+from extractors.text.markers import GLUED_SUPERSCRIPT_RE, SUPERSCRIPTS, marker, strip_markers, superscript_digits
 from extractors.base import CONTENT, Extractor  # noqa: F401 - CONTENT kept for callers
 from extractors.text.identifiers import find_document_identifiers
-from extractors.text.language import detect_language
 from extractors.record import ExtractedDocument, Footnote, Hints, Metadata
 from extractors.text.decoding import decode_text, looks_binary
 
@@ -39,9 +39,7 @@ log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- patterns
 
-_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_SUP_TRANS = str.maketrans(_SUPERSCRIPTS, "0123456789")
-_LABEL_LINE_RE = re.compile(rf"^[ \t]{{0,4}}(\d{{1,3}}|[{_SUPERSCRIPTS}]{{1,3}})[ \t]*(?=\S)(.*)$")
+_LABEL_LINE_RE = re.compile(rf"^[ \t]{{0,4}}(\d{{1,3}}|[{SUPERSCRIPTS}]{{1,3}})[ \t]*(?=\S)(.*)$")
 _URL_LINE_RE = re.compile(r"^[ \t]*((?:https?://|www\.)\S+)[ \t]*$", re.I)
 _URL_CONT_RE = re.compile(r"^[\w\-./?=&%#~+:;,@!$'*()]+$")
 _BULLET_RE = re.compile(r"^[ \t]*(?:[•◦▪▫‣●○■□➢►✓✔·]|[-–—*+](?=\s)|\(?\d{1,3}[.)](?=\s)|\(?[a-zA-Z][.)](?=\s)|\([ivxlc]+\)(?=\s))")
@@ -53,7 +51,6 @@ _CITATIONISH_RE = re.compile(
 )
 _GLYPH_SCORES = {"®": 0.7, "©": 0.6, "†": 0.6, "‡": 0.6, "¤": 0.5, "™": 0.5, "*": 0.5, "°": 0.4, "§": 0.3}
 _GLYPH_RE = re.compile(r"(?<=[^\s\d*])([®©†‡¤™*°§])(?=[\s.,;:!?)\]”\"’']|$)")
-_SUP_RE = re.compile(rf"(?<=\S)([{_SUPERSCRIPTS}]{{1,3}})")
 _GLUED_DIGIT_RE = re.compile(r"(?<![\w/@:.\-])([A-Za-z][A-Za-z’'\-]*[a-z][A-Za-z]*[.,;:!?)\]”\"’']?)(\d{1,3})(?=[\s.,;:!?)\]”\"’']|$)")
 _YEAR_GLUED_RE = re.compile(r"(?<![\w/.,\-])((?:1[89]|20)\d\d)(\d{1,2})(?=[\s.,;:!?)\]”\"’']|$)")
 _YEAR_PUNCT_RE = re.compile(r"(?<![\w/.,\-])((?:1[89]|20)\d\d[.,;:)\]”\"’'])(\d{1,3})(?=\s|$)")
@@ -153,7 +150,7 @@ def _is_blank(lines: list[str], i: int) -> bool:
 
 
 def _label_value(raw: str) -> int:
-    return int(raw.translate(_SUP_TRANS))
+    return int(superscript_digits(raw))
 
 
 # ---------------------------------------------------------------- note bodies
@@ -328,7 +325,7 @@ def _find_candidates(lines: list[str], skip: set[int]) -> list[_Candidate]:
         def in_url(pos: int) -> bool:
             return any(a <= pos < b for a, b in urls)
 
-        for m in _SUP_RE.finditer(line):
+        for m in GLUED_SUPERSCRIPT_RE.finditer(line):
             if not in_url(m.start()):
                 cands.append(_Candidate(i, m.start(), m.end(), _label_value(m.group(1)), 1.0, "superscript"))
         for m in _GLUED_DIGIT_RE.finditer(line):
@@ -537,6 +534,41 @@ def _should_join(prev: str, line: str, soft: bool, wrapped: bool, blank_separate
 # ---------------------------------------------------------------- the analysis
 
 
+def _marker_windows(units: list, by_label: dict) -> dict[int, tuple[int, int]]:
+    """Per note label, the lines its marker may lie between: after the previous note block, before its own."""
+    block_first: dict[int, int] = {}
+    block_last: dict[int, int] = {}
+    for u in units:
+        block_first.setdefault(u.block, u.first)
+        block_last[u.block] = u.last
+    ordered_blocks = sorted(block_first)
+    window: dict[int, tuple[int, int]] = {}
+    for label, u in by_label.items():
+        k = ordered_blocks.index(u.block)
+        lo = block_last[ordered_blocks[k - 1]] if k > 0 else -1
+        window[label] = (lo, block_first[u.block])
+    return window
+
+
+def _apply_edits(lines: list[str], edits: dict[int, list[tuple[int, int, str]]],
+                 body_lines: set[int]) -> list[str | None]:
+    """Marker edits applied right to left on each line, note-body lines dropped (None)."""
+    out_lines: list[str | None] = list(lines)
+    for i, changes in edits.items():
+        line = lines[i]
+        for start, end, repl in sorted(changes, reverse=True):
+            tail = line[end:]
+            if not repl and line[start - 1 : start].isalnum() is False and tail.startswith(" ") and tail[1:2] in (":", ";", ","):
+                tail = tail[1:]
+            if repl and tail.startswith(" ") and tail[1:2] in (":", ";"):
+                tail = tail[1:]
+            line = line[:start] + repl + tail
+        out_lines[i] = line
+    for i in body_lines:
+        out_lines[i] = None
+    return out_lines
+
+
 def analyse(text: str) -> _Analysis:
     """Notes, markers and paragraphs of one decoded plain text."""
     result = _Analysis()
@@ -551,18 +583,7 @@ def analyse(text: str) -> _Analysis:
     if units:
         n_labels = max(u.label for u in units if u.label is not None)
         by_label = {u.label: u for u in units}
-        # A marker lies after the previous note block and before its own body.
-        block_first: dict[int, int] = {}
-        block_last: dict[int, int] = {}
-        for u in units:
-            block_first.setdefault(u.block, u.first)
-            block_last[u.block] = u.last
-        ordered_blocks = sorted(block_first)
-        window: dict[int, tuple[int, int]] = {}
-        for label, u in by_label.items():
-            k = ordered_blocks.index(u.block)
-            lo = block_last[ordered_blocks[k - 1]] if k > 0 else -1
-            window[label] = (lo, block_first[u.block])
+        window = _marker_windows(units, by_label)
         cands = _find_candidates(lines, body_lines)
         if n_labels * len(cands) > 1_500_000:
             keep = max(1, 1_500_000 // n_labels)
@@ -613,20 +634,7 @@ def analyse(text: str) -> _Analysis:
                 result.confidence[key] = 0.4 if u.inferred else 0.5
             if u.inferred:
                 result.warnings.append(f"note {key}: label lost in conversion, inferred from the sequence")
-    # Apply marker edits right to left, then drop note bodies.
-    out_lines: list[str | None] = list(lines)
-    for i, changes in edits.items():
-        line = lines[i]
-        for start, end, repl in sorted(changes, reverse=True):
-            tail = line[end:]
-            if not repl and line[start - 1 : start].isalnum() is False and tail.startswith(" ") and tail[1:2] in (":", ";", ","):
-                tail = tail[1:]
-            if repl and tail.startswith(" ") and tail[1:2] in (":", ";"):
-                tail = tail[1:]
-            line = line[:start] + repl + tail
-        out_lines[i] = line
-    for i in body_lines:
-        out_lines[i] = None
+    out_lines = _apply_edits(lines, edits, body_lines)
     words, hyphenated = _vocabulary(text)
     result.paragraphs = _rebuild_paragraphs(out_lines, set(), page_starts, words, hyphenated)
     return result
@@ -682,7 +690,7 @@ def _title(paragraphs: list[str]) -> str | None:
     """A short, heading-like first paragraph (after any masthead), else None."""
     if len(paragraphs) < 2:
         return None
-    cleaned = [re.sub(r"\s+", " ", re.sub(r"\ue000[^\ue001]*\ue001", "", raw)).strip() for raw in paragraphs[:16]]
+    cleaned = [re.sub(r"\s+", " ", strip_markers(raw)).strip() for raw in paragraphs[:16]]
     index = 0
     while index < len(cleaned) and (not cleaned[index] or _is_masthead(paragraphs[index])):
         index += 1
@@ -727,7 +735,7 @@ class PlainTextExtractor(Extractor):
             return 0
         return 1
 
-    def extract(self, data: bytes, hints: Hints) -> ExtractedDocument:
+    def read(self, data: bytes, hints: Hints) -> ExtractedDocument:
         decoded, warnings = decode_text(data, hints.charset)
         try:
             analysis = analyse(decoded)
@@ -746,7 +754,6 @@ class PlainTextExtractor(Extractor):
         metadata = Metadata(
             title=_title(analysis.paragraphs),
             date=_date(analysis.paragraphs),
-            language=detect_language(text),
             identifiers=find_document_identifiers(decoded),
             page_count=sum(1 for page in decoded.split("\f") if page.strip()) if "\f" in decoded else None,
         )

@@ -13,7 +13,8 @@ import time
 from functools import lru_cache
 
 from extractors.base import Extractor
-from extractors.errors import CorruptDocument, ExtractionError, UnsupportedFormat
+from extractors.finish import finish
+from extractors.errors import CorruptDocument, ExtractionError, ResourceLimitExceeded, UnsupportedFormat
 from extractors.record import ExtractedDocument, Hints
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,11 @@ def choose(data: bytes, hints: Hints | None = None) -> Extractor:
 def extract(data: bytes, hints: Hints | None = None) -> ExtractedDocument:
     """Extract one record from ``data``; the only entry point callers need.
 
-    Errors from third-party libraries that escape a format module are wrapped
-    in :class:`CorruptDocument` here, so callers only ever see
-    :class:`ExtractionError`.
+    The one error boundary of the package: errors from third-party libraries
+    that escape a format module are wrapped here (``raise ... from``), so
+    callers only ever see :class:`ExtractionError`: running out of memory is
+    :class:`ResourceLimitExceeded`, anything else :class:`CorruptDocument`.
+    Formats raise their own :mod:`extractors.errors` for what they detect.
     """
     hints = hints or Hints()
     extractor = choose(data, hints)
@@ -67,34 +70,9 @@ def extract(data: bytes, hints: Hints | None = None) -> ExtractedDocument:
     except RecursionError as exc:
         raise CorruptDocument(f"{extractor.name}: document nested too deeply to parse") from exc
     except MemoryError as exc:
-        raise CorruptDocument(f"{extractor.name}: document too large to parse in memory") from exc
+        raise ResourceLimitExceeded(f"{extractor.name}: document too large to parse in memory") from exc
     except Exception as exc:  # noqa: BLE001 - the extractor boundary wraps everything
         raise CorruptDocument(f"{extractor.name}: {type(exc).__name__}: {exc}") from exc
-    record.extractor = record.extractor or extractor.name
-    _normalize_language(record)
-    _add_own_identifiers(record)
+    finish(record, extractor.name)
     log.debug("%s extracted %d bytes in %.3fs", extractor.name, len(data), time.perf_counter() - started)
     return record
-
-
-def _normalize_language(record: ExtractedDocument) -> None:
-    """Every format reports the ISO 639 primary subtag ("en"); a fuller tag ("en-US") is kept in extra."""
-    tag = (record.metadata.language or "").strip().replace("_", "-")
-    if not tag:
-        record.metadata.language = None
-        return
-    primary = tag.split("-", 1)[0].lower()
-    if tag.lower() != primary:
-        record.metadata.extra.setdefault("language_tag", tag)
-    record.metadata.language = primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
-
-
-def _add_own_identifiers(record: ExtractedDocument) -> None:
-    """Every format gets the document's own labelled identifiers (index number, UN symbol in its header)."""
-    from extractors.text.identifiers import find_document_identifiers
-
-    have = {(i.scheme, i.value) for i in record.metadata.identifiers}
-    for ident in find_document_identifiers(record.text):
-        if (ident.scheme, ident.value) not in have:
-            record.metadata.identifiers.append(ident)
-            have.add((ident.scheme, ident.value))

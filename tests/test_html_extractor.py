@@ -12,7 +12,7 @@ from extractors.assembly import MARK_OPEN
 from extractors.base import CONTENT, MAGIC
 from extractors.errors import CorruptDocument, ExtractionError, ResourceLimitExceeded
 from extractors.html.extractor import HtmlExtractor
-from extractors.html.lang import detect_language
+from extractors.text.language import detect_language
 from extractors.html.metadata import clean_author, strip_site_suffix
 from extractors.html.parse import sniff_charset
 from extractors.record import Hints

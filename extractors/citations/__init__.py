@@ -1,1 +1,11 @@
-"""extractors/citations."""
+"""Footnote text to citations: :func:`parse_notes` is the entry point.
+
+:mod:`~extractors.citations.fields` splits a note into citations and parses
+their fields; :mod:`~extractors.citations.repeats` resolves repeated
+references ("Ibid.", "op. cit.", "supra note N") to what they repeat.
+"""
+
+from extractors.citations.fields import parse_citation, parse_notes, split_citations
+from extractors.citations.repeats import resolve_repeat
+
+__all__ = ["parse_citation", "parse_notes", "resolve_repeat", "split_citations"]

@@ -1,11 +1,11 @@
-"""Footnote text to citations.
+"""Footnote text to citations: splitting a note and parsing each citation's fields.
 
 A note is split into its citations (``;``-separated lists, except semicolons
 inside titles, quotes or parentheses; "See", "See also", "See, for example"
 signals), each citation's fields are parsed (author or issuing body, title,
-ISO date, URLs, identifiers, pinpoint, kind), and repeated references
-("Ibid.", "Id.", "(previously cited)", "op. cit.", "supra note N") are resolved
-to the earlier citation they repeat (``Citation.refers_to``).
+ISO date, URLs, identifiers, pinpoint, kind); :func:`parse_notes` then has
+repeated references ("Ibid.", "(previously cited)", …) resolved by
+:mod:`extractors.citations.repeats`.
 
 Everything is precompiled at import time; :func:`parse_notes` never raises on
 odd text (a citation that cannot be parsed keeps its text and nothing else).
@@ -16,40 +16,21 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 
-from rapidfuzz import fuzz
-
+from extractors.citations.repeats import resolve_repeat
+from extractors.text.dates import MONTHS
 from extractors.text.identifiers import find_identifiers
+from extractors.text.urls import BARE_URL_RE, URL_RE, trim_url
 from extractors.record import Citation
 
 log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- patterns
 
-_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"\]\[]+", re.I)
-# Link text that lost its scheme in conversion ("amnesty.org/en/documents/…"): a host with a
-# known top-level domain followed by a path.
-_BARE_URL_RE = re.compile(
-    r"(?<![\w@/.-])(?:[a-z0-9-]+\.)+(?:org|com|net|int|gov|edu|info|news|io|uk|ch|de|fr|ir|ca|au|be|nl|se|no)"
-    r"/[^\s<>\"\]\[]+", re.I)
 _MD_LINK_RE = re.compile(r"\[([^\]]*)\]\(\s*<?((?:https?://|www\.|mailto:)[^\s)>]*(?:\([^\s)]*\)[^\s)>]*)*)>?\s*\)")
 _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|\"'])")
 
-_MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-    # French, Spanish, German month names seen in NGO material.
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
-    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
-    "décembre": 12, "decembre": 12, "enero": 1, "febrero": 2, "marzo": 3, "abril": 4,
-    "mayo": 5, "junio": 6, "julio": 7, "agosto": 8, "septiembre": 9, "octubre": 10,
-    "noviembre": 11, "diciembre": 12, "januar": 1, "februar": 2, "märz": 3, "juni": 6,
-    "juli": 7, "oktober": 10, "dezember": 12,
-}
-_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DMY_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({_MONTH_ALT})\.?,?\s+(?:de\s+)?((?:1[6-9]|20)\d\d)\b", re.I)
 _MDY_RE = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:1[6-9]|20)\d\d)\b", re.I)
 _MY_RE = re.compile(rf"\b({_MONTH_ALT})\.?,?\s+((?:1[6-9]|20)\d\d)\b", re.I)
@@ -71,11 +52,6 @@ _SIGNAL_RE = re.compile(
     r"(?:See|see|Cf\.|cf\.)(?:\s+also|,?\s+for example,?|,?\s+e\.g\.,?|\s+generally|\s+further)?,?\s+(?=\S)"
     r"|(?<=,)\s+see(?:\s+also)?,?\s+(?=[A-Z*_“\"])"
 )
-_IBID_RE = re.compile(r"^\s*(?:\*|_)?(?:Ibid|Ibidem|Ib\.|Id)(?:\*|_)?(?:\.|,|\s|$)", re.I)
-_PREV_RE = re.compile(r"\(\s*previously cited\s*\)|\bpreviously cited\b|\bop\.?\s*cit\.?|\bloc\.?\s*cit\.?", re.I)
-_SUPRA_RE = re.compile(r"\bsupra\b,?\s*(?:(?:note|n\.|fn\.?|footnote)\s*(\d+))?", re.I)
-_ABOVE_RE = re.compile(r"\b(?:see\s+)?(?:note|n\.)\s*(\d+)\s*(?:above|supra)\b", re.I)
-
 _UN_AUTHOR_RE = re.compile(
     r"\b(?:UN|U\.N\.|United Nations|Special Rapporteur|Special Representative|Human Rights Council|"
     r"General Assembly|Security Council|Secretary[- ]General|OHCHR|High Commissioner|"
@@ -117,20 +93,6 @@ def _unescape_markdown(text: str) -> str:
 def _clean_value(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return text.strip(" ,;:")
-
-
-def _fold(text: str | None) -> str:
-    """A comparison key: case-folded, quotes and hyphens unified, marks dropped.
-
-    Used only for fuzzy matching; stored fields are never folded.
-    """
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"[‐-―\-]", " ", text)
-    text = re.sub(r"[\"'“”‘’«»*_`]", "", text)
-    text = re.sub(r"[^\w\s]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _scan_split(text: str, use_straight: bool, use_curly: bool, use_italic: bool) -> tuple[list[tuple[int, int]], bool]:
@@ -245,11 +207,11 @@ def _iso_date(text: str) -> str | None:
             best = cand
 
     for m in _DMY_RE.finditer(text):
-        day, month, year = int(m.group(1)), _MONTHS[m.group(2).lower()], m.group(3)
+        day, month, year = int(m.group(1)), MONTHS[m.group(2).lower()], m.group(3)
         if 1 <= day <= 31:
             offer(3, m.start(), f"{year}-{month:02d}-{day:02d}")
     for m in _MDY_RE.finditer(text):
-        month, day, year = _MONTHS[m.group(1).lower()], int(m.group(2)), m.group(3)
+        month, day, year = MONTHS[m.group(1).lower()], int(m.group(2)), m.group(3)
         if 1 <= day <= 31:
             offer(3, m.start(), f"{year}-{month:02d}-{day:02d}")
     for m in _ISO_RE.finditer(text):
@@ -260,7 +222,7 @@ def _iso_date(text: str) -> str | None:
             # "may" is also a verb: only trust it capitalised.
             if m.group(1).lower() == "may" and not m.group(1)[0].isupper():
                 continue
-            offer(2, m.start(), f"{m.group(2)}-{_MONTHS[m.group(1).lower()]:02d}")
+            offer(2, m.start(), f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}")
     if best is None:
         for m in _YEAR_RE.finditer(text):
             offer(1, m.start(), m.group(1))
@@ -306,13 +268,13 @@ def _strip_for_fields(text: str) -> tuple[str, list[str]]:
         return " " * len(m.group(0))  # keep offsets stable
 
     plain = _MD_LINK_RE.sub(link, text)
-    for m in _URL_RE.finditer(plain):
-        url = _trim_url(m.group(0))
+    for m in URL_RE.finditer(plain):
+        url = trim_url(m.group(0))
         if url:
             urls.append(url)
             plain = plain[: m.start()] + " " * len(m.group(0)) + plain[m.end():]
-    for m in _BARE_URL_RE.finditer(plain):
-        url = _trim_url(m.group(0))
+    for m in BARE_URL_RE.finditer(plain):
+        url = trim_url(m.group(0))
         if url:
             urls.append("https://" + url)
             plain = plain[: m.start()] + " " * len(m.group(0)) + plain[m.end():]
@@ -324,14 +286,6 @@ def _strip_for_fields(text: str) -> tuple[str, list[str]]:
             seen.add(url)
             unique.append(url)
     return plain, unique
-
-
-def _trim_url(url: str) -> str:
-    while url and url[-1] in ".,;:!?'\"”’»)]}>*":
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url = url[:-1]
-    return url
 
 
 def _looks_like_author(text: str) -> bool:
@@ -450,77 +404,6 @@ def _kind(cite: Citation, plain: str, how: str) -> str:
 # ---------------------------------------------------------------- resolution
 
 
-def _title_score(query: str, cand: str) -> float:
-    if not query or not cand:
-        return 0.0
-    if cand.startswith(query) and (len(cand) == len(query) or not cand[len(query)].isalnum()):
-        return 100.0
-    score = fuzz.ratio(query, cand)
-    if len(query) < len(cand):
-        score = max(score, fuzz.partial_ratio(query, cand) * 0.95)
-    return score
-
-
-def _match_score(cite: Citation, cand: Citation) -> float:
-    q_title, c_title = _fold(cite.title), _fold(cand.title)
-    q_author, c_author = _fold(cite.author), _fold(cand.author)
-    if q_title:
-        t = _title_score(q_title, c_title)
-        # A query title may also name the work by its issuer only.
-        if q_author:
-            a = fuzz.ratio(q_author, c_author) if c_author else 0.0
-            # The author may appear as the title of the candidate (newspapers).
-            return 0.75 * t + 0.25 * a
-        return t
-    if q_author:
-        return fuzz.ratio(q_author, c_author) if c_author else 0.0
-    return 0.0
-
-
-def _resolve_previous(cite: Citation, earlier: list[tuple[str, int, Citation]]) -> dict | None:
-    """Best fuzzy match among earlier citations; ties go to the most recent."""
-    if not cite.title and not cite.author:
-        return None
-    pool = [e for e in earlier if e[2].refers_to is None] or earlier
-    scored = []
-    for order, (label, index, cand) in enumerate(pool):
-        score = _match_score(cite, cand)
-        if score >= 75:
-            scored.append((score, order, label, index))
-    if not scored:
-        return None
-    best = max(s[0] for s in scored)
-    near = [s for s in scored if s[0] >= best - 2.0]
-    _, _, label, index = max(near, key=lambda s: s[1])
-    return {"note": label, "index": index}
-
-
-def _resolve_supra(cite: Citation, number: str, notes: list[tuple[str, list[Citation]]]) -> dict | None:
-    for label, cites in notes:
-        if label == number and cites:
-            if len(cites) > 1 and (cite.title or cite.author):
-                best = max(range(len(cites)), key=lambda i: _match_score(cite, cites[i]))
-                return {"note": label, "index": best}
-            return {"note": label, "index": 0}
-    return None
-
-
-def _inherit(cite: Citation, target: Citation) -> None:
-    """A repeat citation takes the fields it does not restate from its target."""
-    if cite.author is None:
-        cite.author = target.author
-    if cite.title is None:
-        cite.title = target.title
-    if cite.date is None:
-        cite.date = target.date
-    if not cite.identifiers:
-        cite.identifiers = list(target.identifiers)
-    if not cite.urls:
-        cite.urls = list(target.urls)
-    if cite.kind in (None, "other", "web", "article", "book") and target.kind:
-        cite.kind = target.kind
-
-
 def parse_notes(notes: list[tuple[str, str]]) -> list[list[Citation]]:
     """Citations of each ``(label, text)`` note, in the notes' order.
 
@@ -543,7 +426,7 @@ def parse_notes(notes: list[tuple[str, str]]) -> list[list[Citation]]:
         for piece in pieces:
             cite = parse_citation(piece)
             try:
-                _resolve(cite, piece, label, cites, done, earlier)
+                resolve_repeat(cite, piece, label, cites, done, earlier)
             except Exception:  # noqa: BLE001
                 log.debug("resolution failed in note %s", label, exc_info=True)
             cites.append(cite)
@@ -552,45 +435,3 @@ def parse_notes(notes: list[tuple[str, str]]) -> list[list[Citation]]:
         done.append((label, cites))
         result.append(cites)
     return result
-
-
-def _lookup(done: list[tuple[str, list[Citation]]], ref: dict) -> Citation | None:
-    for label, cites in done:
-        if label == ref["note"] and ref["index"] < len(cites):
-            return cites[ref["index"]]
-    return None
-
-
-def _resolve(cite: Citation, piece: str, label: str, same_note: list[Citation],
-             done: list[tuple[str, list[Citation]]], earlier: list[tuple[str, int, Citation]]) -> None:
-    ref = None
-    if _IBID_RE.match(piece) and not re.match(r"^\s*Id[a-z]", piece):
-        if same_note:
-            ref = {"note": label, "index": len(same_note) - 1}
-            target = same_note[-1]
-        else:
-            target = None
-            for prev_label, prev_cites in reversed(done):
-                if prev_cites:
-                    ref = {"note": prev_label, "index": len(prev_cites) - 1}
-                    target = prev_cites[-1]
-                    break
-        if ref and target is not None:
-            cite.refers_to = ref
-            # "Ibid." restates nothing: the title in the text is not a title.
-            cite.title = None if cite.title is None else cite.title
-            root = _lookup(done, target.refers_to) if target.refers_to else None
-            _inherit(cite, root or target)
-        return
-    if cite.title and (_PREV_RE.search(cite.title) or _SUPRA_RE.search(cite.title)) and len(cite.title) < 40:
-        cite.title = None  # "Author, op. cit., p. 9": no title restated
-    supra = _SUPRA_RE.search(piece) or _ABOVE_RE.search(piece)
-    if supra and supra.group(1):
-        ref = _resolve_supra(cite, supra.group(1), done)
-    elif _PREV_RE.search(piece) or supra:
-        ref = _resolve_previous(cite, earlier)
-    if ref:
-        cite.refers_to = ref
-        target = _lookup(done, ref)
-        if target is not None:
-            _inherit(cite, target)

@@ -10,35 +10,33 @@ tokens mapped to :func:`assembly.marker` → :func:`assembly.assemble` and
 
 from __future__ import annotations
 
-import codecs
 import logging
 import re
 
 from extractors.assembly import assemble, link_footnotes, marker
 from extractors.base import CONTENT, MAGIC, Extractor
-from extractors.errors import CorruptDocument, ExtractionError
-from extractors.html.footnotes import TOKEN_RE, take_footnotes
+from extractors.errors import CorruptDocument
+from extractors.html.footnotes import take_footnotes
+from extractors.text.markers import HTML_SPACE_BEFORE_TOKEN_RE, HTML_TOKEN_PREFIX, HTML_TOKEN_RE
 from extractors.html.main_text import main_paragraphs, prune
-from extractors.html.metadata import extract_metadata, language
-from extractors.html.parse import (MAX_ELEMENTS, check_size, count_elements, parse_html, shrink_markup, sniff_charset,
-                         strip_payload_bytes)
+from extractors.html.metadata import declared_language, extract_metadata
+from extractors.html.parse import (MAX_ELEMENTS, check_size, count_elements, page_soup, parse_html, shrink_markup,
+                                   sniff_charset, strip_payload_bytes)
 from extractors.record import ExtractedDocument, Hints, Metadata
-from extractors.text.decoding import decode_text, looks_binary
+from extractors.text.decoding import bom_encoding, decode_text, looks_binary
 
 log = logging.getLogger(__name__)
 
 _LEADING_JUNK_RE = re.compile(r"^(?:\s+|<!--.*?-->|<\?xml[^>]*\?>)*", re.DOTALL)
-_SPACE_BEFORE_TOKEN_RE = re.compile(r"\s+((?:ZQFN\d+QZ)+)(?=[.,;:!?)\]])")
 _CONTENT_TAG_RE = re.compile(r"<(?:head|body)[\s>]|<p>|<p\s[^>]*>|<div[\s>]", re.IGNORECASE)
 
 
 def _head_text(data: bytes, size: int = 1024) -> str:
     """The first ``size`` bytes as text, honouring a UTF-16/32 byte-order mark."""
     head = data[: size * 4]
-    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if head.startswith(bom):
-            return head.decode(enc, errors="ignore")[:size]
+    enc = bom_encoding(head)
+    if enc in ("utf-16", "utf-32"):
+        return head.decode(enc, errors="ignore")[:size]
     return head[:size].decode("utf-8", errors="ignore").lstrip("\ufeff")
 
 
@@ -62,34 +60,28 @@ class HtmlExtractor(Extractor):
             return CONTENT
         return 0
 
-    def extract(self, data: bytes, hints: Hints) -> ExtractedDocument:
+    def read(self, data: bytes, hints: Hints) -> ExtractedDocument:
         """Main text with inline footnote markers resolved, metadata and linked notes."""
-        check_size(data)
+        check_size(data, hints.limits)
         if looks_binary(data):
             raise CorruptDocument(
                 f"html: {len(data):,} bytes of binary content (control bytes near the start {data[:8]!r}) are not HTML"
             )
         declared = hints.charset or sniff_charset(data)
         decoded, warnings = decode_text(strip_payload_bytes(data), declared)
-        markup = shrink_markup(decoded, warnings)
+        markup = shrink_markup(decoded, warnings, hints.limits)
         if not markup.strip():
             warnings.append("empty page")
             return self._record("", Metadata(), [], warnings)
-        try:
-            return self._extract_markup(markup, hints, warnings)
-        except ExtractionError:
-            raise
-        except RecursionError as exc:
-            raise CorruptDocument("html: document nested too deeply to process") from exc
-        except MemoryError as exc:
-            raise CorruptDocument("html: document too large to process in memory") from exc
+        return self._extract_markup(markup, hints, warnings)
 
     def _extract_markup(self, markup: str, hints: Hints, warnings: list[str]) -> ExtractedDocument:
         root = parse_html(markup)
         # every element needs a "<" in the markup (a few are implied by the parser): only pages
         # with many tags are walked to count them
         elements = count_elements(root) if markup.count("<") > MAX_ELEMENTS // 2 else 0
-        metadata = extract_metadata(root, hints.url)
+        soup = page_soup(markup)
+        metadata = extract_metadata(root, soup, hints.url)
         notes = take_footnotes(root)
         warnings.extend(notes.warnings)
         prune(root)
@@ -111,14 +103,14 @@ class HtmlExtractor(Extractor):
 
         # "2023 [1]." renders as "2023 ." once the marker is gone: glue the marker to the word
         if notes.labels:
-            paragraphs = [TOKEN_RE.sub(to_marker, _SPACE_BEFORE_TOKEN_RE.sub(r"\1", p)) if "ZQFN" in p else p
-                          for p in paragraphs]
+            paragraphs = [HTML_TOKEN_RE.sub(to_marker, HTML_SPACE_BEFORE_TOKEN_RE.sub(r"\1", p))
+                          if HTML_TOKEN_PREFIX in p else p for p in paragraphs]
         text, markers = assemble(paragraphs)
         footnotes = link_footnotes(text, markers, notes.notes)
         missing = len(notes.labels) - len(seen)
         if missing > 0:
             warnings.append(f"{missing} footnote reference(s) fell outside the main text; their notes are kept")
-        metadata.language = language(root, text)
+        metadata.language = declared_language(root, soup)  # else guessed from the text by finish()
         return self._record(text, metadata, footnotes, warnings)
 
     def _record(self, text: str, metadata: Metadata, footnotes: list, warnings: list[str]) -> ExtractedDocument:

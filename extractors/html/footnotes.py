@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from extractors.text.markers import html_token
+
 REF_CLASSES = {"footnote-ref", "footnote-reference", "footnoteref", "fnref", "noteref", "footnote-link",
                "footnote-anchor", "footnote-call", "reference", "ref", "fn-ref"}
 BACKLINK_CLASSES = {"footnote-back", "fn-backref", "mw-cite-backlink", "backlink", "footnote-backref",
@@ -38,7 +40,6 @@ NOTES_HEADING_RE = re.compile(
     r"примечания|ссылки|ملاحظات|المراجع|الهوامش)\W*$",
     re.IGNORECASE,
 )
-TOKEN_RE = re.compile(r"ZQFN(\d+)QZ")
 _LABEL_STRIP = "[]()·  \u00a0\t\n"
 MAX_LABEL_CHARS = 12
 MAX_NOTE_CHARS = 20_000
@@ -46,11 +47,6 @@ MAX_NOTE_CHARS = 20_000
 
 _FRAGMENT_ANCHORS = etree.XPath("//a[contains(@href, '#')]")
 _ID_HOLDERS = etree.XPath("//*[@id]|//a[@name]")
-
-
-def token(index: int) -> str:
-    """The placeholder text that stands for reference number ``index`` in the tree."""
-    return f"ZQFN{index}QZ"
 
 
 @dataclass
@@ -198,6 +194,26 @@ def _ref_unit(a: etree._Element, refs_set: set[int]) -> etree._Element:
     return a
 
 
+def _assign_labels(refs: list[tuple[etree._Element, etree._Element, str]],
+                   warnings: list[str]) -> dict[etree._Element, str]:
+    """One label per note, in reference order; a label two notes share gets "#2" on the second."""
+    note_label: dict[etree._Element, str] = {}
+    used_labels: dict[str, etree._Element] = {}
+    for a, note, label in refs:
+        if note in note_label:
+            continue
+        final = label
+        n = 2
+        while final in used_labels and used_labels[final] is not note:
+            final = f"{label}#{n}"
+            n += 1
+        if final != label:
+            warnings.append(f"footnote label {label!r} used by two different notes; second kept as {final!r}")
+        used_labels[final] = note
+        note_label[note] = final
+    return note_label
+
+
 def take_footnotes(root: etree._Element) -> NoteSet:
     """Find references and notes in ``root``; replace references by tokens, remove notes."""
     result = NoteSet()
@@ -248,21 +264,7 @@ def take_footnotes(root: etree._Element) -> NoteSet:
         return result
     backlink_ids = _backlink_targets([a for a, _, _ in refs])
 
-    note_label: dict[etree._Element, str] = {}
-    used_labels: dict[str, etree._Element] = {}
-    for a, note, label in refs:
-        if note in note_label:
-            continue
-        final = label
-        n = 2
-        while final in used_labels and used_labels[final] is not note:
-            final = f"{label}#{n}"
-            n += 1
-        if final != label:
-            result.warnings.append(f"footnote label {label!r} used by two different notes; second kept as {final!r}")
-        used_labels[final] = note
-        note_label[note] = final
-
+    note_label = _assign_labels(refs, result.warnings)
     ordered_notes = sorted(note_label, key=position)
     for note in ordered_notes:
         label = note_label[note]
@@ -274,10 +276,10 @@ def take_footnotes(root: etree._Element) -> NoteSet:
         result.labels[i] = note_label[note]
         unit = _ref_unit(a, ref_ids)
         if unit is a:
-            _replace_with_text(a, token(i))
+            _replace_with_text(a, html_token(i))
         elif id(unit) not in done:
             done.add(id(unit))
-            toks = "".join(token(j) for j, (b, _, _) in enumerate(refs) if b in set(unit.iter("a")))
+            toks = "".join(html_token(j) for j, (b, _, _) in enumerate(refs) if b in set(unit.iter("a")))
             _replace_with_text(unit, toks)
 
     for note in ordered_notes:

@@ -13,10 +13,11 @@ import re
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
+from bs4 import BeautifulSoup
 from lxml import etree
 
-from extractors.html.lang import detect_language
 from extractors.record import Metadata
+from extractors.text.dates import month_number
 
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
                   "opinionnewsarticle", "report", "scholarlyarticle", "backgroundnewsarticle", "liveblogposting",
@@ -55,12 +56,12 @@ def _text(el: etree._Element) -> str:
     return _norm("".join(el.itertext()))
 
 
-def collect_meta(root: etree._Element) -> dict[str, list[str]]:
+def collect_meta(soup: BeautifulSoup) -> dict[str, list[str]]:
     """``<meta>`` values by lower-cased ``name``/``property``/``itemprop``/``http-equiv``."""
     meta: dict[str, list[str]] = {}
-    for el in root.iter("meta"):
+    for el in soup.select("meta[content]"):
         content = el.get("content")
-        if content is None or not content.strip():
+        if not content.strip():
             continue
         for attr in ("property", "name", "itemprop", "http-equiv"):
             key = el.get(attr)
@@ -69,7 +70,7 @@ def collect_meta(root: etree._Element) -> dict[str, list[str]]:
     return meta
 
 
-def json_ld_objects(root: etree._Element) -> list[dict]:
+def json_ld_objects(soup: BeautifulSoup) -> list[dict]:
     """Every JSON-LD object on the page, ``@graph`` members flattened, Article types first."""
     objects: list[dict] = []
 
@@ -88,10 +89,10 @@ def json_ld_objects(root: etree._Element) -> list[dict]:
             if isinstance(main, dict) and "@type" in main and "headline" in main:
                 objects.append(main)
 
-    for script in root.iter("script"):
-        if "ld+json" not in (script.get("type") or "").lower():
+    for script in soup.select("script[type]"):
+        if "ld+json" not in script["type"].lower():
             continue
-        raw = (script.text or "").strip()
+        raw = (script.string or "").strip()
         if not raw or len(raw) > 1_000_000:
             continue
         raw = re.sub(r"^\s*<!\[CDATA\[|\]\]>\s*$", "", raw)
@@ -260,10 +261,6 @@ def _iso_day(value: str | None) -> str | None:
     return day.isoformat()
 
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-
-
 def _parse_loose(value: str) -> str | None:
     """``"14 May 2023"``, ``"May 14, 2023"`` → ISO day."""
     m = re.search(r"\b(\d{1,2})\.?\s+([A-Za-z]{3,9})\.?,?\s+((?:19|20)\d{2})\b", value)
@@ -274,7 +271,7 @@ def _parse_loose(value: str) -> str | None:
         if not m:
             return None
         mon, d, y = m.group(1), m.group(2), m.group(3)
-    month = _MONTHS.get(mon[:3].lower())
+    month = month_number(mon[:3], ("en",))
     if not month:
         return None
     try:
@@ -451,11 +448,12 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
-def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool = True) -> Metadata:
-    """All page metadata except the language (filled in by the extractor from the text)."""
+def extract_metadata(root: etree._Element, soup: BeautifulSoup, url: str | None,
+                     use_htmldate: bool = True) -> Metadata:
+    """All page metadata except the language, from the tree and the ``page_soup`` of the same markup."""
     page = _PageAttrs(root)
-    meta = collect_meta(root)
-    objects = json_ld_objects(root)
+    meta = collect_meta(soup)
+    objects = json_ld_objects(soup)
     site_names = list(meta.get("og:site_name", [])[:1])
     for obj in objects:
         pub = obj.get("publisher")
@@ -464,8 +462,8 @@ def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool =
             break
     site_names += meta.get("application-name", [])[:1]
     canonical = None
-    for link in root.iter("link"):
-        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+    for link in soup.select("link[rel][href]"):
+        if "canonical" in " ".join(link.get_attribute_list("rel")).lower().split() and link.get("href"):
             canonical = link.get("href").strip()
             break
     canonical = canonical or (meta.get("og:url") or [None])[0]
@@ -491,9 +489,9 @@ def extract_metadata(root: etree._Element, url: str | None, use_htmldate: bool =
     )
 
 
-def declared_language(root: etree._Element, meta: dict | None = None) -> str | None:
+def declared_language(root: etree._Element, soup: BeautifulSoup) -> str | None:
     """The page's declared language: ``<html lang>``, content-language, og:locale."""
-    meta = meta if meta is not None else collect_meta(root)
+    meta = collect_meta(soup)
     values = [root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang"), root.get("xml:lang")]
     values += meta.get("content-language", [])[:1] + meta.get("og:locale", [])[:1] + meta.get("language", [])[:1]
     for value in values:
@@ -502,8 +500,3 @@ def declared_language(root: etree._Element, meta: dict | None = None) -> str | N
             if re.fullmatch(r"[a-z]{2,3}", code):
                 return code
     return None
-
-
-def language(root: etree._Element, text: str) -> str | None:
-    """Declared language, else a stopword-based guess from ``text``."""
-    return declared_language(root) or detect_language(text)

@@ -1,8 +1,9 @@
 """Safe HTML parsing for the HTML extractor: charset sniffing, size bounds, lxml.
 
-Hostile input is bounded here: pages larger than :data:`MAX_INPUT_BYTES` are
+Hostile input is bounded here: pages larger than ``limits.max_html_bytes`` are
 refused, inline payloads (scripts, styles, ``data:`` URIs) are dropped before
-parsing, the remaining markup is truncated to :data:`MAX_MARKUP_CHARS`, and
+parsing, the remaining markup is truncated to ``limits.max_markup_chars``
+(:class:`~extractors.limits.ExtractionLimits`, passed in ``Hints.limits``), and
 lxml runs with ``huge_tree`` off (libxml2 then caps nesting at 256 levels and
 never expands entities declared in an internal DTD subset).
 """
@@ -12,14 +13,16 @@ from __future__ import annotations
 import re
 
 import lxml.html
+from bs4 import BeautifulSoup, SoupStrainer
 from lxml import etree
 
 from extractors.errors import CorruptDocument, ResourceLimitExceeded
+from extractors.limits import ExtractionLimits
 
-# Larger inputs are refused outright: no news page or report needs this much.
-MAX_INPUT_BYTES = 32 * 1024 * 1024
-# After dropping inline payloads, markup beyond this is cut off (with a warning).
-MAX_MARKUP_CHARS = 4 * 1024 * 1024
+# The default bounds (the values in force come from ``Hints.limits``): larger pages are
+# refused outright, and markup beyond MAX_MARKUP_CHARS is cut off (with a warning).
+MAX_INPUT_BYTES = ExtractionLimits().max_html_bytes
+MAX_MARKUP_CHARS = ExtractionLimits().max_markup_chars
 # Trees with more elements than this skip trafilatura (see html_main_text).
 MAX_ELEMENTS = 60_000
 
@@ -95,15 +98,16 @@ def sniff_charset(data: bytes, limit: int = 2048) -> str | None:
     return name or None
 
 
-def check_size(data: bytes) -> None:
-    """Refuse inputs above :data:`MAX_INPUT_BYTES` with :class:`ResourceLimitExceeded`."""
-    if len(data) > MAX_INPUT_BYTES:
+def check_size(data: bytes, limits: ExtractionLimits | None = None) -> None:
+    """Refuse inputs above ``limits.max_html_bytes`` with :class:`ResourceLimitExceeded`."""
+    max_bytes = (limits or ExtractionLimits()).max_html_bytes
+    if len(data) > max_bytes:
         raise ResourceLimitExceeded(
-            f"html: page of {len(data):,} bytes exceeds the {MAX_INPUT_BYTES:,}-byte limit"
+            f"html: page of {len(data):,} bytes exceeds the {max_bytes:,}-byte limit"
         )
 
 
-def shrink_markup(text: str, warnings: list[str]) -> str:
+def shrink_markup(text: str, warnings: list[str], limits: ExtractionLimits | None = None) -> str:
     """Drop inline payloads from very large markup, then truncate to the bound.
 
     Scripts and styles are removed by the extractor anyway; stripping them with
@@ -114,15 +118,14 @@ def shrink_markup(text: str, warnings: list[str]) -> str:
         return text
     text = _strip_blocks(text, ("script", "style", "svg", "template", "noscript"), keep=_json_ld)
     text = _DATA_URI_RE.sub("data:,", text)
-    if len(text) > MAX_MARKUP_CHARS:
+    max_chars = (limits or ExtractionLimits()).max_markup_chars
+    if len(text) > max_chars:
         warnings.append(
-            f"page truncated to its first {MAX_MARKUP_CHARS:,} characters of markup "
+            f"page truncated to its first {max_chars:,} characters of markup "
             f"(of {len(text):,}) before parsing"
         )
-        text = text[:MAX_MARKUP_CHARS]
+        text = text[:max_chars]
     return text
-
-
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
@@ -148,6 +151,19 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     if root is None:
         raise CorruptDocument("html: markup could not be parsed (empty tree)")
     return root
+
+
+# Only the elements page metadata is read from are kept in the soup.
+_HEAD_ELEMENTS = SoupStrainer(["meta", "script", "link"])
+
+
+def page_soup(markup: str) -> BeautifulSoup:
+    """The page's ``<meta>``, ``<script>`` and ``<link>`` elements, for CSS selectors.
+
+    BeautifulSoup with the lxml parser over the same markup as :func:`parse_html`
+    (without its XML declaration, as there).
+    """
+    return BeautifulSoup(_XML_DECL_RE.sub("", markup, count=1), "lxml", parse_only=_HEAD_ELEMENTS)
 
 
 def count_elements(root: etree._Element, limit: int = MAX_ELEMENTS) -> int:

@@ -44,6 +44,7 @@ from extractors.pdf.layout import (
 from extractors.pdf.metadata import is_junk_title, read_metadata
 from extractors.pdf.running import strip_running
 from extractors.record import ExtractedDocument, Hints, Metadata
+from extractors.text.markers import strip_markers
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,13 @@ class PdfExtractor(Extractor):
     media_type = "application/pdf"
     media_types = frozenset({"application/pdf", "application/x-pdf", "application/acrobat"})
     extensions = frozenset({"pdf"})
+    # The language of a PDF is what its catalog (/Lang) or XMP metadata declares, never a guess.
+    guesses_language = False
 
-    def __init__(self, time_limit: float = 60.0, max_bytes: int = 512 * 1024 * 1024,
+    def __init__(self, time_limit: float | None = None, max_bytes: int | None = None,
                  max_pages: int = 10_000) -> None:
+        """``time_limit`` / ``max_bytes`` override ``hints.limits`` (``time_limit_s``,
+        ``max_input_bytes``) when given; by default the hints' limits apply."""
         self.time_limit = time_limit
         self.max_bytes = max_bytes
         self.max_pages = max_pages
@@ -107,10 +112,12 @@ class PdfExtractor(Extractor):
         """MAGIC when ``%PDF-`` occurs in the first 1024 bytes."""
         return MAGIC if data.find(b"%PDF-", 0, 1024) >= 0 else 0
 
-    def extract(self, data: bytes, hints: Hints) -> ExtractedDocument:
+    def read(self, data: bytes, hints: Hints) -> ExtractedDocument:
         """Extract one PDF, or raise an ``ExtractionError`` saying why not."""
+        time_limit = hints.limits.time_limit_s if self.time_limit is None else self.time_limit
+        max_bytes = hints.limits.max_input_bytes if self.max_bytes is None else self.max_bytes
         started = time.monotonic()
-        deadline = started + self.time_limit
+        deadline = started + time_limit
         warnings: list[str] = []
         if not data:
             raise CorruptDocument("pdf: empty file (0 bytes)")
@@ -119,8 +126,8 @@ class PdfExtractor(Extractor):
             raise CorruptDocument(f"pdf: not a PDF (no %PDF- header in the first 1024 bytes; starts {data[:8]!r})")
         if offset:
             warnings.append(f"skipped {offset} bytes of junk before the %PDF- header")
-        if len(data) > self.max_bytes:
-            raise ResourceLimitExceeded(f"pdf: {len(data)} bytes exceeds the limit of {self.max_bytes}")
+        if len(data) > max_bytes:
+            raise ResourceLimitExceeded(f"pdf: {len(data)} bytes exceeds the limit of {max_bytes}")
         with _pypdf_warnings() as captured, apply_configuration(**PYPDF_LIMITS):
             reader = self._open(data[offset:], warnings)
             try:
@@ -128,7 +135,7 @@ class PdfExtractor(Extractor):
             except LimitReachedError as exc:
                 warnings.append(f"metadata skipped: {exc}")
                 metadata = Metadata()
-            pages = self._pages(reader, deadline, warnings)
+            pages = self._pages(reader, deadline, time_limit, warnings)
         for message in captured.messages[:20]:
             warnings.append(f"pypdf repaired: {message}")
         doc = self._assemble(pages, metadata, hints, warnings)
@@ -162,7 +169,8 @@ class PdfExtractor(Extractor):
 
     # -- pages ------------------------------------------------------------
 
-    def _pages(self, reader: PdfReader, deadline: float, warnings: list[str]) -> list[PageLayout]:
+    def _pages(self, reader: PdfReader, deadline: float, time_limit: float,
+               warnings: list[str]) -> list[PageLayout]:
         try:
             count = len(reader.pages)
         except LimitReachedError as exc:
@@ -179,8 +187,8 @@ class PdfExtractor(Extractor):
         for index in range(count):
             if time.monotonic() > deadline:
                 raise ResourceLimitExceeded(
-                    f"pdf: time limit of {self.time_limit:g}s exceeded before page {index + 1} of {count}")
-            layout = self._page(reader, index, deadline, limited, failed)
+                    f"pdf: time limit of {time_limit:g}s exceeded before page {index + 1} of {count}")
+            layout = self._page(reader, index, deadline, time_limit, limited, failed)
             if layout is not None:
                 pages.append(layout)
         for message, _ in limited + failed:
@@ -194,8 +202,8 @@ class PdfExtractor(Extractor):
             raise CorruptDocument("pdf: no page could be read")
         return pages
 
-    def _page(self, reader: PdfReader, index: int, deadline: float, limited: list[tuple[str, Exception]],
-              failed: list[tuple[str, Exception]]) -> PageLayout | None:
+    def _page(self, reader: PdfReader, index: int, deadline: float, time_limit: float,
+              limited: list[tuple[str, Exception]], failed: list[tuple[str, Exception]]) -> PageLayout | None:
         collector = PageCollector(deadline)
         number = index + 1
         try:
@@ -205,7 +213,7 @@ class PdfExtractor(Extractor):
             collector.check()
         except DeadlineExceeded as exc:
             raise ResourceLimitExceeded(
-                f"pdf: time limit of {self.time_limit:g}s exceeded on page {number}") from exc
+                f"pdf: time limit of {time_limit:g}s exceeded on page {number}") from exc
         except LimitReachedError as exc:
             limited.append((f"page {number} skipped: resource limit reached ({exc})", exc))
             return None
@@ -402,7 +410,7 @@ def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], labels: 
     marker_pages: list[int] = []
     for parts, mpages in zip(paragraphs, para_pages):
         joined = join_lines(parts)
-        if not assembly.normalize_paragraph(re.sub("\ue000[^\ue001]*\ue001", "", joined)):
+        if not assembly.normalize_paragraph(strip_markers(joined)):
             continue
         out.append(joined)
         marker_pages.extend(mpages)
@@ -419,6 +427,6 @@ def _continues(prev_text: str, prev: Line, line: Line, text: str) -> bool:
     """Whether a paragraph carries on across a page or column break."""
     if abs(line.size - prev.size) > max(line.size, prev.size) * 0.1 or is_bold(line.font) != is_bold(prev.font):
         return False
-    plain = re.sub("\ue000[^\ue001]*\ue001", "", prev_text).rstrip()
+    plain = strip_markers(prev_text).rstrip()
     first = text.lstrip()[:1]
     return first.islower() or not _SENTENCE_END_RE.search(plain)

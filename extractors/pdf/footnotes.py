@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractors.pdf.layout import LABEL_RE, SUPERSCRIPT_RE, Line, PageLayout, join_lines
+from extractors.pdf.layout import Line, PageLayout, join_lines
+from extractors.text.markers import NOTE_LABEL_RE, SUPERSCRIPT_RE, superscript_digits
 
-_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _TEXT_LABEL_RE = re.compile(r"^\s*(\d{1,3}|[*†‡§¶]{1,3})(?:[.)]?\s+|(?=[A-Z“\"‘(]))(?=\S)")
 _SMALL = 0.92
 
@@ -45,7 +45,7 @@ def line_pieces(line: Line) -> list[tuple[str, str]]:
         label = raw.strip()
         if label and line.is_superscript(run):
             labels = [p for p in re.split(r"[,\s]+", label) if p]
-            if labels and all(LABEL_RE.match(p) for p in labels):
+            if labels and all(NOTE_LABEL_RE.match(p) for p in labels):
                 pieces.extend(("sup", p) for p in labels)
                 prev = run
                 continue
@@ -69,7 +69,7 @@ def _split_unicode_superscripts(text: str) -> list[tuple[str, str]]:
         if not before or before[-1].isspace():
             continue  # "²" standing alone is not a marker
         out.append(("text", text[pos : m.start()]))
-        out.append(("sup", m.group(0).translate(_SUPERSCRIPT_DIGITS)))
+        out.append(("sup", superscript_digits(m.group(0))))
         pos = m.end()
     out.append(("text", text[pos:]))
     return [p for p in out if p[1]]

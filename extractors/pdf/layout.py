@@ -17,9 +17,6 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
-# Labels a footnote marker can carry: numbers, symbols, or one or two letters.
-LABEL_RE = re.compile(r"^(?:\d{1,3}|[*†‡§¶‖#]{1,3}|[a-z]{1,2})$")
-SUPERSCRIPT_RE = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 # Latin ligatures, Arabic presentation forms A and B: folded to plain letters.
 _COMPAT_RE = re.compile("[\ufb00-\ufb4f\ufb50-\ufdff\ufe70-\ufefe]+")
 _PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}

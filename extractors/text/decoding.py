@@ -20,7 +20,8 @@ _MOJIBAKE_HINT = re.compile(
     "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
 
-_BOMS = [
+# The one byte-order-mark table (UTF-32 before UTF-16: FF FE 00 00 starts with FF FE).
+BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -29,12 +30,20 @@ _BOMS = [
 ]
 
 
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark at the start of ``data`` names, or None."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
+
+
 def looks_binary(data: bytes, sample: int = 4096) -> bool:
     """True when the start of ``data`` is clearly not text (NULs, control bytes)."""
     head = data[:sample]
     if not head:
         return False
-    if any(head.startswith(bom) for bom, _ in _BOMS):
+    if bom_encoding(head):
         return False
     if b"\x00" in head:
         return True
@@ -53,10 +62,9 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, list[str
     """
     warnings: list[str] = []
     text: str | None = None
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            text = data.decode(encoding, errors="replace")
-            break
+    bom = bom_encoding(data)
+    if bom:
+        text = data.decode(bom, errors="replace")
     if text is None and declared:
         try:
             text = data.decode(declared)
@@ -76,7 +84,6 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, list[str
     if "\ufffd" in text:
         warnings.append("undecodable bytes replaced with U+FFFD")
     return text, warnings
-
 
 
 def _detect(data: bytes) -> tuple[str, str]:

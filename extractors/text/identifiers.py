@@ -19,9 +19,11 @@ cheap to call on every footnote.
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import unquote
 
 from extractors.record import Identifier
+from extractors.text.urls import URL_RE, URL_TRAILING, trim_url, url_key
 
 # Series symbols that start a UN document symbol.
 _UN_BODY = (
@@ -48,7 +50,6 @@ _ISBN_LABELLED_RE = re.compile(
     r"\bISBN(?:-1[03])?\s*:?\s*((?:97[89][\s\-]?)?\d(?:[\s\-]?\d){8}[\s\-]?[\dXx])(?![\w\-])"
 )
 _ISBN_BARE_RE = re.compile(r"(?<![\w\-])(97[89]-\d{1,5}-\d{1,7}-\d{1,7}-\d)(?![\w\-])")
-_URL_RE = re.compile(r"https?://[^\s<>\"\]\[]+|www\.[^\s<>\"\]\[]+", re.I)
 _URL_SYMBOL_RE = re.compile(
     r"(?:undocs\.org/(?:[a-z]{2}/)?|[?&]symbol=|/doc/symbol/|[?&]s=)"
     r"((?:%2F|[A-Za-z0-9./\-()%])+)",
@@ -59,19 +60,16 @@ _URL_FILE_SYMBOL_RE = re.compile(
     rf"/({_UN_BODY}(?:_[A-Z0-9][A-Za-z0-9]*(?:\.[0-9]+)?){{2,}}?)"
     r"(?:_(?:EN|FR|ES|AR|RU|ZH|E|F|S|R|C))?\.(?:docx?|pdf|html?)\b"
 )
-_TRAIL = ".,;:!?'\"”’»)]}>*_"
+IDENTIFIER_TRAILING = URL_TRAILING + "_"
 
 
 def _strip_trailing(value: str) -> str:
     """Drop trailing punctuation, keeping a closing parenthesis that is balanced."""
-    while value and value[-1] in _TRAIL:
-        if value[-1] == ")" and value.count("(") >= value.count(")"):
-            break
-        value = value[:-1]
-    return value
+    return trim_url(value, IDENTIFIER_TRAILING)
 
 
-def _isbn_ok(digits: str) -> bool:
+def isbn_ok(digits: str) -> bool:
+    """Whether ``digits`` (no separators, upper-case X) is a valid ISBN-10 or ISBN-13."""
     if len(digits) == 10:
         if not digits[:9].isdigit() or not (digits[9].isdigit() or digits[9] == "X"):
             return False
@@ -105,7 +103,7 @@ def _un_symbols(text: str) -> list[tuple[int, str]]:
 
 def _url_symbols(text: str) -> list[tuple[int, str]]:
     found = []
-    for url in _URL_RE.finditer(text):
+    for url in URL_RE.finditer(text):
         for m in _URL_SYMBOL_RE.finditer(url.group(0)):
             raw = unquote(m.group(1))
             raw = raw.split("&")[0]
@@ -151,7 +149,7 @@ def find_identifiers(text: str) -> list[Identifier]:
         for regex in (_ISBN_LABELLED_RE, _ISBN_BARE_RE):
             for m in regex.finditer(text):
                 value = re.sub(r"[\s\-]", "", m.group(1)).upper()
-                if _isbn_ok(value):
+                if isbn_ok(value):
                     found.append((m.start(1), Identifier("isbn", value)))
     except (RecursionError, MemoryError):  # pragma: no cover - pathological input
         pass
@@ -166,27 +164,141 @@ def find_identifiers(text: str) -> list[Identifier]:
     return result
 
 
-_PREFIX_RE = re.compile(
-    r"^(?:UN\s+Doc(?:ument)?\.?|U\.N\.\s+Doc\.?|Doc\.|(?:AI\s+)?Index(?:\s+(?:number|no\.?))?\s*:?|"
-    r"doi\s*:|https?://(?:dx\.)?doi\.org/|Symbol\s*:)\s*",
+# The ONE rule for labels printed before an identifier ("UN Doc.", "AI Index:", "doi:",
+# doi.org links, "Symbol:", "ISBN:"); they are not part of the value.
+IDENTIFIER_PREFIX_RE = re.compile(
+    r"^(?:(?:UN|U\.N\.)\s*Doc(?:ument)?\.?|Doc\.|(?:AI\s+)?Index(?:\s+(?:number|no\.?))?\s*:?|"
+    r"doi\s*:|https?://(?:dx\.)?doi\.org/|Symbol\s*:|ISBN(?:-1[03])?\s*:?)\s*",
     re.I,
 )
 
 
-def normalize_identifier(value: str) -> Identifier | None:
-    """Recognise a whole string as one identifier (for ``archivist cites``)."""
+def strip_identifier_prefix(value: str) -> str:
+    """``value`` stripped, without any leading :data:`IDENTIFIER_PREFIX_RE` labels."""
     value = (value or "").strip()
     previous = None
     while previous != value:
         previous = value
-        value = _PREFIX_RE.sub("", value).strip()
+        value = IDENTIFIER_PREFIX_RE.sub("", value).strip()
+    return value
+
+
+def normalize_identifier(value: str) -> Identifier | None:
+    """Recognise a whole string as one identifier (for ``archivist cites``)."""
+    value = strip_identifier_prefix(value)
     if re.fullmatch(r"(?:97[89])?[\d\- ]{9,}[\dXx]", value):
         digits = re.sub(r"[\s\-]", "", value).upper()
-        if _isbn_ok(digits):
+        if isbn_ok(digits):
             return Identifier("isbn", digits)
     for ident in find_identifiers(value):
         return ident
     return None
+
+
+# --- comparing identifiers -------------------------------------------------------
+
+_NGO_PARTS_RE = re.compile(r"^([A-Z]{3})\s*(\d{2})/(\d{1,4})/(\d{2}|\d{4})$")
+_UN_TITLE_PARTS = ("ADD", "CORR", "REV", "SUB", "AMEND", "SR", "WP", "SESS")
+
+
+def _comparable(value: str) -> str:
+    """NFKC, prefix labels stripped, trailing ``.,;:`` and spaces dropped."""
+    return strip_identifier_prefix(unicodedata.normalize("NFKC", value or "")).rstrip(".,;: ")
+
+
+def isbn13(digits: str) -> str | None:
+    """The ISBN-13 spelling of an ISBN (10 or 13 digits, no separators), else None."""
+    if len(digits) == 13:
+        return digits
+    if len(digits) == 10:
+        core = "978" + digits[:9]
+        check = (10 - sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(core)) % 10) % 10
+        return core + str(check)
+    return None
+
+
+def isbn10(digits: str) -> str | None:
+    """The ISBN-10 spelling of an ISBN (10 digits, or 13 starting 978), else None."""
+    if len(digits) == 10:
+        return digits
+    if len(digits) == 13 and digits.startswith("978"):
+        core = digits[3:12]
+        total = sum((10 - i) * int(c) for i, c in enumerate(core))
+        check = (11 - total % 11) % 11
+        return core + ("X" if check == 10 else str(check))
+    return None
+
+
+def ngo_index_parts(value: str) -> tuple[str, str, str, str] | None:
+    """``(letters, region, serial, four-digit year)`` of an NGO index number, else None."""
+    m = _NGO_PARTS_RE.match(value.upper().strip())
+    if not m:
+        return None
+    letters, region, serial, year = m.groups()
+    if len(year) == 2:
+        year = ("19" if int(year) >= 50 else "20") + year
+    return letters, region, serial, year
+
+
+def identifier_key(scheme: str, value: str) -> str | None:
+    """The comparison key of an identifier (``None`` when it is empty).
+
+    Case and whitespace, a "UN Doc." / "Index:" / "doi:" prefix, two- or
+    four-digit years and zero padding of NGO index numbers, ISBN-10 against
+    ISBN-13 do not matter; ``url`` identifiers compare by :func:`url_key`.
+    """
+    scheme = (scheme or "").strip().lower()
+    if scheme == "url":
+        return url_key(value)
+    value = _comparable(value)
+    if not value:
+        return None
+    if scheme == "un-symbol":
+        return re.sub(r"\s+", "", value).upper()
+    if scheme == "ngo-index":
+        parts = ngo_index_parts(value)
+        if parts is None:
+            return re.sub(r"\s+", "", value).upper()
+        letters, region, serial, year = parts
+        return f"{letters}{region}/{int(serial)}/{year}"
+    if scheme == "doi":
+        return value.lower()
+    if scheme == "isbn":
+        digits = re.sub(r"[\s\-]", "", value).upper()
+        return isbn13(digits) or digits
+    return re.sub(r"\s+", " ", value).casefold()
+
+
+def identifier_variants(scheme: str, value: str) -> set[str]:
+    """Spellings of one identifier as it may be stored (for indexed ``IN`` lookups)."""
+    raw = (value or "").strip()
+    value = _comparable(raw)
+    out = {raw, value}
+    if scheme == "un-symbol":
+        compact = re.sub(r"\s+", "", value)
+        upper = compact.upper()
+        out |= {compact, upper}
+        parts = []
+        for part in upper.split("/"):
+            head = re.match(r"([A-Z]+)(\.?\d.*)?$", part)
+            if head and head.group(1) in _UN_TITLE_PARTS and head.group(1) not in ("SR", "WP"):
+                part = head.group(1).title() + (head.group(2) or "")
+            parts.append(part)
+        out.add("/".join(parts))
+    elif scheme == "ngo-index":
+        parts = ngo_index_parts(value)
+        if parts:
+            letters, region, serial, year = parts
+            serials = {serial, str(int(serial)), str(int(serial)).zfill(3), str(int(serial)).zfill(4)}
+            for s in serials:
+                for y in (year, year[2:]):
+                    out.add(f"{letters} {region}/{s}/{y}")
+    elif scheme == "doi":
+        out |= {value.lower(), value.upper()}
+    elif scheme == "isbn":
+        digits = re.sub(r"[\s\-]", "", value).upper()
+        out |= {d for d in (isbn13(digits), isbn10(digits), digits) if d}
+    return {v for v in out if v}
 
 
 # --- a document's own identifiers ------------------------------------------------

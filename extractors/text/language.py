@@ -1,8 +1,9 @@
 """A cheap language guess: script first, then stopword counts.
 
 ``detect_language(text)`` returns an ISO 639-1 code (en, fr, de, es, it, pt,
-nl, fa, ar, ru, uk, tr, sv) or ``None`` when the sample is too small or
-nothing stands out. Only the first ``sample`` characters are looked at, so it
+nl, sv, tr, id, pl by stopwords; fa, ar, ru, uk by script and stopwords; zh,
+ja, ko, he, el, hi, th by script alone) or ``None`` when the sample is too
+small or nothing stands out. Only the first ``sample`` characters are looked at, so it
 is cheap to call on whole documents.
 """
 
@@ -24,6 +25,8 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "nl": frozenset("de het een en van is dat op te in zijn voor met niet aan er ook als bij door naar om wordt werd".split()),
     "sv": frozenset("och att det som en på är av för med till den har inte om ett var de jag vi men från".split()),
     "tr": frozenset("ve bir bu da de için ile olarak olan gibi daha çok ama ne en kadar sonra değil".split()),
+    "id": frozenset("dan yang di ini itu dengan untuk dari dalam tidak akan pada juga ke adalah".split()),
+    "pl": frozenset("i w na z się nie do że to jest o jak po przez od są".split()),
     "fa": frozenset("و در به از که این را با است برای آن یک تا می شد بود شده هم های ای خود نیز اما یا".split()),
     "ar": frozenset("في من على إلى أن التي الذي عن ما هذا هذه مع كان لا قد بين أو ثم كما ذلك وقد".split()),
     "ru": frozenset("и в не на что с по как это он из к для о но от то за его она так же все был".split()),
@@ -33,6 +36,17 @@ _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Letters that only Persian (not Arabic) uses.
 _PERSIAN_ONLY = set("پچژگکی")
 _ARABIC_ONLY = set("ةيكىأإ")
+# Scripts that name their language by themselves: (first, last code point, script name, ISO 639-1).
+_OWN_SCRIPTS = (
+    (0x4E00, 0x9FFF, "han", "zh"),
+    (0x3040, 0x30FF, "kana", "ja"),
+    (0xAC00, 0xD7AF, "hangul", "ko"),
+    (0x0590, 0x05FF, "hebrew", "he"),
+    (0x0370, 0x03FF, "greek", "el"),
+    (0x0900, 0x097F, "devanagari", "hi"),
+    (0x0E00, 0x0E7F, "thai", "th"),
+)
+_SCRIPT_LANGUAGE = {name: code for _, _, name, code in _OWN_SCRIPTS}
 
 
 def _script_counts(text: str) -> Counter[str]:
@@ -46,7 +60,7 @@ def _script_counts(text: str) -> Counter[str]:
         elif ch.isalpha() and o < 0x0250:
             counts["latin"] += 1
         elif ch.isalpha():
-            counts["other"] += 1
+            counts[next((name for lo, hi, name, _ in _OWN_SCRIPTS if lo <= o <= hi), "other")] += 1
     return counts
 
 
@@ -62,6 +76,10 @@ def detect_language(text: str, sample: int = 20000) -> str | None:
     script, count = scripts.most_common(1)[0]
     if script == "other":
         return None
+    if script in ("han", "kana"):
+        return "ja" if scripts["kana"] else "zh"  # Japanese mixes kana into Han text
+    if script in _SCRIPT_LANGUAGE:
+        return _SCRIPT_LANGUAGE[script]
     words = [w.lower() for w in _WORD_RE.findall(text)]
     if script == "arabic":
         letters = [ch for ch in text if "\u0600" <= ch <= "\u06ff"]
@@ -70,7 +88,7 @@ def detect_language(text: str, sample: int = 20000) -> str | None:
         fa_words = sum(1 for w in words if w in _STOPWORDS["fa"])
         ar_words = sum(1 for w in words if w in _STOPWORDS["ar"])
         return "fa" if persian + 3 * fa_words >= arabic + 3 * ar_words else "ar"
-    candidates = ("ru", "uk") if script == "cyrillic" else ("en", "fr", "de", "es", "it", "pt", "nl", "sv", "tr")
+    candidates = ("ru", "uk") if script == "cyrillic" else ("en", "fr", "de", "es", "it", "pt", "nl", "sv", "tr", "id", "pl")
     scores = {lang: sum(1 for w in words if w in _STOPWORDS[lang]) for lang in candidates}
     if script == "cyrillic":
         # Ukrainian letters decide between the two Cyrillic languages.
