@@ -7,6 +7,10 @@ hangs the parser) is killed and replaced, and the job fails with
 :class:`~extractors.ResourceLimitExceeded`. Each worker also runs under an
 address-space limit, so a decompression bomb fails with ``MemoryError``
 inside the worker instead of taking the machine down.
+
+The number of workers, the time box and the memory limit default to
+:func:`flows.settings.settings` (``ARCHIVIST_EXTRACT_WORKERS``,
+``ARCHIVIST_EXTRACT_TIMEOUT_S``, ``ARCHIVIST_EXTRACT_MEMORY_MB``).
 """
 
 from __future__ import annotations
@@ -23,10 +27,9 @@ from typing import Any
 
 from extractors import CorruptDocument, ExtractedDocument, ExtractionError, Hints, ResourceLimitExceeded
 
-log = logging.getLogger(__name__)
+from flows.settings import settings
 
-DEFAULT_TIMEOUT_S = float(os.environ.get("ARCHIVIST_EXTRACT_TIMEOUT_S", "120"))
-DEFAULT_MEMORY_MB = int(os.environ.get("ARCHIVIST_EXTRACT_MEMORY_MB", "4096"))
+log = logging.getLogger(__name__)
 
 
 def _worker_main(conn: Connection, memory_mb: int) -> None:
@@ -88,11 +91,12 @@ class ExtractionPool:
     may submit concurrently.
     """
 
-    def __init__(self, workers: int | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 memory_mb: int = DEFAULT_MEMORY_MB):
-        self.size = max(1, workers or os.cpu_count() or 1)
-        self.timeout_s = timeout_s
-        self.memory_mb = memory_mb
+    def __init__(self, workers: int | None = None, timeout_s: float | None = None,
+                 memory_mb: int | None = None):
+        knobs = settings()
+        self.size = max(1, workers or knobs.extract_workers or os.cpu_count() or 1)
+        self.timeout_s = knobs.extract_timeout_s if timeout_s is None else timeout_s
+        self.memory_mb = knobs.extract_memory_mb if memory_mb is None else memory_mb
         self._ctx = mp.get_context("spawn")
         self._workers: list[_Worker] = []
         self._queue: list[tuple[Future[ExtractedDocument], bytes, Hints]] = []

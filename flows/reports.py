@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flows.steps import RunSummary
+    from flows.run import RunSummary
 
 
 def run_report_markdown(run_id: int, summary: RunSummary, elapsed: float) -> str:

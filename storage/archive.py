@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,10 +21,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from storage import events, search
-from storage.citations import linking as citation_graph
-from storage.works import index as works
+from storage.citations import linking as citation_links
+from storage.citations import queries as citation_queries
+from storage.works import index as work_index
 from storage.blobs import BlobStore
-from storage.database import ensure_schema, make_engine, sqlite_url, transaction
+from storage.database import ensure_schema, make_engine, read_session, sqlite_url, transaction
 from storage.errors import DocumentNotFound
 from storage.models import (
     StoredCitation,
@@ -79,8 +82,9 @@ class Archive:
         self.engine = engine
         self.blobs = BlobStore(home / "blobs")
         self.texts = BlobStore(home / "texts")
+        # Writes: ``transaction(self.sessions)`` (SQLite: BEGIN IMMEDIATE, the write lock).
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        # Read-only work (queries, verify, export) never takes SQLite's write lock.
+        # Reads: ``self.reading()`` (SQLite: plain BEGIN, never the write lock).
         self.readers = sessionmaker(engine.execution_options(readonly=True), expire_on_commit=False)
 
     @classmethod
@@ -107,6 +111,12 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for queries (reads, verify, export): no write lock, nothing committed."""
+        with read_session(self.readers) as session:
+            yield session
 
     # -- runs -------------------------------------------------------------
 
@@ -149,7 +159,7 @@ class Archive:
 
     def last_validators(self, url: str) -> tuple[str | None, str | None, int | None]:
         """ETag, Last-Modified and document of the latest successful fetch of ``url``."""
-        with self.readers() as session:
+        with self.reading() as session:
             row = session.execute(
                 select(Fetch.etag, Fetch.last_modified, Fetch.document_id)
                 .join(Document, Document.id == Fetch.document_id)
@@ -169,7 +179,7 @@ class Archive:
             return StoreOutcome("unchanged", document_id, doc.sha256, doc.work_id, doc.relation)
 
     def find_sha(self, sha256: str) -> Document | None:
-        with self.readers() as session:
+        with self.reading() as session:
             return session.scalar(select(Document).where(Document.sha256 == sha256))
 
     def record_seen_again(self, sha256: str, prov: Provenance, run_id: int | None = None) -> StoreOutcome:
@@ -205,7 +215,7 @@ class Archive:
             events.append_event(session, "stored", "failed", document_id=doc.id, work_id=work.id, run_id=run_id,
                                 detail={"source": prov.source, "error": error, "fields": field_hashes(doc)},
                                 record_hash=record_hash(doc))
-            works.record_grouping(session, doc, run_id)
+            work_index.record_grouping(session, doc, run_id)
             return StoreOutcome("failed", doc.id, sha256, work.id, "original", error)
 
     def store_extracted(self, sha256: str, size: int, prov: Provenance, record: ExtractedDocument,
@@ -223,7 +233,7 @@ class Archive:
             else:
                 doc = self._new_document(sha256, size, prov, work_id=None)
             self._fill_from_record(doc, record, text_sha)
-            placement = works.place(session, doc, record)
+            placement = work_index.place(session, doc, record)
             session.flush()
             self._add_children(session, doc, record)
             if existing is None:
@@ -231,14 +241,14 @@ class Archive:
             session.flush()
             session.refresh(doc, ["footnotes", "identifiers"])
             search.index_document(session, doc)
-            citation_graph.link_document(session, doc)
+            citation_links.link_document(session, doc)
             kind = "stored" if existing is None else "re-extracted"
             events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
                                 detail={"source": prov.source, "extractor": record.extractor,
                                         "format": record.format, "warnings": list(record.warnings),
                                         "footnotes": len(record.footnotes), "fields": field_hashes(doc)},
                                 record_hash=record_hash(doc))
-            works.record_grouping(session, doc, run_id, placement)
+            work_index.record_grouping(session, doc, run_id, placement)
             status = "new_version" if doc.relation in ("revision", "rendition") else "stored"
             return StoreOutcome(status, doc.id, sha256, doc.work_id, doc.relation)
 
@@ -322,13 +332,13 @@ class Archive:
 
     def documents(self) -> list[Document]:
         """Every document, failed ones too, by id."""
-        with self.readers() as session:
+        with self.reading() as session:
             return list(session.scalars(select(Document).options(selectinload(Document.identifiers))
                                         .order_by(Document.id)))
 
     def document(self, ref: str | int) -> Document:
         """One document by id, SHA-256 (or a unique prefix of 8+), or identifier."""
-        with self.readers() as session:
+        with self.reading() as session:
             opts = [selectinload(Document.identifiers),
                     selectinload(Document.footnotes).selectinload(StoredFootnote.markers),
                     selectinload(Document.footnotes).selectinload(StoredFootnote.citations)
@@ -347,7 +357,7 @@ class Archive:
                                      .where(DocumentIdentifier.value == text).limit(1))
             if doc is None:  # "UN Doc. a/hrc/37/24", an old-style index number, a URL
                 try:
-                    found, _, _ = citation_graph.resolve_ref(session, text)
+                    found, _, _ = citation_queries.resolve_ref(session, text)
                 except DocumentNotFound:
                     found = []
                 if found:
@@ -358,17 +368,23 @@ class Archive:
 
     def works(self) -> list[Work]:
         """Every work with its documents in version order."""
-        with self.readers() as session:
+        with self.reading() as session:
             return list(session.scalars(select(Work).options(
                 selectinload(Work.documents).selectinload(Document.identifiers)).order_by(Work.id)))
 
+    def work(self, work_id: int) -> Work | None:
+        """One work with its documents in version order (``None`` when there is no such work)."""
+        with self.reading() as session:
+            return session.scalar(select(Work).options(
+                selectinload(Work.documents).selectinload(Document.identifiers)).where(Work.id == work_id))
+
     def runs(self, limit: int = 50) -> list[Run]:
-        with self.readers() as session:
+        with self.reading() as session:
             return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
 
     def counts(self) -> dict[str, int]:
         """Totals for summaries."""
-        with self.readers() as session:
+        with self.reading() as session:
             by_status = dict(session.execute(select(Document.status, func.count()).group_by(Document.status)).all())
             return {
                 "documents": sum(by_status.values()),
@@ -380,15 +396,20 @@ class Archive:
 
     def cited_by(self, document_id: int) -> list[dict[str, Any]]:
         """Notes in other documents that cite this one."""
-        with self.readers() as session:
-            return citation_graph.cited_by(session, document_id)
+        with self.reading() as session:
+            return citation_queries.cited_by(session, document_id)
+
+    def find_citing(self, ref: str) -> dict[str, Any]:
+        """``archivist cites``: the target named by ``ref`` and every note that cites it."""
+        with self.reading() as session:
+            return citation_queries.find_citing(session, ref)
 
     def search(self, query: str, limit: int = 20) -> list[search.Hit]:
-        with self.readers() as session:
+        with self.reading() as session:
             return search.search(session, query, limit)
 
     def chain_head(self) -> tuple[int, str]:
-        with self.readers() as session:
+        with self.reading() as session:
             return events.chain_head(session)
 
 

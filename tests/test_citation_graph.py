@@ -241,9 +241,9 @@ def test_url_links_through_redirect_and_canonical_url(archive, order):
         a, b, c = cited()
     assert _links(archive, citing) == [a, b, c, None]
     assert [e["label"] for e in archive.cited_by(a)] == ["1"]
-    from storage.citations.linking import find_citing
+    from storage.citations.queries import find_citing
 
-    with archive.sessions() as session:
+    with archive.reading() as session:
         found = find_citing(session, "example.org/page-two")
         assert found["target"]["id"] == b
         assert [(e["document_id"], e["label"], e["via"]) for e in found["citing"]] == [(citing, "2", "link")]
@@ -303,13 +303,9 @@ def test_relink_all_rebuilds_the_same_graph(archive):
 
 
 def test_identifier_and_url_keys():
-    from storage.citations.linking import (
-        dates_compatible,
-        identifier_key,
-        title_key,
-        titles_match,
-        url_key,
-    )
+    from extractors.text.identifiers import identifier_key
+    from extractors.text.urls import url_key
+    from storage.citations.keys import dates_compatible, title_key, titles_match
 
     assert identifier_key("un-symbol", "UN Doc. e/cn.4/Sub.2/1988/11 ") == identifier_key(
         "un-symbol", "E/CN.4/SUB.2/1988/11")

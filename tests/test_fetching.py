@@ -393,8 +393,10 @@ def test_second_run_sends_validators_and_a_304_is_unchanged(cli, server):
 
 def test_fetch_url_returns_the_304_provenance(server):
     server.expect_request("/c").respond_with_data(b"", status=304, headers={"ETag": '"x"'})
-    prov = fetch_url(server.url_for("/c"), etag='"x"', last_modified="Wed, 21 Oct 2015 07:28:00 GMT")
-    assert isinstance(prov, Provenance) and not isinstance(prov, Fetched)
+    fetched = fetch_url(server.url_for("/c"), etag='"x"', last_modified="Wed, 21 Oct 2015 07:28:00 GMT")
+    assert isinstance(fetched, Fetched) and fetched.not_modified and fetched.data == b""
+    prov = fetched.provenance
+    assert isinstance(prov, Provenance)
     assert prov.status_code == 304 and prov.etag == '"x"' and prov.last_modified.startswith("Wed")
 
 

@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 
 from conftest import Cli
 from storage import SchemaOutOfDate
-from storage.database import _alembic_config, current_revision, ensure_schema, head_revision, make_engine, upgrade
+from storage.database import alembic_config, current_revision, ensure_schema, head_revision, make_engine, upgrade
 from storage.models import Base
 
 TEXT = ("The commission questioned prisoners in the summer of 1988. Families were never told where the dead "
@@ -31,7 +31,7 @@ WHEN = datetime(2024, 5, 1, 12, 0, 0)
 
 
 def _revisions() -> list[str]:
-    script = ScriptDirectory.from_config(_alembic_config(make_engine("sqlite://")))
+    script = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://")))
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
@@ -140,7 +140,7 @@ def test_every_revision_is_walked_and_only_head_is_accepted(tmp_path):
             with pytest.raises(SchemaOutOfDate, match="archivist db upgrade"):
                 ensure_schema(engine)
     # down to the first revision and up again: every downgrade() works too
-    cfg = _alembic_config(engine)
+    cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revisions[0])

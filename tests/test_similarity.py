@@ -1,4 +1,7 @@
-"""Tests for storage.works.fingerprints: seeds, real revision histories (git), renditions, same-topic texts."""
+"""Tests for storage.works.fingerprints and storage.works.confirm.
+
+Seeds, real revision histories (git), renditions, same-topic texts.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.works.fingerprints import (
-    RENDITION,
-    REVISION,
-    UNRELATED,
-    Comparison,
-    compare,
-    fingerprint,
-    normalize_words,
-    text_key,
-)
+from storage.works.confirm import RENDITION, REVISION, UNRELATED, Comparison, compare
+from storage.works.fingerprints import fingerprint, normalize_words, text_key
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

@@ -1,4 +1,4 @@
-"""The ``archivist`` command line."""
+"""The ``archivist`` command line (assembled in :mod:`flows.cli.app`)."""
 
 from flows.cli.app import cli, main
 

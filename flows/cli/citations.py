@@ -5,19 +5,13 @@ from __future__ import annotations
 import click
 
 from storage import DocumentNotFound
-from storage.citations.linking import find_citing
 
-from flows.cli.app import Context, cli, echo_json
-
-
-def _short(text: str | None, width: int) -> str:
-    text = (text or "").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+from flows.cli.context import Context, echo_json, json_option, short
 
 
-@cli.command()
+@click.command()
 @click.argument("ref")
-@click.option("--json", "as_json", is_flag=True, help="Print {query, target, citing: [...]} as JSON.")
+@json_option(help="Print {query, target, citing: [...]} as JSON.")
 @click.pass_obj
 def cites(obj: Context, ref: str, as_json: bool) -> None:
     """Which archived documents cite REF (a document id, SHA-256 prefix, identifier or URL).
@@ -28,8 +22,7 @@ def cites(obj: Context, ref: str, as_json: bool) -> None:
     """
     archive = obj.archive()
     try:
-        with archive.sessions() as session:
-            result = find_citing(session, ref)
+        result = archive.find_citing(ref)
     except DocumentNotFound as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -37,11 +30,11 @@ def cites(obj: Context, ref: str, as_json: bool) -> None:
         return
     target = result["target"]
     if target is not None:
-        click.echo(f"target: doc {target['id']} {_short(target['title'] or target['source'], 90)}")
+        click.echo(f"target: doc {target['id']} {short(target['title'] or target['source'], 90)}")
         for ident in target["identifiers"]:
             click.echo(f"        {ident['scheme']} {ident['value']}")
         for other in result["also_archived"]:
-            click.echo(f"  also: doc {other['id']} {_short(other['title'] or other['source'], 90)}")
+            click.echo(f"  also: doc {other['id']} {short(other['title'] or other['source'], 90)}")
     else:
         named = ", ".join(i["value"] for i in result["identifiers"]) or ", ".join(result["urls"]) or ref
         click.echo(f"target: {named} (not archived)")
@@ -53,9 +46,12 @@ def cites(obj: Context, ref: str, as_json: bool) -> None:
     click.echo(f"cited in {len(citing)} note(s) of {len(docs)} document(s)")
     for entry in citing:
         click.echo(f"\n  doc {entry['document_id']} note [{entry['label']}] ({entry['via']}): "
-                   f"{_short(entry['title'] or entry['source'], 80)}")
+                   f"{short(entry['title'] or entry['source'], 80)}")
         if entry["context"]:
-            click.echo(f"    sentence: {_short(entry['context'], 160)}")
-        click.echo(f"    note:     {_short(entry['note_text'], 160)}")
+            click.echo(f"    sentence: {short(entry['context'], 160)}")
+        click.echo(f"    note:     {short(entry['note_text'], 160)}")
         if entry["citation_text"] and entry["citation_text"] != entry["note_text"]:
-            click.echo(f"    citation: {_short(entry['citation_text'], 160)}")
+            click.echo(f"    citation: {short(entry['citation_text'], 160)}")
+
+
+COMMANDS = [cites]

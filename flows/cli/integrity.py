@@ -1,4 +1,4 @@
-"""archivist anchor, repair and export (integrity commands)."""
+"""archivist verify, anchor, repair and export (integrity commands)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,35 @@ from pathlib import Path
 
 import click
 
-from flows.cli.app import Context, cli, echo_json
+from flows.cli.context import Context, echo_json, json_option
 
 
-@cli.command()
+@click.command()
+@json_option()
+@click.option("--record", is_flag=True, help="Also append the outcome to the event chain (a 'verified' event).")
+@click.pass_obj
+def verify(obj: Context, as_json: bool, record: bool) -> None:
+    """Integrity check: exit 0 when clean, 1 on any problem."""
+    from storage.integrity.fixity import record_verification
+    from storage.integrity.fixity import verify as run_verify
+
+    report = run_verify(obj.archive())
+    if record:
+        record_verification(obj.archive(), report)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        click.echo(f"checked {report.documents} documents, {report.blobs_hashed} files "
+                   f"({report.bytes_hashed} bytes), {report.events} events")
+        click.echo(f"chain head: event {report.head_id} {report.head_hash}")
+        for p in report.problems:
+            click.echo(f"PROBLEM {p.kind}: {p.message}" + (f" (expected {p.expected}, found {p.found})"
+                                                          if p.expected or p.found else ""))
+        click.echo("OK" if report.ok else f"{len(report.problems)} problem(s)")
+    sys.exit(0 if report.ok else 1)
+
+
+@click.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Anchor file to write (default <home>/anchors/anchor-<event>-<time>.json).")
 @click.option("--key", "key", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -18,7 +43,7 @@ from flows.cli.app import Context, cli, echo_json
                    "With --check: the trusted public (or private) key.")
 @click.option("--check", "check", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Verify an anchor file: its signature, and that the history up to its event is unchanged.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_obj
 def anchor(obj: Context, out: Path | None, key: Path | None, check: Path | None, as_json: bool) -> None:
     """Sign the current chain head into a small file to keep elsewhere, or --check one (exit 0/1)."""
@@ -53,13 +78,13 @@ def anchor(obj: Context, out: Path | None, key: Path | None, check: Path | None,
     click.echo(f"  written to {path}: keep a copy somewhere else")
 
 
-@cli.command()
+@click.command()
 @click.option("--dry-run", is_flag=True, help="Only say what would be done.")
 @click.option("--grace", default="1h", show_default=True, metavar="DURATION",
               help="Orphan blobs and temp files younger than this are left alone (e.g. 0, 90s, 30m, 2h, 1d).")
 @click.option("--from", "sources", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder (a backup, an exported bag) to search for missing originals; repeatable.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_obj
 def repair(obj: Context, dry_run: bool, grace: str, sources: tuple[Path, ...], as_json: bool) -> None:
     """Remove or adopt orphan blobs, restore what can be restored; exit 1 if anything is still wrong."""
@@ -87,11 +112,11 @@ def repair(obj: Context, dry_run: bool, grace: str, sources: tuple[Path, ...], a
     sys.exit(0 if result.ok else 1)
 
 
-@cli.command()
+@click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--work", type=int, default=None, help="Only the documents of this work.")
 @click.option("--since", default=None, metavar="DATE", help="Only documents ingested since DATE (YYYY-MM-DD or ISO).")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_obj
 def export(obj: Context, directory: Path, work: int | None, since: str | None, as_json: bool) -> None:
     """Write a BagIt bag (originals, texts, records, events) to DIRECTORY, which must be new or empty."""
@@ -109,3 +134,6 @@ def export(obj: Context, directory: Path, work: int | None, since: str | None, a
     click.echo(f"  chain head at export: event {result.head_id} {result.head_hash}; logged as event "
                f"{result.event_id}")
     click.echo(f"  check it with: bagit.py --validate {result.directory}")
+
+
+COMMANDS = [verify, anchor, repair, export]

@@ -6,26 +6,25 @@ schema that is behind): it talks to the database directly.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from flows.cli.app import Context, cli, echo_json
+from flows.cli.context import Context, echo_json, json_option
 from flows.errors import FlowError
+from flows.settings import apply_prefect_defaults
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from flows.sources.file import SourcesFile
 
 
-def _prefect_environment() -> None:
-    """What ``archivist ingest`` sets before Prefect is imported (telemetry off, patient start-up)."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-
-
-def _load_sources(path: str | None):
+def _load_sources(path: str | None) -> SourcesFile:
     from flows.sources.file import load
 
     try:
@@ -37,9 +36,9 @@ def _load_sources(path: str | None):
 # -- sources ------------------------------------------------------------------
 
 
-@cli.command("sources")
+@click.command("sources")
 @click.argument("file", required=False, metavar="[SOURCES]")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 def sources_command(file: str | None, as_json: bool) -> None:
     """Check a sources file (default $ARCHIVIST_SOURCES or ./sources.toml) and list its sources."""
     sf = _load_sources(file)
@@ -64,7 +63,7 @@ def sources_command(file: str | None, as_json: bool) -> None:
 # -- serve --------------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.argument("file", required=False, metavar="[SOURCES]")
 @click.option("--limit", type=int, default=None, help="At most this many flow runs at once.")
 @click.pass_obj
@@ -78,7 +77,7 @@ def serve(obj: Context, file: str | None, limit: int | None) -> None:
     sf = _load_sources(file)
     archive = obj.archive()  # create or check the archive (and its schema) before serving
     home = str(archive.home.resolve())
-    _prefect_environment()
+    apply_prefect_defaults()
     from flows.prefect.deployments import build_deployments, parameter_db_url
     from flows.prefect.deployments import serve as serve_deployments
 
@@ -102,12 +101,12 @@ def serve(obj: Context, file: str | None, limit: int | None) -> None:
 # -- db -----------------------------------------------------------------------
 
 
-@cli.group()
+@click.group()
 def db() -> None:
     """Schema version of the archive database (Alembic migrations)."""
 
 
-def _engine(obj: Context):
+def _engine(obj: Context) -> tuple[Path, Engine]:
     from storage.archive import resolve_db_url, resolve_home
     from storage.database import make_engine
 
@@ -130,14 +129,14 @@ def _known_revisions() -> list[str]:
     """Every revision, oldest first."""
     from alembic.script import ScriptDirectory
 
-    from storage.database import _alembic_config, make_engine
+    from storage.database import alembic_config, make_engine
 
-    script = ScriptDirectory.from_config(_alembic_config(make_engine("sqlite://")))
+    script = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://")))
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
 @db.command()
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_obj
 def current(obj: Context, as_json: bool) -> None:
     """The schema revision of the database and the one this archivist needs."""
@@ -162,7 +161,7 @@ def current(obj: Context, as_json: bool) -> None:
 @db.command()
 @click.option("--revision", default="head", show_default=True, help="Upgrade to this revision.")
 @click.option("--no-backup", is_flag=True, help="SQLite: do not copy the database file before upgrading.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_obj
 def upgrade(obj: Context, revision: str, no_backup: bool, as_json: bool) -> None:
     """Bring the database schema up to date (SQLite: a backup copy is made first)."""
@@ -218,3 +217,6 @@ def _backup_sqlite(path: Path, home: Path, revision: str) -> Path:
         src.close()
     shutil.copymode(path, target)
     return target
+
+
+COMMANDS = [sources_command, serve, db]

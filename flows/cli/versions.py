@@ -6,28 +6,20 @@ from dataclasses import asdict
 
 import click
 
-from storage import DocumentNotFound
-from storage.works.diffing import diff_texts, render
 from storage.events import iso
+from storage.works.diffing import diff_texts, render
 
-from flows.cli.app import Context, cli, echo_json
-
-
-def _doc(obj: Context, ref: str):
-    try:
-        return obj.archive().document(ref)
-    except DocumentNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
+from flows.cli.context import Context, echo_json, json_option
 
 
-@cli.command()
+@click.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_obj
 def diff(obj: Context, a: str, b: str, as_json: bool) -> None:
     """Paragraphs added, removed and changed from document A to B (canonical text)."""
-    doc_a, doc_b = _doc(obj, a), _doc(obj, b)
+    doc_a, doc_b = obj.document(a), obj.document(b)
     result = diff_texts(doc_a.text or "", doc_b.text or "", doc_a.id, doc_b.id)
     if as_json:
         echo_json(result.to_dict())
@@ -35,14 +27,14 @@ def diff(obj: Context, a: str, b: str, as_json: bool) -> None:
         click.echo(render(result))
 
 
-@cli.command()
+@click.command()
 @click.argument("work_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_obj
 def history(obj: Context, work_id: int, as_json: bool) -> None:
     """The versions of a work with their dates and the size of each change."""
     archive = obj.archive()
-    work = next((w for w in archive.works() if w.id == work_id), None)
+    work = archive.work(work_id)
     if work is None:
         raise click.ClickException(f"no work {work_id}")
     rows = []
@@ -71,8 +63,8 @@ def history(obj: Context, work_id: int, as_json: bool) -> None:
                    f"{r['words']} words{size}")
 
 
-@cli.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.command()
+@json_option()
 @click.pass_obj
 def regroup(obj: Context, as_json: bool) -> None:
     """Rebuild every work from scratch (after a rule change) and report what moved."""
@@ -87,3 +79,6 @@ def regroup(obj: Context, as_json: bool) -> None:
     for entry in report.moved:
         click.echo(f"  doc {entry['document_id']}: work {entry['from']['work_id']} → {entry['to']['work_id']} "
                    f"({entry['to']['relation']})")
+
+
+COMMANDS = [diff, history, regroup]

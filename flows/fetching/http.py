@@ -1,14 +1,14 @@
-"""Obtaining bytes: reading files and fetching http(s) URLs with httpx.
+"""Fetching http(s) URLs with httpx.
 
 ``fetch_url`` is one GET with the archive's rules:
 
 * only ``http`` and ``https`` URLs, also for every redirect target;
 * a ``User-Agent`` that names archivist;
 * conditional GET with the stored ``ETag`` / ``Last-Modified`` (a 304 costs
-  one request and yields a :class:`Provenance` instead of bytes);
-* redirects followed by hand (at most :data:`MAX_REDIRECTS`, loops refused)
+  one request and yields a :class:`Fetched` with ``not_modified`` set and no bytes);
+* redirects followed by hand (at most ``max_redirects``, loops refused)
   so that every hop is captured;
-* time-outs per operation plus an overall deadline (:data:`MAX_SECONDS`);
+* time-outs per operation plus an overall deadline (``max_seconds``);
 * a size limit enforced while streaming, on the bytes received and on the
   decoded bytes (a gzip bomb stops at the limit too);
 * every response (2xx, 3xx, 304, 4xx, 5xx, cut-short ones too) written as a
@@ -19,13 +19,15 @@ connection errors and 5xx, which the Prefect ``fetch`` task retries with
 backoff, and unset for 4xx, policy refusals (scheme, redirects, size) and
 undecodable bodies. The body of an error response is kept on the error
 (``data`` and ``provenance``) so the pipeline archives it as a failed record.
+
+The limits' defaults are in :mod:`flows.settings` (the ingest steps pass the
+configured ones); reading local files is :mod:`flows.fetching.files`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import mimetypes
 import time
 import zlib
 from dataclasses import dataclass
@@ -39,43 +41,34 @@ import httpx
 from storage.provenance import Provenance
 
 from flows.errors import FetchError
-from flows.sources.model import SourceItem
+from flows.fetching.fetched import Fetched
 from flows.fetching.warc import Exchange, write_warc
+from flows.settings import (
+    DEFAULT_FETCH_MAX_BYTES,
+    DEFAULT_FETCH_MAX_REDIRECTS,
+    DEFAULT_FETCH_MAX_SECONDS,
+    DEFAULT_HTTP_CONNECT_TIMEOUT_S,
+    DEFAULT_HTTP_TIMEOUT_S,
+    FetchLimits,
+)
+
+__all__ = ["Fetched", "fetch_url", "timeout_for", "USER_AGENT", "TIMEOUT", "MAX_BYTES"]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "archivist/0.1 (archival document ingestion; +https://example.invalid/archivist)"
-MAX_BYTES = 200 * 1024 * 1024
-MAX_REDIRECTS = 10
-MAX_SECONDS = 30 * 60  # whole fetch, however slowly the bytes trickle in
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+MAX_BYTES = DEFAULT_FETCH_MAX_BYTES
+MAX_REDIRECTS = DEFAULT_FETCH_MAX_REDIRECTS
+MAX_SECONDS = DEFAULT_FETCH_MAX_SECONDS  # whole fetch, however slowly the bytes trickle in
+TIMEOUT = httpx.Timeout(DEFAULT_HTTP_TIMEOUT_S, connect=DEFAULT_HTTP_CONNECT_TIMEOUT_S)
 ACCEPT_ENCODING = "gzip, deflate"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 SCHEMES = ("http", "https")
 
 
-@dataclass
-class Fetched:
-    """Bytes and how they were obtained."""
-
-    data: bytes
-    provenance: Provenance
-
-
-def fetch_file(item: SourceItem, max_bytes: int = MAX_BYTES) -> Fetched:
-    """Read a local file as it is."""
-    path = Path(item.location)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FetchError(f"{path}: {size} bytes is over the {max_bytes}-byte limit", source=str(path))
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FetchError(f"{path}: cannot read: {exc.strerror or exc}", source=str(path)) from exc
-    guessed, _ = mimetypes.guess_type(path.name)
-    prov = Provenance(source=str(path), source_kind="file", obtained_by="file read",
-                      media_type=guessed, filename=path.name)
-    return Fetched(data, prov)
+def timeout_for(limits: FetchLimits) -> httpx.Timeout:
+    """The per-operation time-outs of ``limits`` as httpx wants them."""
+    return httpx.Timeout(limits.timeout_s, connect=limits.connect_timeout_s)
 
 
 def _split_content_type(value: str | None) -> tuple[str | None, str | None]:
@@ -229,12 +222,19 @@ class _Hop:
     at: datetime
 
 
-def _one_request(client: httpx.Client, source: str, url: str, headers: dict[str, str],
-                 timeout: httpx.Timeout | float, max_bytes: int, deadline: float,
-                 exchanges: list[Exchange]) -> _Hop:
+@dataclass(frozen=True)
+class _Bounds:
+    timeout: httpx.Timeout | float
+    max_bytes: int
+    max_seconds: float
+    max_redirects: int
+
+
+def _one_request(client: httpx.Client, source: str, url: str, headers: dict[str, str], bounds: _Bounds,
+                 deadline: float, exchanges: list[Exchange]) -> _Hop:
     """GET ``url`` once (no redirects), read the body within the limits, record the exchange."""
     try:
-        request = client.build_request("GET", url, headers=headers, timeout=timeout)
+        request = client.build_request("GET", url, headers=headers, timeout=bounds.timeout)
     except httpx.InvalidURL as exc:
         raise FetchError(f"{source}: invalid URL {url!r}: {exc}", source=source) from exc
     at = datetime.now(timezone.utc)
@@ -253,13 +253,14 @@ def _one_request(client: httpx.Client, source: str, url: str, headers: dict[str,
                   requested_at=at)
     exchanges.append(ex)
     try:
-        return _Hop(response, _read_body(response, ex, source, max_bytes, deadline), at)
+        return _Hop(response, _read_body(response, ex, source, bounds, deadline), at)
     finally:
         response.close()
 
 
-def _read_body(response: httpx.Response, ex: Exchange, source: str, max_bytes: int, deadline: float) -> bytes:
+def _read_body(response: httpx.Response, ex: Exchange, source: str, bounds: _Bounds, deadline: float) -> bytes:
     """The decoded body; ``ex.body`` gets the bytes as received (even when cut short)."""
+    max_bytes = bounds.max_bytes
     declared = response.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > max_bytes:
         ex.truncated = "length"
@@ -279,7 +280,8 @@ def _read_body(response: httpx.Response, ex: Exchange, source: str, max_bytes: i
             out.append(decoder.decode(chunk))
             if time.monotonic() > deadline:
                 ex.truncated = "time"
-                raise FetchError(f"{source}: not complete after {MAX_SECONDS} s", source=source, retryable=True,
+                raise FetchError(f"{source}: not complete after {bounds.max_seconds:g} s", source=source,
+                                 retryable=True,
                                  status_code=response.status_code)
         out.append(decoder.flush())
     except _TooLarge as exc:
@@ -304,14 +306,14 @@ def _read_body(response: httpx.Response, ex: Exchange, source: str, max_bytes: i
     return b"".join(out)
 
 
-def _follow(client: httpx.Client, url: str, headers: dict[str, str], timeout: httpx.Timeout | float,
-            max_bytes: int, exchanges: list[Exchange]) -> _Hop:
-    """GET ``url``, following at most :data:`MAX_REDIRECTS` redirects to http(s) URLs."""
-    deadline = time.monotonic() + MAX_SECONDS
+def _follow(client: httpx.Client, url: str, headers: dict[str, str], bounds: _Bounds,
+            exchanges: list[Exchange]) -> _Hop:
+    """GET ``url``, following at most ``bounds.max_redirects`` redirects to http(s) URLs."""
+    deadline = time.monotonic() + bounds.max_seconds
     chain = [url]
     current = url
     while True:
-        hop = _one_request(client, url, current, headers, timeout, max_bytes, deadline, exchanges)
+        hop = _one_request(client, url, current, headers, bounds, deadline, exchanges)
         response = hop.response
         location = response.headers.get("location")
         if response.status_code not in REDIRECT_STATUSES or not location:
@@ -324,8 +326,8 @@ def _follow(client: httpx.Client, url: str, headers: dict[str, str], timeout: ht
         if chain.count(target) >= 2:  # one return (a cookie bounce) is allowed, a second is a loop
             shown = " → ".join(chain + [target])
             raise FetchError(f"{url}: redirect loop ({shown})", source=url)
-        if len(chain) > MAX_REDIRECTS:
-            raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects (last to {target})", source=url)
+        if len(chain) > bounds.max_redirects:
+            raise FetchError(f"{url}: more than {bounds.max_redirects} redirects (last to {target})", source=url)
         chain.append(target)
         current = target
 
@@ -345,8 +347,10 @@ def _capture(warc_dir: Path | None, exchanges: list[Exchange], data: bytes | Non
 
 def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = None,
               max_bytes: int = MAX_BYTES, timeout: httpx.Timeout | float = TIMEOUT,
-              client: httpx.Client | None = None, warc_dir: Path | None = None) -> Fetched | Provenance:
-    """GET ``url``; return the bytes, or, when the server answers 304, the 304's :class:`Provenance`.
+              client: httpx.Client | None = None, warc_dir: Path | None = None,
+              max_seconds: float = MAX_SECONDS, max_redirects: int = MAX_REDIRECTS) -> Fetched:
+    """GET ``url``; return the bytes, or, when the server answers 304, a :class:`Fetched` with
+    ``not_modified`` set, no bytes and the 304's provenance.
 
     ``etag`` / ``last_modified`` make the request conditional. ``timeout``
     applies to every request (also with a caller's ``client``, which may be
@@ -358,7 +362,7 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
     Raises :class:`FetchError` with ``retryable`` set for timeouts, connection
     errors and 5xx, unset for 4xx, too many redirects, redirect loops,
     oversized bodies and non-http(s) URLs. The size limit is enforced while
-    streaming.
+    streaming; ``max_seconds`` bounds the whole fetch, ``max_redirects`` the hops.
     """
     _check_url(url, url)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
@@ -370,8 +374,9 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
     if client is None:
         client = httpx.Client(follow_redirects=False, timeout=timeout, headers={"User-Agent": USER_AGENT})
     exchanges: list[Exchange] = []
+    bounds = _Bounds(timeout, max_bytes, max_seconds, max_redirects)
     try:
-        hop = _follow(client, url, headers, timeout, max_bytes, exchanges)
+        hop = _follow(client, url, headers, bounds, exchanges)
     except FetchError as exc:
         try:
             rel = _capture(warc_dir, exchanges, exc.data)
@@ -398,7 +403,7 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
         prov = _provenance(url, response, hop.at, etag=etag, last_modified=last_modified,
                            obtained_by="HTTP GET (conditional)")
         prov.warc_path = rel
-        return prov
+        return Fetched(b"", prov, not_modified=True)
     prov = _provenance(url, response, hop.at)
     prov.warc_path = rel
     if status >= 400 or status < 200 or 300 <= status < 400:

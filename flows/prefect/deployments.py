@@ -8,10 +8,11 @@ leaves the schedules switched off on the Prefect server).
 Each ingest deployment runs :func:`ingest_source_flow`, a flow also named
 ``ingest``: at run time it re-reads the sources file, expands the source,
 checks its limits (``max_documents``, ``max_bytes``) before anything is
-fetched, and then runs exactly the steps of :func:`flows.prefect.ingest.ingest_flow`
-inside its own flow run (same tasks, run-started/run-finished events and
-markdown run report). So ``prefect deployment run 'ingest/<source name>'``,
-a schedule and ``archivist ingest --source NAME`` all do the same thing.
+fetched, and then runs the one ingest loop (:func:`flows.run.run_ingest`)
+through :func:`flows.prefect.ingest.run_in_flow`, exactly as the ``ingest``
+flow does (same tasks, run-started/run-finished events and markdown run
+report). So ``prefect deployment run 'ingest/<source name>'``, a schedule and
+``archivist ingest --source NAME`` all do the same thing.
 
 With a Dask scheduler address (``$ARCHIVIST_DASK_ADDRESS`` or ``[cluster]
 dask_address``) the flow gets a ``DaskTaskRunner`` and extraction runs in
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,9 +34,10 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.types.entrypoint import EntrypointType
 
-from flows.sources import file as sf_mod
 from flows.errors import SourceError
-from flows.prefect.ingest import ingest_flow
+from flows.prefect.ingest import run_in_flow
+from flows.settings import ENV_DB_URL
+from flows.sources import file as sf_mod
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +50,9 @@ def ingest_source_flow(source: str, sources_file: str | None = None, home: str |
                        extract_in_task: bool = False) -> dict[str, Any]:
     """Ingest one named source of a sources file (re-read now), within its limits."""
     spec = sf_mod.load(sources_file).get(source)
-    locations, _items = sf_mod.plan(spec)
-    result = ingest_flow.fn(locations, home=home, db_url=db_url, trigger=f"{trigger}:{source}",
-                            extract_in_task=extract_in_task, max_bytes=spec.max_bytes)
+    _locations, items = sf_mod.plan(spec)
+    result = run_in_flow(items, home, db_url, f"{trigger}:{source}", extract_in_task=extract_in_task,
+                         max_bytes=spec.max_bytes)
     result["source"] = source
     return result
 
@@ -66,10 +69,15 @@ def dask_task_runner(address: str | None) -> Any:
     return DaskTaskRunner(address=address)
 
 
+def on_cluster(flow_: Callable[..., Any], address: str | None) -> Any:
+    """``flow_`` with a Dask task runner on the scheduler at ``address``; ``flow_`` itself without one."""
+    runner = dask_task_runner(address)
+    return flow_ if runner is None else flow_.with_options(task_runner=runner)
+
+
 def source_flow(address: str | None) -> Any:
     """:func:`ingest_source_flow`, on the Dask cluster at ``address`` when there is one."""
-    runner = dask_task_runner(address)
-    return ingest_source_flow if runner is None else ingest_source_flow.with_options(task_runner=runner)
+    return on_cluster(ingest_source_flow, address)
 
 
 def _schedule_kwargs(source: sf_mod.Source) -> dict[str, Any]:
@@ -116,7 +124,7 @@ def ingest_deployments(sources: sf_mod.SourcesFile, home: str | None, db_url: st
 def fixity_deployments(sources: sf_mod.SourcesFile, home: str | None, db_url: str | None) -> list[Served]:
     """The fixity check on ``[fixity] cron`` (default daily 03:00 UTC), unless ``[fixity] enabled = false``.
 
-    HOOK: the fixity flow lives in ``flows/fixity_flow.py`` (``fixity_flow``);
+    HOOK: the fixity flow lives in ``flows/prefect/fixity.py`` (``fixity_flow``);
     if that module is missing or broken, serving goes on with the ingest
     deployments alone and says so in the log.
     """
@@ -156,7 +164,7 @@ def parameter_db_url(db_url: str | None) -> str | None:
     except Exception:  # noqa: BLE001 - let the flow run report a bad URL
         return db_url
     if url.password:
-        os.environ["ARCHIVIST_DB_URL"] = db_url
+        os.environ[ENV_DB_URL] = db_url
         return None
     return db_url
 

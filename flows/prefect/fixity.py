@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from storage import Archive
 from storage.integrity.fixity import Report, record_verification, verify
 
-DEFAULT_CRON = "0 3 * * *"
+from flows.settings import DEFAULT_FIXITY_CRON
 
 
 @task(name="verify-archive", cache_policy=NO_CACHE)
@@ -75,13 +75,13 @@ def fixity_flow(home: str | None = None, db_url: str | None = None) -> dict[str,
     return {"ok": report.ok, "event_id": event_id, "duration_s": duration, "report": report.to_dict()}
 
 
-def fixity_deployment(home: str | None = None, db_url: str | None = None, cron: str = DEFAULT_CRON,
+def fixity_deployment(home: str | None = None, db_url: str | None = None, cron: str = DEFAULT_FIXITY_CRON,
                       name: str = "archivist-fixity") -> Any:
     """A deployment of the fixity flow on ``cron`` (for ``prefect.serve`` next to other deployments)."""
     return fixity_flow.to_deployment(name=name, cron=cron, parameters={"home": home, "db_url": db_url})
 
 
-def serve_fixity(home: str | None = None, db_url: str | None = None, cron: str = DEFAULT_CRON) -> None:
+def serve_fixity(home: str | None = None, db_url: str | None = None, cron: str = DEFAULT_FIXITY_CRON) -> None:
     """Serve the fixity flow on its schedule until interrupted."""
     from prefect import serve
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run archivist's fixity check on a schedule (or --once).")
     parser.add_argument("--home", default=None)
     parser.add_argument("--db", dest="db_url", default=None)
-    parser.add_argument("--cron", default=DEFAULT_CRON)
+    parser.add_argument("--cron", default=DEFAULT_FIXITY_CRON)
     parser.add_argument("--once", action="store_true", help="run one check now and exit (1 on problems)")
     args = parser.parse_args(argv)
     if args.once:

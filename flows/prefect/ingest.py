@@ -1,18 +1,19 @@
-"""The Prefect ``ingest`` flow: it only wires the steps in ``flows.steps``.
+"""The Prefect ``ingest`` flow: it only wires :func:`flows.run.run_ingest` to Prefect tasks.
 
 Importing this module imports Prefect; the CLI imports it only for commands
 that run flows, so queries never pay Prefect's start-up.
 
-Extraction tasks are submitted concurrently (thread task runner) and each
-hands its document to the process-level :class:`ExtractionPool`, so CPU-bound
-parsing uses every core; storing stays sequential and in input order, one
-transaction per document.
+:class:`PrefectRunner` carries out each step of the one ingest loop as a
+Prefect task (``fetch`` with retries for the network, ``keep-original``,
+``extract``, ``store-record``, ``store-not-modified``). Extraction tasks are
+submitted concurrently (thread task runner) and each hands its document to the
+process-level :class:`ExtractionPool`, so CPU-bound parsing uses every core;
+with ``extract_in_task`` (a Dask task runner) they extract right where they
+run. Storing stays sequential and in input order, one transaction per document.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from functools import lru_cache
 from typing import Any
 
@@ -23,13 +24,16 @@ from prefect.context import get_run_context
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
+from extractors import Hints
 from storage import Archive, StoreOutcome
 
-from flows import steps as pipeline
+from flows import steps
 from flows.errors import FetchError
 from flows.extraction_pool import ExtractionPool
-from flows.fetching.http import Fetched
+from flows.fetching.fetched import Fetched
 from flows.reports import run_report_markdown
+from flows.run import Capture, ExtractionFuture, fetch_limits, run_ingest
+from flows.settings import FetchLimits, Settings, settings
 from flows.sources.model import SourceItem, expand
 
 _POOLS: dict[int, ExtractionPool] = {}
@@ -38,14 +42,6 @@ _POOLS: dict[int, ExtractionPool] = {}
 def _pool(pool_id: int) -> ExtractionPool:
     # Module-level accessors are pickled by name, so tasks shipped to Dask do not drag the live pool along.
     return _POOLS[pool_id]
-
-
-def _register_pool(pool: ExtractionPool) -> None:
-    _POOLS[id(pool)] = pool
-
-
-def _unregister_pool(pool: ExtractionPool) -> None:
-    _POOLS.pop(id(pool), None)
 
 
 @lru_cache(maxsize=8)
@@ -72,97 +68,123 @@ def expand_sources(sources: list[str]) -> list[SourceItem]:
 
 @task(name="fetch", retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=1),
       retry_condition_fn=_retry_network, cache_policy=NO_CACHE)
-def fetch(item: SourceItem, home: str | None, db_url: str | None,
-          max_bytes: int | None = None) -> Fetched | pipeline.NotModified:
+def fetch(item: SourceItem, home: str | None, db_url: str | None, limits: FetchLimits | None = None) -> Fetched:
     """Obtain one item's bytes; network failures worth it are retried with backoff."""
-    return pipeline.fetch(item, _archive(home, db_url), max_bytes)
+    return steps.fetch(item, _archive(home, db_url), limits)
 
 
 @task(name="keep-original", cache_policy=NO_CACHE)
-def keep_original(home: str | None, db_url: str | None, fetched: Fetched,
+def put_original(home: str | None, db_url: str | None, fetched: Fetched,
                   run_id: int) -> tuple[str, StoreOutcome | None]:
     """Store the original bytes before any parsing."""
-    return pipeline.put_original(_archive(home, db_url), fetched, run_id)
+    return steps.put_original(_archive(home, db_url), fetched, run_id)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract(fetched: Fetched, pool_id: int | None) -> pipeline.Extraction:
+def extract(fetched: Fetched, hints: Hints, pool_id: int | None) -> steps.Extraction:
     """Text, metadata and footnotes: in the local worker pool (time-boxed), or, with
     ``pool_id=None``, right where the task runs (a Dask worker process)."""
     if pool_id is None:
-        return pipeline.extract_safely(fetched.data, pipeline.hints_for(fetched))
-    return pipeline.extract_safely(fetched.data, pipeline.hints_for(fetched), _pool(pool_id).extract)
+        return steps.extract_safely(fetched.data, hints)
+    return steps.extract_safely(fetched.data, hints, _pool(pool_id).extract)
 
 
 @task(name="store-record", cache_policy=NO_CACHE)
 def store_record(home: str | None, db_url: str | None, fetched: Fetched, sha: str,
-                 extraction: pipeline.Extraction, run_id: int, manifest: dict[str, Any]) -> StoreOutcome:
+                 extraction: steps.Extraction, run_id: int, manifest: dict[str, Any]) -> StoreOutcome:
     """Group into a work and store the record: one transaction per document."""
-    return pipeline.store_extraction(_archive(home, db_url), fetched, sha, extraction, run_id, manifest)
+    return steps.store_extraction(_archive(home, db_url), fetched, sha, extraction, run_id, manifest)
 
 
 @task(name="store-not-modified", cache_policy=NO_CACHE)
-def store_not_modified(home: str | None, db_url: str | None, fetched: pipeline.NotModified,
-                       run_id: int) -> StoreOutcome:
+def store_not_modified(home: str | None, db_url: str | None, fetched: Fetched, run_id: int) -> StoreOutcome:
     """Record that a conditional GET found the archived copy current."""
-    return pipeline.store_not_modified(_archive(home, db_url), fetched, run_id)
+    return steps.store_not_modified(_archive(home, db_url), fetched, run_id)
+
+
+class PrefectRunner:
+    """The steps of :func:`run_ingest` as Prefect tasks on the archive at ``home`` / ``db_url``.
+
+    The local :class:`ExtractionPool` is registered by id for the run (tasks
+    get the id, never the pool); with ``extract_in_task`` the extract tasks
+    extract where they run instead (a Dask worker).
+    """
+
+    def __init__(self, home: str | None, db_url: str | None, config: Settings | None = None, *,
+                 workers: int | None = None, extract_in_task: bool = False, max_bytes: int | None = None):
+        self.home = home
+        self.db_url = db_url
+        self.config = config or settings()
+        self.limits = fetch_limits(self.config.fetch, max_bytes)
+        self.workers = workers
+        self.extract_in_task = extract_in_task
+        self._pool: ExtractionPool | None = None
+
+    def __enter__(self) -> PrefectRunner:
+        self._pool = ExtractionPool(self.workers or self.config.extract_workers, self.config.extract_timeout_s,
+                                    self.config.extract_memory_mb)
+        _POOLS[id(self._pool)] = self._pool
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            _POOLS.pop(id(self._pool), None)
+            self._pool.close()
+            self._pool = None
+
+    @property
+    def window(self) -> int:
+        if self._pool is None:
+            raise RuntimeError("the runner is not running: use it as a context manager")
+        return 2 * self._pool.size
+
+    def fetch(self, item: SourceItem) -> Fetched:
+        return fetch(item, self.home, self.db_url, self.limits)
+
+    def put_original(self, fetched: Fetched, run_id: int) -> tuple[str, StoreOutcome | None]:
+        return put_original(self.home, self.db_url, fetched, run_id)
+
+    def extract(self, fetched: Fetched) -> ExtractionFuture:
+        pool_id = None if self.extract_in_task or self._pool is None else id(self._pool)
+        return extract.submit(fetched, steps.hints_for(fetched, self.config.extraction), pool_id)
+
+    def store(self, capture: Capture, extraction: steps.Extraction, run_id: int) -> StoreOutcome:
+        return store_record(self.home, self.db_url, capture.fetched, capture.sha, extraction, run_id,
+                            capture.item.manifest)
+
+    def store_not_modified(self, fetched: Fetched, run_id: int) -> StoreOutcome:
+        return store_not_modified(self.home, self.db_url, fetched, run_id)
+
+
+def run_in_flow(items: list[SourceItem], home: str | None, db_url: str | None, trigger: str, *,
+                workers: int | None = None, extract_in_task: bool = False,
+                max_bytes: int | None = None) -> dict[str, Any]:
+    """The body of every ingest flow (call it inside a flow run): the run, then its markdown report."""
+    flow_run = getattr(get_run_context(), "flow_run", None)
+    runner = PrefectRunner(home, db_url, workers=workers, extract_in_task=extract_in_task, max_bytes=max_bytes)
+    result = run_ingest(_archive(home, db_url), items, runner, trigger=trigger,
+                        flow_run_id=str(flow_run.id) if flow_run else None, logger=get_run_logger())
+    create_markdown_artifact(key="ingest-run-report",
+                             markdown=run_report_markdown(result.run_id, result.summary, result.elapsed),
+                             description=f"archivist ingest run {result.run_id}")
+    return result.to_dict()
 
 
 @flow(name="ingest", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
-def ingest_flow(sources: list[str], home: str | None = None, db_url: str | None = None,
-                trigger: str = "manual", workers: int | None = None,
-                extract_in_task: bool = False, max_bytes: int | None = None) -> dict[str, Any]:
+def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_url: str | None = None,
+                trigger: str = "manual", workers: int | None = None, extract_in_task: bool = False,
+                max_bytes: int | None = None, items: list[SourceItem] | None = None) -> dict[str, Any]:
     """Ingest files, folders and URLs into the archive; one document's failure never stops the run.
 
+    ``items`` are sources already expanded (the CLI expands them to check
+    them before anything runs); else ``sources`` are expanded here.
     ``extract_in_task`` runs extraction inside the extract tasks themselves
     instead of the local worker pool: use it with a distributed task runner
     (``ingest_flow.with_options(task_runner=DaskTaskRunner(...))``), so
     CPU-bound parsing happens on the cluster's workers. ``max_bytes`` caps
     each input (files and HTTP bodies, enforced while streaming).
     """
-    started = time.perf_counter()
-    logger = get_run_logger()
-    archive = _archive(home, db_url)
-    items = expand_sources(sources)
-    flow_run = getattr(get_run_context(), "flow_run", None)
-    run_id = archive.begin_run([i.location for i in items], trigger, str(flow_run.id) if flow_run else None)
-    summary = pipeline.RunSummary()
-    pending: deque[tuple[SourceItem, Fetched, str, Any]] = deque()
-
-    def drain_one() -> None:
-        item, fetched, sha, future = pending.popleft()
-        outcome = store_record(home, db_url, fetched, sha, future.result(), run_id, item.manifest)
-        if outcome.status == "failed":
-            logger.warning("%s: %s", item.location, outcome.error)
-        summary.add(item.location, outcome)
-
-    with ExtractionPool(workers) as pool:
-        _register_pool(pool)
-        try:
-            for item in items:
-                try:
-                    fetched = fetch(item, home, db_url, max_bytes)
-                except FetchError as exc:
-                    logger.warning("%s", exc)
-                    summary.add(item.location, pipeline.record_fetch_failure(archive, exc, run_id))
-                    continue
-                if isinstance(fetched, pipeline.NotModified):
-                    summary.add(item.location, store_not_modified(home, db_url, fetched, run_id))
-                    continue
-                sha, done = keep_original(home, db_url, fetched, run_id)
-                if done is not None:
-                    summary.add(item.location, done)
-                    continue
-                pending.append((item, fetched, sha, extract.submit(fetched, None if extract_in_task else id(pool))))
-                while len(pending) > 2 * pool.size:
-                    drain_one()
-            while pending:
-                drain_one()
-        finally:
-            _unregister_pool(pool)
-    elapsed = time.perf_counter() - started
-    archive.finish_run(run_id, summary.counts, summary.failures, duration_s=round(elapsed, 3))
-    create_markdown_artifact(key="ingest-run-report", markdown=run_report_markdown(run_id, summary, elapsed),
-                             description=f"archivist ingest run {run_id}")
-    return {"run_id": run_id, "counts": summary.counts, "failures": summary.failures,
-            "outcomes": summary.outcomes, "ingest_seconds": elapsed}
+    if items is None:
+        items = expand_sources(list(sources or []))
+    return run_in_flow(items, home, db_url, trigger, workers=workers, extract_in_task=extract_in_task,
+                       max_bytes=max_bytes)

@@ -23,7 +23,9 @@ keys, wrong types, a bad cron expression, a path that is not there, a URL
 that is not http(s). Every problem is reported at once, each with the file
 and the source it is in (:class:`SourcesFileError`).
 
-This module imports neither Prefect nor the storage layer.
+This module imports neither Prefect nor the storage layer. Its defaults (the
+sources file's name, the Dask address, the fixity schedule) are read through
+:mod:`flows.settings`.
 """
 
 from __future__ import annotations
@@ -37,12 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from flows.errors import SourceError
+from flows.settings import DEFAULT_FIXITY_CRON, ENV_SOURCES, load_settings
 from flows.sources.model import SourceItem, expand, is_url
 
 DEFAULT_FILE = "sources.toml"
-ENV_FILE = "ARCHIVIST_SOURCES"
-ENV_DASK = "ARCHIVIST_DASK_ADDRESS"
-DEFAULT_FIXITY_CRON = "0 3 * * *"
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 TOP_KEYS = {"source", "cluster", "fixity"}
@@ -121,13 +121,13 @@ class SourcesFile:
             raise SourceError(f"{self.path}: no source named {name!r} (sources: {known})") from None
 
     def cluster_address(self) -> str | None:
-        """The Dask scheduler: ``$ARCHIVIST_DASK_ADDRESS``, else ``[cluster] dask_address``."""
-        return os.environ.get(ENV_DASK) or self.dask_address
+        """The Dask scheduler: ``$ARCHIVIST_DASK_ADDRESS`` (read now), else ``[cluster] dask_address``."""
+        return load_settings().dask_address or self.dask_address
 
 
 def default_path(given: str | os.PathLike[str] | None = None) -> Path:
-    """``given``, else ``$ARCHIVIST_SOURCES``, else ``./sources.toml``."""
-    return Path(given or os.environ.get(ENV_FILE) or DEFAULT_FILE)
+    """``given``, else ``$ARCHIVIST_SOURCES`` (read now), else ``./sources.toml``."""
+    return Path(given or load_settings().sources_file or DEFAULT_FILE)
 
 
 def read_url_list(path: Path) -> list[str]:
@@ -168,7 +168,7 @@ def load(path: str | os.PathLike[str] | None = None) -> SourcesFile:
     """Read and validate a sources file (default ``$ARCHIVIST_SOURCES`` or ``./sources.toml``)."""
     file = default_path(path)
     if not file.is_file():
-        hint = "" if path else f" (give --sources FILE or set ${ENV_FILE})"
+        hint = "" if path else f" (give --sources FILE or set ${ENV_SOURCES})"
         raise SourceError(f"{file}: no such sources file{hint}")
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -35,6 +35,9 @@ from storage import events
 from storage.database import transaction
 from storage.errors import StorageError
 from storage.models import Document, Event, Work, utcnow
+
+if TYPE_CHECKING:
+    from storage.archive import Archive
 
 FORMAT = "archivist-anchor/1"
 KEY_NAME = "anchor-ed25519.key"
@@ -145,7 +148,8 @@ def _signed_bytes(payload: dict[str, Any]) -> bytes:
     return events.canonical_json(payload).encode("utf-8")
 
 
-def create_anchor(archive: Any, out: Path | None = None, key_path: Path | None = None) -> tuple[Path, dict[str, Any]]:
+def create_anchor(archive: Archive, out: Path | None = None,
+                  key_path: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Sign the current chain head, write it to ``out`` and log an ``anchored`` event.
 
     The head is read under the chain lock, so the anchored event is the last
@@ -208,7 +212,7 @@ class AnchorCheck:
         return dict(self.__dict__)
 
 
-def _trusted_key(archive: Any, key_path: Path | None) -> tuple[Ed25519PublicKey | None, str]:
+def _trusted_key(archive: Archive, key_path: Path | None) -> tuple[Ed25519PublicKey | None, str]:
     if key_path is not None:
         return load_public_key(Path(key_path)), str(key_path)
     pub = public_key_path(default_key_path(archive.home))
@@ -220,7 +224,7 @@ def _trusted_key(archive: Any, key_path: Path | None) -> tuple[Ed25519PublicKey 
     return None, ""
 
 
-def check_anchor(archive: Any, file: Path, key_path: Path | None = None) -> AnchorCheck:
+def check_anchor(archive: Archive, file: Path, key_path: Path | None = None) -> AnchorCheck:
     """Verify an anchor's signature and that the chain up to its event is unchanged."""
     result = AnchorCheck(file=str(file))
     try:
@@ -258,12 +262,12 @@ def check_anchor(archive: Any, file: Path, key_path: Path | None = None) -> Anch
     return result
 
 
-def _check_prefix(archive: Any, head_id: int, head_hash: str, result: AnchorCheck) -> bool:
+def _check_prefix(archive: Archive, head_id: int, head_hash: str, result: AnchorCheck) -> bool:
     """Events 1..head_id re-hash, link, and end at ``head_hash``."""
     prev = events.GENESIS
     last_id = 0
     ok = True
-    with archive.readers() as session:
+    with archive.reading() as session:
         current = events.chain_head(session)
         result.current_head_id = current[0]
         result.events_since = current[0] - head_id

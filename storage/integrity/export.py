@@ -27,7 +27,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import bagit
@@ -39,6 +39,9 @@ from storage.database import transaction
 from storage.errors import StorageError
 from storage.models import StoredCitation, Document, Event, Fetch, StoredFootnote, Work
 from storage.records import document_detail, record_hash
+
+if TYPE_CHECKING:
+    from storage.archive import Archive
 
 MAX_EXT = 12
 MAX_NAME = 120
@@ -153,7 +156,7 @@ def _json_bytes(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8")
 
 
-def export_bag(archive: Any, directory: str | os.PathLike[str], work: int | None = None,
+def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | None = None,
                since: datetime | str | None = None, processes: int | None = None) -> ExportResult:
     """Write a BagIt bag of the (selected) archive to ``directory`` (which must be new or empty)."""
     target = Path(directory)
@@ -199,7 +202,7 @@ def export_bag(archive: Any, directory: str | os.PathLike[str], work: int | None
     return result
 
 
-def _write_payload(archive: Any, target: Path, work: int | None, since: datetime | None,
+def _write_payload(archive: Archive, target: Path, work: int | None, since: datetime | None,
                    result: ExportResult) -> None:
     # make_bag moves the directory's contents into data/, so the payload is written at the top.
     for sub in ("originals", "texts", "records"):
@@ -208,12 +211,13 @@ def _write_payload(archive: Any, target: Path, work: int | None, since: datetime
     texts: list[tuple[str, str, int]] = []  # (text sha256, relative path, document id)
     doc_ids: set[int] = set()
     work_ids: set[int] = set()
-    with archive.readers() as session:
+    with archive.reading() as session:
         result.head_id, result.head_hash = events.chain_head(session)
         stmt = select(Document).order_by(Document.id).options(
             selectinload(Document.identifiers),
             selectinload(Document.footnotes).selectinload(StoredFootnote.markers),
-            selectinload(Document.footnotes).selectinload(StoredFootnote.citations).selectinload(StoredCitation.identifiers),
+            selectinload(Document.footnotes).selectinload(StoredFootnote.citations)
+                .selectinload(StoredCitation.identifiers),
         ).execution_options(yield_per=200)
         if work is not None:
             stmt = stmt.where(Document.work_id == work)
@@ -262,7 +266,7 @@ def _write_payload(archive: Any, target: Path, work: int | None, since: datetime
                 fh.write(events.canonical_json(line).encode("utf-8") + b"\n")
                 result.events += 1
                 session.expunge(event)
-    # Bytes are copied outside the database session (on SQLite every session holds the write lock).
+    # Bytes are copied outside the database session, so the read transaction stays short.
     for sha, rel in originals:
         result.bytes += _copy_verified(archive.blobs.path(sha), target / rel, sha)
         result.originals += 1

@@ -9,9 +9,10 @@ Speed: each distinct file is hashed once, with a large buffer and
 ``readinto`` (no per-chunk allocation), by a small thread pool (hashlib
 releases the GIL), while the database pass runs; rows are streamed with
 ``yield_per`` (a server-side cursor on PostgreSQL), and only a few fields per
-event are kept in memory. On SQLite every session takes the write lock
-(``BEGIN IMMEDIATE``), so the database pass is kept short: files are hashed
-after its session is closed whenever hashing is the slower part.
+event are kept in memory. The database pass runs in a read session
+(``Archive.reading``: on SQLite a plain ``BEGIN``, never the write lock), and
+is kept short all the same: files are hashed after its session is closed
+whenever hashing is the slower part.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from storage import events
 from storage.blobs import BlobStore, sha256_bytes
@@ -33,6 +34,9 @@ from storage.database import transaction
 from storage.models import ChainHead, StoredCitation, Document, Event, StoredFootnote
 from storage.records import field_hashes, record_hash
 from storage.works.index import grouping_detail
+
+if TYPE_CHECKING:
+    from storage.archive import Archive
 
 RECORD_EVENTS = ("stored", "re-extracted")
 # Kinds that say a record was removed on purpose (none is written yet): after one, a missing row is expected.
@@ -142,14 +146,14 @@ def _blob_problem(store: BlobStore, sha: str, what: str, doc_id: int, found: str
     return None
 
 
-def verify(archive: Any, workers: int | None = None) -> Report:
+def verify(archive: Archive, workers: int | None = None) -> Report:
     """Check the whole archive; see the module docstring."""
     problems: list[Problem] = []
     checks: list[_DocCheck] = []
     with ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="verify") as pool:
         originals = _Hasher(pool, archive.blobs)
         texts = _Hasher(pool, archive.texts)
-        with archive.readers() as session:
+        with archive.reading() as session:
             count, last_id, prev, latest_record, latest_group = _walk_chain(session, problems)
             head = session.get(ChainHead, 1)
             if head is None or head.last_event_id != last_id or head.hash != prev:
@@ -159,7 +163,8 @@ def verify(archive: Any, workers: int | None = None) -> Report:
             docs = session.scalars(select(Document).order_by(Document.id).options(
                 selectinload(Document.identifiers),
                 selectinload(Document.footnotes).selectinload(StoredFootnote.markers),
-                selectinload(Document.footnotes).selectinload(StoredFootnote.citations).selectinload(StoredCitation.identifiers),
+                selectinload(Document.footnotes).selectinload(StoredFootnote.citations)
+                    .selectinload(StoredCitation.identifiers),
             ).execution_options(yield_per=200))
             for doc in docs:
                 originals.submit(doc.sha256)
@@ -201,7 +206,7 @@ def verify(archive: Any, workers: int | None = None) -> Report:
     return Report(sum(1 for c in checks if c.sha256), nfiles, nbytes, count, last_id, prev, problems)
 
 
-def _walk_chain(session: Any, problems: list[Problem]) -> tuple[
+def _walk_chain(session: Session, problems: list[Problem]) -> tuple[
         int, int, str, dict[int, tuple[int, str | None, dict[str, Any]]], dict[int, tuple[int, dict[str, Any]]]]:
     """Re-hash every event in order; keep only what the record checks need."""
     latest_record: dict[int, tuple[int, str | None, dict[str, Any]]] = {}
@@ -284,7 +289,7 @@ def verification_detail(report: Report, max_problems: int = FIRST_PROBLEMS_IN_EV
     }
 
 
-def record_verification(archive: Any, report: Report, *, run_id: int | None = None,
+def record_verification(archive: Archive, report: Report, *, run_id: int | None = None,
                         extra: dict[str, Any] | None = None) -> int:
     """Append a ``verified`` event (outcome ``ok`` or ``problems``) in its own transaction; return its id."""
     detail = verification_detail(report) | (extra or {})

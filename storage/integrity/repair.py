@@ -33,15 +33,19 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage import events
 from storage.blobs import BlobStore, atomic_write, fsync_dir, read_chunks, sha256_bytes
 from storage.database import transaction
 from storage.integrity.fixity import Problem, Report, hash_file, verify
 from storage.models import Document, Event
+
+if TYPE_CHECKING:
+    from storage.archive import Archive
 
 DEFAULT_GRACE_SECONDS = 3600.0
 
@@ -115,7 +119,7 @@ def _temp_files(store: BlobStore) -> list[Path]:
     return [p for p in store.root.glob("??/??/.tmp-*") if p.is_file()]
 
 
-def _deleted_record_keys(session: Any, report: Report) -> dict[str, int]:
+def _deleted_record_keys(session: Session, report: Report) -> dict[str, int]:
     """``{field hash of sha256: document id}`` for records whose rows were deleted."""
     keys: dict[str, int] = {}
     for p in report.problems:
@@ -131,41 +135,69 @@ def _sha_field_hash(sha: str) -> str:
     return hashlib.sha256(events.canonical_json(sha).encode("utf-8")).hexdigest()[:16]
 
 
-def repair(archive: Any, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False,
+@dataclass
+class _Needs:
+    """``verify``'s problems, sorted by what repair can do about them."""
+
+    original: dict[str, Problem] = field(default_factory=dict)  # sha -> missing or damaged original
+    text: dict[str, Problem] = field(default_factory=dict)  # sha -> missing or damaged canonical text
+    orphans: list[Problem] = field(default_factory=list)
+    other: list[Problem] = field(default_factory=list)
+
+
+def _sort_problems(report: Report) -> _Needs:
+    needs = _Needs()
+    for p in report.problems:
+        if p.kind in ("missing-blob", "checksum-mismatch") and p.field == "original" and p.expected:
+            needs.original[p.expected] = p
+        elif p.kind in ("missing-blob", "checksum-mismatch") and p.field == "text" and p.expected:
+            needs.text[p.expected] = p
+        elif p.kind == "orphan-blob":
+            needs.orphans.append(p)
+        else:
+            needs.other.append(p)
+    return needs
+
+
+def repair(archive: Archive, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False,
            sources: list[Path] | None = None, now: float | None = None) -> RepairReport:
     """Verify, then repair what can be repaired; see the module docstring."""
     report = verify(archive)
     now = time.time() if now is None else now
     result = RepairReport(dry_run, {"documents": report.documents, "files_hashed": report.blobs_hashed,
                                     "events": report.events, "problems": len(report.problems)})
-    would = "would " if dry_run else ""
-
-    need_original: dict[str, Problem] = {}  # sha -> problem (missing or damaged original)
-    need_text: dict[str, Problem] = {}
-    orphans: list[Problem] = []
-    other: list[Problem] = []
-    for p in report.problems:
-        if p.kind in ("missing-blob", "checksum-mismatch") and p.field == "original" and p.expected:
-            need_original[p.expected] = p
-        elif p.kind in ("missing-blob", "checksum-mismatch") and p.field == "text" and p.expected:
-            need_text[p.expected] = p
-        elif p.kind == "orphan-blob":
-            orphans.append(p)
-        else:
-            other.append(p)
-
-    with archive.readers() as session:
+    needs = _sort_problems(report)
+    with archive.reading() as session:
         deleted_keys = _deleted_record_keys(session, report)
         sizes = dict(session.execute(select(Document.sha256, Document.size)
-                                     .where(Document.sha256.in_(list(need_original)))).all()) if need_original else {}
+                                     .where(Document.sha256.in_(list(needs.original)))).all()) if needs.original else {}
         db_texts: dict[str, str | None] = {}
-        for sha in need_text:
+        for sha in needs.text:
             db_texts[sha] = session.scalar(select(Document.text).where(Document.text_sha256 == sha).limit(1))
 
-    # Candidates for adoption: orphans, misplaced copies, files in --from folders.
+    adopted, orphan_hashes = _adopt_originals(archive, needs, sizes, sources or [], result)
+    _report_lost_originals(needs, adopted, result)
+    _restore_texts(archive, needs, db_texts, result)
+    removable = _removable_orphans(needs, adopted, orphan_hashes, deleted_keys, grace_seconds, now, result)
+    temps = [t for store in (archive.blobs, archive.texts) for t in _temp_files(store)
+             if now - t.stat().st_mtime >= grace_seconds]
+    _remove_and_log(archive, removable, temps, len(needs.other), result)
+    for p in needs.other:
+        result.unresolved.append(_unresolved(p, _advice(p)))
+    return result
+
+
+def _adopt_originals(archive: Archive, needs: _Needs, sizes: dict[str, int], sources: list[Path],
+                     result: RepairReport) -> tuple[set[str], dict[str, str | None]]:
+    """Put back missing or damaged originals from orphans, misplaced copies and ``sources`` folders.
+
+    Returns the adopted hashes and the hash of every orphan (``None`` for one that is gone).
+    """
+    would = "would " if result.dry_run else ""
+    need_original = needs.original
     adopted: set[str] = set()
     orphan_hashes: dict[str, str | None] = {}
-    for p in orphans:
+    for p in needs.orphans:
         found, _ = hash_file(Path(p.path or ""))
         orphan_hashes[p.path or ""] = found
         if found in need_original and found not in adopted:
@@ -173,7 +205,7 @@ def repair(archive: Any, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: 
             result.actions.append(Action("adopted", f"{would}move {p.path} (its bytes hash to the record's "
                                          f"sha256) into place for document {need_original[found].document_id}",
                                          p.path, found, need_original[found].document_id))
-            if not dry_run:
+            if not result.dry_run:
                 _place(archive.blobs, found, Path(p.path or ""), move=True)
     if len(adopted) < len(need_original):
         for name, path in archive.blobs.walk():
@@ -184,25 +216,35 @@ def repair(archive: Any, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: 
                     doc_id = need_original[name].document_id
                     result.actions.append(Action("adopted", f"{would}move misplaced copy {path} into place for "
                                                  f"document {doc_id}", str(path), name, doc_id))
-                    if not dry_run:
+                    if not result.dry_run:
                         _place(archive.blobs, name, path, move=True)
-    for root in sources or []:
+    for root in sources:
         if len(adopted) == len(need_original):
             break
-        wanted_sizes = {sizes.get(sha) for sha in need_original if sha not in adopted}
-        for path in sorted(Path(root).rglob("*")):
-            if not path.is_file() or path.stat().st_size not in wanted_sizes:
-                continue
-            found, _ = hash_file(path)
-            if found in need_original and found not in adopted:
-                adopted.add(found)
-                doc_id = need_original[found].document_id
-                result.actions.append(Action("adopted", f"{would}copy {path} into place for document {doc_id}",
-                                             str(path), found, doc_id))
-                if not dry_run:
-                    _place(archive.blobs, found, path, move=False)
+        _adopt_from_folder(archive, Path(root), need_original, sizes, adopted, result)
+    return adopted, orphan_hashes
 
-    for sha, p in need_original.items():
+
+def _adopt_from_folder(archive: Archive, root: Path, need_original: dict[str, Problem], sizes: dict[str, int],
+                       adopted: set[str], result: RepairReport) -> None:
+    """Copy into place every file under ``root`` whose bytes are a needed original (``adopted`` grows)."""
+    would = "would " if result.dry_run else ""
+    wanted_sizes = {sizes.get(sha) for sha in need_original if sha not in adopted}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.stat().st_size not in wanted_sizes:
+            continue
+        found, _ = hash_file(path)
+        if found in need_original and found not in adopted:
+            adopted.add(found)
+            doc_id = need_original[found].document_id
+            result.actions.append(Action("adopted", f"{would}copy {path} into place for document {doc_id}",
+                                         str(path), found, doc_id))
+            if not result.dry_run:
+                _place(archive.blobs, found, path, move=False)
+
+
+def _report_lost_originals(needs: _Needs, adopted: set[str], result: RepairReport) -> None:
+    for sha, p in needs.original.items():
         if sha in adopted:
             continue
         what = "missing" if p.kind == "missing-blob" else "damaged (they no longer hash to the recorded sha256)"
@@ -211,21 +253,29 @@ def repair(archive: Any, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: 
             f"them: find the file with sha256 {sha} in a backup or an exported bag (data/originals/{sha}.*) and "
             f"run `archivist repair --from DIR`, or copy it to {p.path}")))
 
-    for sha, p in need_text.items():
+
+def _restore_texts(archive: Archive, needs: _Needs, db_texts: dict[str, str | None], result: RepairReport) -> None:
+    """Rewrite missing or damaged canonical texts from the database copy when it still matches."""
+    would = "would " if result.dry_run else ""
+    for sha, p in needs.text.items():
         text = db_texts.get(sha)
         if text is not None and sha256_bytes(text.encode("utf-8")) == sha:
             result.actions.append(Action("restored-text", f"{would}rewrite the canonical text of document "
                                          f"{p.document_id} from the database copy", p.path, sha, p.document_id))
-            if not dry_run:
+            if not result.dry_run:
                 _write_bytes(archive.texts, sha, text.encode("utf-8"))
         else:
             result.unresolved.append(_unresolved(p, f"the canonical text of document {p.document_id} is "
                                                  f"{'missing' if p.kind == 'missing-blob' else 'damaged'} and the "
                                                  "database copy does not match it either; re-extract the document"))
 
-    # Orphans and temp files: remove only what is old enough, under the chain lock.
+
+def _removable_orphans(needs: _Needs, adopted: set[str], orphan_hashes: dict[str, str | None],
+                       deleted_keys: dict[str, int], grace_seconds: float, now: float,
+                       result: RepairReport) -> list[tuple[Problem, str | None]]:
+    """Orphans old enough to remove; those of deleted records are kept as evidence, young ones wait."""
     removable: list[tuple[Problem, str | None]] = []
-    for p in orphans:
+    for p in needs.orphans:
         found = orphan_hashes.get(p.path or "")
         if found in adopted:
             continue
@@ -247,13 +297,18 @@ def repair(archive: Any, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: 
                                                  "re-run the interrupted ingest (it adopts its blobs) or repair later"))
             continue
         removable.append((p, found))
-    temps = [t for store in (archive.blobs, archive.texts) for t in _temp_files(store)
-             if now - t.stat().st_mtime >= grace_seconds]
+    return removable
 
+
+def _remove_and_log(archive: Archive, removable: list[tuple[Problem, str | None]], temps: list[Path],
+                    other: int, result: RepairReport) -> None:
+    """Remove orphans and temp files under the chain lock; log every change in one ``repaired`` event."""
+    dry_run = result.dry_run
+    would = "would " if dry_run else ""
     changed = [a for a in result.actions if a.kind in ("adopted", "restored-text")]
     with transaction(archive.sessions) as session:
         events.lock_head(session)  # no ingest can record a document while orphans are removed
-        for p, found in removable:
+        for p, _found in removable:
             sha = p.found or ""
             if session.scalar(select(Document.id).where(Document.sha256 == sha).limit(1)) is not None:
                 continue  # recorded meanwhile: adopted by an ingest
@@ -272,13 +327,9 @@ def repair(archive: Any, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: 
         if changed and not dry_run:
             event = events.append_event(session, "repaired", "ok" if not result.unresolved else "partial", detail={
                 "actions": [a.to_dict() for a in changed[:200]], "actions_total": len(changed),
-                "unresolved": len(result.unresolved) + len(other),
+                "unresolved": len(result.unresolved) + other,
             })
             result.event_id = event.id
-
-    for p in other:
-        result.unresolved.append(_unresolved(p, _advice(p)))
-    return result
 
 
 def _advice(p: Problem) -> str:

@@ -1,19 +1,13 @@
-"""Which documents are the same *work*: fingerprints, candidate keys and the decision rule.
+"""Fingerprints of a document's text: normalized words, the text key and candidate keys.
 
 Pure functions: no database, no flow engine.  Callers store ``Fingerprint.keys``
-as rows ``(document_id, key)`` in an inverted index, look a new document's keys up
-by equality, and confirm the candidates with :func:`compare`.
+as rows ``(document_id, key)`` in an inverted index (``storage.works.index``),
+look a new document's keys up by equality, and confirm the candidates with
+``storage.works.confirm.compare`` (the decision rule: rendition, revision or
+unrelated).  :func:`analyze` is the normalized view of a text both sides share.
 
-Vocabulary
-==========
-*rendition*  the same text in another format (HTML, PDF, Markdown, ...).
-*revision*   an edited version of the same text (sentences added, removed,
-             reworded, paragraphs moved, sections added).
-*unrelated*  anything else -- including documents on the same events that share
-             names, figures and quotations.
-
-Normalization (what every measure below sees)
-=============================================
+Normalization (what every key and every measure of the decision rule sees)
+==========================================================================
 Unicode NFKC, case-folded; HTML/XML tags and ``<sup>N</sup>`` footnote markers
 removed; page-number lines (``12``, ``Page 3 of 9``) and running headers/footers
 (a line of at most 12 words that occurs twice or more in the text, alone or
@@ -54,139 +48,36 @@ them more selective.  Every document gets at most 58 rows.  Look-ups should rank
 candidate documents by the number of keys they share and confirm the best few
 (``compare`` is the confirmation); a key shared by very many documents (a stock
 phrase) then costs one longer posting list but not more comparisons.
-
-The decision rule (``compare``)
-===============================
-Both texts are normalized as above.  Then:
-
-1. **Rendition** if the text keys are equal, or the texts are equal up to
-   extraction noise: the character streams (words concatenated) are at least
-   99% identical (Indel similarity) *and* no difference between the word
-   sequences is longer than 3 words (a difference repeated identically at two or
-   more places -- a running header left in one rendition -- is boilerplate and
-   does not count).  Noise (a mis-read letter, a page number,
-   a split or merged word) is short and scattered; an edit changes a phrase or
-   a sentence.  A one-word edit of a long text is indistinguishable from noise
-   and is therefore reported as a rendition (it is the same work either way).
-
-2. **Revision** needs two things that quotation and a shared subject do not
-   produce together:
-
-   a. *Order* -- the shared material is in the same order in both texts.
-      Anchors are content-word 3-grams that occur exactly once in each text (as
-      in patience diff).  If the texts were independent, the m shared anchors
-      would be in unrelated orders; the probability that a longest increasing
-      chain of length L or more appears by chance is at most C(m, L) / L!
-      (expected number of increasing L-subsets of a random order).  We require
-      that bound to be <= 1e-9: even at a billion candidate comparisons an
-      ordered chain this long does not happen by accident.  (For a perfectly
-      ordered chain that means L >= 13 anchors.)
-
-   b. *Spread* -- a revision of a text is that text throughout, edited; a
-      document that quotes another, or tells the same story with the same
-      names, shares isolated passages.  Anchors are chained (the longest
-      increasing chain, then again on what is left, to follow moved paragraphs)
-      and grouped into *aligned passages*: consecutive chained anchors at most
-      ``RUN_GAP`` = 20 content words apart in both texts (about two
-      sentences: an edited sentence between two kept ones does not break the
-      passage); a passage needs at least 2 anchors.  Each text is cut into
-      blocks of ``BLOCK`` = 50 content words (about a paragraph of 100 words);
-      the *spread* of a text is the fraction of its blocks that contain an
-      aligned passage, its *coverage* the fraction of its content words inside
-      aligned passages.  We require
-
-        spread(shorter) >= 1/2  and  ( spread(longer) >= 1/2  or  coverage(shorter) >= 1/2 )
-
-      i.e. most paragraphs of the shorter text still carry text of the other,
-      in order, and either the texts correspond throughout *both* (rewritten
-      in place -- even a heavy rewrite keeps names, figures and phrases in
-      every paragraph) or most of the shorter text survives in the longer
-      (an expanded stub, an abridgement).  "Most" (1/2) is the plain meaning
-      of "an edited version of it" as opposed to "a document that reuses
-      parts of it".  A document quoting passages of another fails both
-      alternatives: its quotations are a minority of its own words and touch
-      few paragraphs of the source.
-
-   c. *Title* -- a distinctive title (>= 3 words) that is near-identical in both
-      documents (token-sort ratio >= 90) is separate evidence of identity, given
-      by the authors themselves; it lowers the 1/2 bars to 1/3.  A different or
-      missing title is not evidence against (articles are renamed, PDFs lose
-      their titles).
-
-3. Otherwise **unrelated**.
-
-``score`` (0..1) is 1.0 for a rendition, otherwise
-``min(1, -log10(p) / 9) * min(spread(shorter), max(spread(longer), coverage(shorter)))``
--- the weakest of the conditions above, so a revision scores at least 1/2
-(1/3 with a matching title) and unrelated documents score low.
-
-``reasons`` records every measure, including two that are reported but not used
-in the decision because they are subsumed by the passage alignment: gram
-containment (share of the smaller set of content 3-grams found in the other)
-and sentence alignment (share of the shorter text's sentences with a
-near-identical counterpart, rapidfuzz ratio >= 90, and the share of those that
-are in the same order).
-
-None of these numbers was fitted to the seed corpus; the seed pairs are far
-from every bar (see tests/test_similarity.py for the measured values).
-
-Limitations: a short document reproduced in full inside a much longer one
-(a press release printed as an annex of a report) joins its work, exactly as a
-stub joins its expanded article -- the text alone cannot tell them apart.  Very
-short texts (fewer than ~13 content 3-grams kept in order) can only be
-renditions.  Stop words are English; other languages are compared on all words,
-which is less tolerant of rewording.
 """
 
 from __future__ import annotations
 
-import bisect
 import hashlib
-import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
+
+from extractors.text.markers import SUP_TAG_PATTERN
 
 __all__ = [
+    "Analysis",
     "Fingerprint",
-    "Comparison",
+    "analyze",
     "fingerprint",
-    "compare",
     "normalize_words",
     "text_key",
-    "RENDITION",
-    "REVISION",
-    "UNRELATED",
+    "title_words",
 ]
-
-RENDITION = "rendition"
-REVISION = "revision"
-UNRELATED = "unrelated"
 
 # ---------------------------------------------------------------- parameters
 SENTENCE_KEYS = 16          # bottom-k sentence hashes
 SENTENCE_KEY_MIN_WORDS = 8  # a sentence shorter than this is too common to be a key
 GRAM_KEYS = 40              # bottom-k content 3-gram hashes
 GRAM = 3                    # content words per anchor / gram
-RUN_GAP = 20                # content words between anchors of one aligned passage
-RUN_MIN_ANCHORS = 2
-BLOCK = 50                  # content words per block of the shorter text
-SPREAD_REQUIRED = 0.5
-SPREAD_REQUIRED_WITH_TITLE = 1 / 3
-ORDER_LOG10_P = -9.0        # ordered chain must be this improbable by chance
-CHAIN_ROUNDS = 4            # longest chain, then chains of what is left (moved blocks)
-NEAR_EXACT_SIMILARITY = 0.99
-NOISE_MAX_WORDS = 3
-TITLE_MIN_WORDS = 3
-TITLE_RATIO = 90
-SENTENCE_RATIO = 90
-SENTENCE_MIN_WORDS = 5
 BOILERPLATE_LINE_MAX_WORDS = 12
 BOILERPLATE_MIN_REPEATS = 2
 
@@ -202,7 +93,8 @@ STOPWORDS = frozenset(
 )
 
 # ---------------------------------------------------------------- normalization
-_TAG_RE = re.compile(r"<sup>\s*[^<]{0,12}</sup>|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,300})?/?>")
+# a <sup>N</sup> footnote marker (the shared pattern), else any HTML/XML tag
+_TAG_RE = re.compile(SUP_TAG_PATTERN + r"|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,300})?/?>")
 _PAGE_LINE_RE = re.compile(
     r"^[\s\-–—|.]*(?:(?:page|p\.|seite|página|pagina)\s*)?\d{1,4}(?:\s*(?:/|of|de|von|sur)\s*\d{1,4})?[\s\-–—|.]*$",
     re.IGNORECASE,
@@ -365,7 +257,9 @@ def _bottom_k(values: np.ndarray, k: int) -> list[int]:
 
 # ---------------------------------------------------------------- analysis
 @dataclass(frozen=True)
-class _Doc:
+class Analysis:
+    """The normalized view of one text that the keys and the decision rule are computed on."""
+
     words: tuple[str, ...]
     stream: str
     key: str
@@ -375,13 +269,14 @@ class _Doc:
 
 
 @lru_cache(maxsize=256)
-def _analyze(text: str) -> _Doc:
+def analyze(text: str) -> Analysis:
+    """Normalized words, text key, content words, content 3-gram hashes and sentences of ``text`` (cached)."""
     cleaned = _clean(text or "")
     sents = _sentences(cleaned)
     words = [w for s in sents for w in s]
     stream = "".join(words)
     content = [w for w in words if w not in STOPWORDS]
-    return _Doc(
+    return Analysis(
         words=tuple(words),
         stream=stream,
         key=hashlib.sha256(stream.encode("utf-8")).hexdigest(),
@@ -391,7 +286,8 @@ def _analyze(text: str) -> _Doc:
     )
 
 
-def _title_words(title: str | None) -> list[str]:
+def title_words(title: str | None) -> list[str]:
+    """The normalized words of a title (none for a missing title)."""
     return normalize_words(title) if title else []
 
 
@@ -405,11 +301,11 @@ class Fingerprint:
 
 def fingerprint(text: str, title: str | None = None) -> Fingerprint:
     """Text key, candidate keys (at most 58) and size in words of one document."""
-    doc = _analyze(text or "")
+    doc = analyze(text or "")
     keys: list[str] = []
     if doc.words:
         keys.append("x:" + doc.key[:16])
-    tw = _title_words(title)
+    tw = title_words(title)
     if len(tw) >= 2:
         keys.append("t:" + hashlib.blake2b(" ".join(tw).encode("utf-8"), digest_size=8).hexdigest())
     long_sents = [s for s in doc.sentences if s.count(" ") + 1 >= SENTENCE_KEY_MIN_WORDS]
@@ -421,221 +317,3 @@ def fingerprint(text: str, title: str | None = None) -> Fingerprint:
     if len(doc.grams):
         keys.extend("g:%016x" % v for v in _bottom_k(doc.grams, GRAM_KEYS))
     return Fingerprint(text_key=doc.key, keys=keys, size=len(doc.words))
-
-
-# ---------------------------------------------------------------- alignment
-def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Longest chain of ``pairs`` (sorted by first) increasing in the second."""
-    tails: list[int] = []
-    tails_at: list[int] = []
-    prev = [-1] * len(pairs)
-    for k, (_, j) in enumerate(pairs):
-        p = bisect.bisect_left(tails, j)
-        if p == len(tails):
-            tails.append(j)
-            tails_at.append(k)
-        else:
-            tails[p] = j
-            tails_at[p] = k
-        prev[k] = tails_at[p - 1] if p > 0 else -1
-    chain = []
-    k = tails_at[-1] if tails_at else -1
-    while k != -1:
-        chain.append(pairs[k])
-        k = prev[k]
-    return chain[::-1]
-
-
-def _log10_chance_of_order(m: int, chain: int) -> float:
-    """log10 of the bound C(m, L) / L! on P(LIS >= L) for m anchors in random order."""
-    if m == 0 or chain == 0:
-        return 0.0
-    lg = math.lgamma
-    ln = lg(m + 1) - lg(chain + 1) - lg(m - chain + 1) - lg(chain + 1)
-    return min(0.0, ln / math.log(10))
-
-
-def _unique_positions(grams: np.ndarray) -> dict[int, int]:
-    if not len(grams):
-        return {}
-    u, idx, cnt = np.unique(grams, return_index=True, return_counts=True)
-    sel = cnt == 1
-    return dict(zip(u[sel].tolist(), idx[sel].tolist()))
-
-
-def _align(a: _Doc, b: _Doc) -> dict:
-    pa, pb = _unique_positions(a.grams), _unique_positions(b.grams)
-    shared = sorted((pa[g], pb[g]) for g in pa.keys() & pb.keys())
-    m = len(shared)
-    remaining = shared
-    runs: list[list[tuple[int, int]]] = []
-    first_chain = 0
-    for rnd in range(CHAIN_ROUNDS):
-        if len(remaining) < RUN_MIN_ANCHORS:
-            break
-        chain = _lis(remaining)
-        if rnd == 0:
-            first_chain = len(chain)
-        cur: list[tuple[int, int]] = []
-        for p in chain:
-            if cur and p[0] - cur[-1][0] <= RUN_GAP and 0 < p[1] - cur[-1][1] <= RUN_GAP:
-                cur.append(p)
-            else:
-                if len(cur) >= RUN_MIN_ANCHORS:
-                    runs.append(cur)
-                cur = [p]
-        if len(cur) >= RUN_MIN_ANCHORS:
-            runs.append(cur)
-        used = set(chain)
-        remaining = [p for p in remaining if p not in used]
-
-    def spread_and_cover(side: int, n_words: int) -> tuple[float, float]:
-        if n_words == 0:
-            return 0.0, 0.0
-        nb = max(1, round(n_words / BLOCK))
-        hit = set()
-        covered = 0
-        for r in runs:
-            for p in r:
-                hit.add(min(nb - 1, p[side] * nb // n_words))
-            covered += r[-1][side] + GRAM - r[0][side]
-        return len(hit) / nb, min(1.0, covered / n_words)
-
-    spread_a, cover_a = spread_and_cover(0, len(a.content))
-    spread_b, cover_b = spread_and_cover(1, len(b.content))
-    sa, sb = set(a.grams.tolist()), set(b.grams.tolist())
-    containment = len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
-    return {
-        "shared_anchors": m,
-        "ordered_chain": first_chain,
-        "log10_p_order": round(_log10_chance_of_order(m, first_chain), 2),
-        "passages": len(runs),
-        "spread_a": spread_a,
-        "spread_b": spread_b,
-        "coverage_a": cover_a,
-        "coverage_b": cover_b,
-        "gram_containment": containment,
-    }
-
-
-def _sentence_alignment(a: _Doc, b: _Doc) -> dict:
-    sa = [s for s in a.sentences if s.count(" ") + 1 >= SENTENCE_MIN_WORDS]
-    sb = [s for s in b.sentences if s.count(" ") + 1 >= SENTENCE_MIN_WORDS]
-    if not sa or not sb:
-        return {"sentences_matched": 0.0, "sentences_in_order": 0.0}
-    swap = len(sa) > len(sb)
-    short, long_ = (sb, sa) if swap else (sa, sb)
-    exact = {s: j for j, s in enumerate(long_)}
-    pairs = []
-    todo = []
-    for i, s in enumerate(short):
-        if s in exact:
-            pairs.append((i, exact[s]))
-        else:
-            todo.append(i)
-    if todo and len(todo) * len(long_) <= 400_000:
-        scores = process.cdist(
-            [short[i] for i in todo], long_, scorer=fuzz.ratio, score_cutoff=SENTENCE_RATIO, dtype=np.uint8
-        )
-        best = scores.argmax(axis=1)
-        for row, i in enumerate(todo):
-            j = int(best[row])
-            if scores[row, j] >= SENTENCE_RATIO:
-                pairs.append((i, j))
-    pairs.sort()
-    chain = _lis(pairs)
-    return {
-        "sentences_matched": len(pairs) / len(short),
-        "sentences_in_order": len(chain) / len(short),
-    }
-
-
-def _longest_noise_run(a: _Doc, b: _Doc) -> int:
-    """Longest run of words in which the two word sequences differ.
-
-    A run that differs identically at two or more places (the same words
-    inserted twice: a running header, a repeated list line left in one
-    rendition) is boilerplate, not an edit, and is ignored.
-    """
-    runs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-    for tag, i1, i2, j1, j2 in Indel.opcodes(list(a.words), list(b.words)):
-        if tag != "equal":
-            runs.append((a.words[i1:i2], b.words[j1:j2]))
-    seen = Counter(runs)
-    return max((max(len(x), len(y)) for x, y in runs if seen[(x, y)] < 2), default=0)
-
-
-# ---------------------------------------------------------------- compare
-@dataclass
-class Comparison:
-    level: str
-    score: float
-    reasons: dict = field(default_factory=dict)
-
-
-def compare(
-    a_text: str, b_text: str, a_title: str | None = None, b_title: str | None = None
-) -> Comparison:
-    """Rendition, revision or unrelated -- the rule is in the module docstring."""
-    a, b = _analyze(a_text or ""), _analyze(b_text or "")
-    reasons: dict = {"words_a": len(a.words), "words_b": len(b.words)}
-    if not a.words or not b.words:
-        reasons["rule"] = "empty text"
-        return Comparison(UNRELATED, 0.0, reasons)
-    if a.key == b.key:
-        reasons["rule"] = "equal text keys"
-        return Comparison(RENDITION, 1.0, reasons)
-
-    la, lb = len(a.stream), len(b.stream)
-    if min(la, lb) / max(la, lb) >= NEAR_EXACT_SIMILARITY - 0.01:
-        sim = Indel.normalized_similarity(a.stream, b.stream, score_cutoff=NEAR_EXACT_SIMILARITY)
-        reasons["char_similarity"] = round(sim, 4)
-        if sim >= NEAR_EXACT_SIMILARITY:
-            run = _longest_noise_run(a, b)
-            reasons["longest_difference_words"] = run
-            if run <= NOISE_MAX_WORDS:
-                reasons["rule"] = "equal up to extraction noise"
-                return Comparison(RENDITION, 1.0, reasons)
-
-    # align in a canonical order so that compare(a, b) and compare(b, a) agree exactly
-    if a.key <= b.key:
-        al = _align(a, b)
-    else:
-        al = _align(b, a)
-        for k in ("spread", "coverage"):
-            al[f"{k}_a"], al[f"{k}_b"] = al[f"{k}_b"], al[f"{k}_a"]
-    short_is_a = (len(a.content), a.key) <= (len(b.content), b.key)
-    spread = al["spread_a"] if short_is_a else al["spread_b"]
-    reasons.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in al.items()})
-    reasons["spread_shorter"] = round(spread, 4)  # decided below, with spread_longer
-    reasons.update({k: round(v, 4) for k, v in _sentence_alignment(a, b).items()})
-
-    ta, tb = _title_words(a_title), _title_words(b_title)
-    title_match = False
-    if ta and tb:
-        ratio = fuzz.token_sort_ratio(" ".join(ta), " ".join(tb))
-        reasons["title_ratio"] = round(ratio, 1)
-        title_match = min(len(ta), len(tb)) >= TITLE_MIN_WORDS and ratio >= TITLE_RATIO
-    reasons["title_match"] = title_match
-
-    order_ok = al["log10_p_order"] <= ORDER_LOG10_P
-    required = SPREAD_REQUIRED_WITH_TITLE if title_match else SPREAD_REQUIRED
-    spread_long = al["spread_b"] if short_is_a else al["spread_a"]
-    coverage_short = al["coverage_a"] if short_is_a else al["coverage_b"]
-    reasons["spread_longer"] = round(spread_long, 4)
-    reasons["coverage_shorter"] = round(coverage_short, 4)
-    reasons["required"] = round(required, 4)
-    reasons["order_significant"] = order_ok
-    in_place = spread_long >= required       # rewritten in place: passages run through both
-    contained = coverage_short >= required   # extended or abridged: the shorter is mostly kept
-    score = max(0.0, min(1.0, al["log10_p_order"] / ORDER_LOG10_P)) * min(
-        spread, max(spread_long, coverage_short)
-    )
-    if order_ok and spread >= required and (in_place or contained):
-        reasons["rule"] = (
-            "aligned passages in order through both texts" if in_place
-            else "most of the shorter text kept in order in the longer"
-        )
-        return Comparison(REVISION, round(score, 4), reasons)
-    reasons["rule"] = "not enough ordered, spread-out shared text"
-    return Comparison(UNRELATED, round(score, 4), reasons)

@@ -6,7 +6,7 @@ Levels, strongest first: identical bytes never reach here (same record, a
 work. Candidates come from the ``work_keys`` inverted index (keys from
 ``storage.works.fingerprints.fingerprint``), so a lookup costs a few indexed
 queries however large the archive; each candidate is then confirmed by
-``storage.works.fingerprints.compare``, which looks at several measures, not one.
+``storage.works.confirm.compare``, which looks at several measures, not one.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def candidates(session: Session, keys: list[str], exclude: set[int] | None = Non
 def find_match(session: Session, text: str, title: str | None, keys: list[str],
                exclude: set[int] | None = None) -> Placement | None:
     """The best already-placed document that ``text`` is a rendition or revision of."""
-    from storage.works.fingerprints import compare
+    from storage.works.confirm import compare
 
     best: Placement | None = None
     for doc_id, exact in candidates(session, keys, exclude):

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
 from storage import events
-from storage.citations import linking as citation_graph
+from storage.citations.linking import relink_all
 from storage.database import transaction
 from storage.models import Document, Work, WorkKey
 from storage.works.index import find_match, grouping_detail, index_keys, renumber
+
+if TYPE_CHECKING:
+    from storage.archive import Archive
 
 
 @dataclass
@@ -32,7 +35,7 @@ class RegroupReport:
     relabelled: list[dict[str, Any]] = field(default_factory=list)
 
 
-def regroup(archive: Any) -> RegroupReport:
+def regroup(archive: Archive) -> RegroupReport:
     """Rebuild works for the whole archive; see the module docstring."""
     report = RegroupReport()
     with transaction(archive.sessions) as session:
@@ -94,7 +97,7 @@ def regroup(archive: Any) -> RegroupReport:
                                 detail=after | {"regrouped": True})
         report.works_after = len(used)
         # Citations never link inside their own work, so links depend on the grouping.
-        citation_graph.relink_all(session)
+        relink_all(session)
         events.append_event(session, "regrouped", "ok", detail={
             "documents": report.documents, "works_before": report.works_before, "works_after": report.works_after,
             "moved": len(report.moved), "relabelled": len(report.relabelled)})

@@ -40,7 +40,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from storage.works.fingerprints import UNRELATED, compare, fingerprint  # noqa: E402
+from storage.works.confirm import UNRELATED, compare  # noqa: E402
+from storage.works.fingerprints import fingerprint  # noqa: E402
 
 FUNCTION_WORDS = (
     "the of and to in a is that for it as was with be by on not he this are or his from at which "

@@ -67,7 +67,7 @@ def run(n: int, seed: int, db_url: str | None) -> None:
                 placement = place_text(session, doc, text, None)
                 record_grouping(session, doc, None, placement)
         incremental = time.perf_counter() - started
-        with archive.readers() as session:
+        with archive.reading() as session:
             pred = [w for _, w in session.execute(select(Document.id, Document.work_id).order_by(Document.id))]
             key_rows = session.scalar(select(func.count()).select_from(WorkKey))
         p, r, f1 = pairwise_f1(pred, truth)
@@ -75,7 +75,7 @@ def run(n: int, seed: int, db_url: str | None) -> None:
         started = time.perf_counter()
         report = regroup(archive)
         regroup_s = time.perf_counter() - started
-        with archive.readers() as session:
+        with archive.reading() as session:
             pred2 = [w for _, w in session.execute(select(Document.id, Document.work_id).order_by(Document.id))]
         p2, r2, f2 = pairwise_f1(pred2, truth)
         archive.close()

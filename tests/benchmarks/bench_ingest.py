@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from flows.steps import run_direct
+from flows.run import InProcessRunner, run_ingest
 from flows.sources.model import expand
 from storage import Archive
 
@@ -42,7 +42,7 @@ def run(folder: Path, workers: int) -> float:
     with tempfile.TemporaryDirectory() as home:
         archive = Archive.open(home)
         started = time.perf_counter()
-        _, summary, _ = run_direct(archive, expand([str(folder)]), workers=workers)
+        summary = run_ingest(archive, expand([str(folder)]), InProcessRunner(archive, workers=workers)).summary
         elapsed = time.perf_counter() - started
         archive.close()
         assert summary.counts["failed"] == 0, summary.failures
