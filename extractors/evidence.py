@@ -15,7 +15,6 @@ from extractors.text.markers import FNDEF_RE, FNREF_RE, SUP_TAG_RE
 
 # An HTML document (not a fragment): neither Markdown nor wikitext.
 HTML_DOC_RE = re.compile(r"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.I)
-HTML_DOC_BYTES_RE = re.compile(HTML_DOC_RE.pattern.encode(), re.I)
 
 # ---------------------------------------------------------------------------
 # Markdown

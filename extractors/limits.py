@@ -17,9 +17,18 @@ class ExtractionLimits:
     bound a web page before and after decoding; ``time_limit_s`` is the in-process
     deadline a format checks between pages (the worker pool's hard time box is a
     separate, outer limit).
+
+    A container (ZIP, tar) or an e-mail hands back at most ``container_max_members``
+    parts holding at most ``container_max_total_bytes`` together; a ZIP member that
+    inflates more than ``container_max_ratio`` times its compressed size is skipped
+    (a decompression bomb). Nesting depth is the caller's to bound: a part of a part
+    is a new extraction.
     """
 
     max_input_bytes: int = 512 * 1024 * 1024
     max_html_bytes: int = 32 * 1024 * 1024
     max_markup_chars: int = 4 * 1024 * 1024
     time_limit_s: float = 60.0
+    container_max_members: int = 10_000
+    container_max_total_bytes: int = 256 * 1024 * 1024
+    container_max_ratio: float = 200.0

@@ -27,11 +27,11 @@ from extractors.text.dates import parse_date
 from extractors.assembly import assemble, link_footnotes
 from extractors.text.markers import MARK_OPEN, SUP_LABEL_RE, marker, strip_markers
 from extractors.base import Extractor
-from extractors.evidence import HTML_DOC_BYTES_RE, markdown_evidence, scaled_score, wikitext_evidence
+from extractors.evidence import HTML_DOC_RE, markdown_evidence, scaled_score, wikitext_evidence
 from extractors.errors import DecodingError
 from extractors.text.identifiers import find_document_identifiers
 from extractors.record import ExtractedDocument, Hints, Identifier, Metadata
-from extractors.text.decoding import decode_text, looks_binary
+from extractors.text.decoding import decode_text, head_text, looks_binary
 
 log = logging.getLogger(__name__)
 
@@ -350,10 +350,9 @@ class MarkdownExtractor(Extractor):
     def content_score(self, data: bytes, hints: Hints) -> int:
         if not data.strip() or looks_binary(data):
             return 0
-        head = data[:200_000]
-        if HTML_DOC_BYTES_RE.search(head[:4096]):
+        text = head_text(data)
+        if HTML_DOC_RE.search(text[:4096]):
             return 0
-        text = head.decode("utf-8", errors="replace")
         kinds, points = markdown_evidence(text)
         score = scaled_score(kinds, points)
         if not score:

@@ -422,13 +422,29 @@ def _align(n_labels: int, cands: list[_Candidate], window: dict[int, tuple[int, 
 
 def _vocabulary(text: str) -> tuple[set[str], set[str]]:
     words = set(w.lower() for w in re.findall(r"[^\W\d_]+", text))
-    hyphenated = set(w.lower() for w in re.findall(r"[^\W\d_]+-[^\W\d_]+", text))
+    # starting only at a word's first letter keeps this linear on a line with no hyphen
+    hyphenated = set(w.lower() for w in re.findall(r"(?<![^\W\d_])[^\W\d_]+-[^\W\d_]+", text))
     return words, hyphenated
+
+
+# How much of a paragraph's end the joining rules look at: the last word and some
+# context. Looking at the whole paragraph made joining n lines quadratic.
+_JOIN_TAIL = 256
 
 
 def _join_two(left: str, right: str, words: set[str], hyphenated: set[str]) -> str:
     """Join two wrapped lines, undoing end-of-line hyphenation."""
     left = left.rstrip()
+    drop, piece = _joint(left[-_JOIN_TAIL:], right, words, hyphenated)
+    return left[: len(left) - drop] + piece
+
+
+def _joint(left: str, right: str, words: set[str], hyphenated: set[str]) -> tuple[int, str]:
+    """How text ending in ``left`` (no trailing space) continues with line ``right``.
+
+    Returns ``(characters to drop from the end of the text, text to append)``:
+    a line-end hyphen is dropped when it only split a word.
+    """
     right = right.lstrip()
     m = re.search(r"([^\W\d_]+)-$", left)
     if m and left[-2:-1].isalpha() and right[:1].isalpha():
@@ -445,9 +461,9 @@ def _join_two(left: str, right: str, words: set[str], hyphenated: set[str]) -> s
             or first.isupper()
         )
         if not keep or (first + second_word).lower() in words:
-            return left[:-1] + right
-        return left + right
-    return f"{left} {right}"
+            return 1, right
+        return 0, right
+    return 0, f" {right}"
 
 
 def _rebuild_paragraphs(lines: list[str], soft_breaks: set[int], page_starts: set[int],
@@ -467,7 +483,8 @@ def _rebuild_paragraphs(lines: list[str], soft_breaks: set[int], page_starts: se
     blank_separated = blank_count >= 0.08 * max(1, len(texts))
 
     paragraphs: list[str] = []
-    current: str | None = None
+    current: list[str] | None = None  # the paragraph's pieces, joined once at its end
+    tail = ""  # the end of the paragraph so far, all the joining rules look at
     prev_line: str | None = None
     gap = "none"  # what separates the previous text line from this one
     for i, line in enumerate(lines):
@@ -482,21 +499,25 @@ def _rebuild_paragraphs(lines: list[str], soft_breaks: set[int], page_starts: se
             gap = "soft"
         stripped = line.strip()
         if current is None:
-            current = stripped
+            current, tail = [stripped], stripped[-_JOIN_TAIL:]
         elif gap == "hard":
-            paragraphs.append(current)
-            current = stripped
+            paragraphs.append("".join(current))
+            current, tail = [stripped], stripped[-_JOIN_TAIL:]
         else:
             join = _should_join(prev_line or "", line, gap == "soft", wrapped, blank_separated, width)
             if join:
-                current = _join_two(current, stripped, words, hyphenated)
+                drop, piece = _joint(tail, stripped, words, hyphenated)
+                if drop:
+                    current[-1] = current[-1][:-drop]
+                current.append(piece)
+                tail = (tail[: len(tail) - drop] + piece)[-_JOIN_TAIL:]
             else:
-                paragraphs.append(current)
-                current = stripped
+                paragraphs.append("".join(current))
+                current, tail = [stripped], stripped[-_JOIN_TAIL:]
         prev_line = line
         gap = "none"
     if current is not None:
-        paragraphs.append(current)
+        paragraphs.append("".join(current))
     return paragraphs
 
 

@@ -101,10 +101,16 @@ class Footnote:
 
 @dataclass
 class Metadata:
-    """Descriptive metadata. Dates are ISO 8601 strings (``YYYY[-MM[-DD]]``)."""
+    """Descriptive metadata. Dates are ISO 8601 strings (``YYYY[-MM[-DD]]``).
+
+    ``date`` is the document's own date, the one it states (its text, the
+    page's metadata, a curator's manifest); ``file_date`` is when the file was
+    made (a PDF's ``/CreationDate``), which is not the document's date.
+    """
 
     title: str | None = None
     date: str | None = None
+    file_date: str | None = None
     authors: list[str] = field(default_factory=list)
     language: str | None = None
     identifiers: list[Identifier] = field(default_factory=list)
@@ -114,6 +120,20 @@ class Metadata:
     keywords: list[str] = field(default_factory=list)
     page_count: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Part:
+    """A document inside this one (an e-mail attachment, a container member), ingested as its own record.
+
+    ``name`` is its path inside the container or its attachment file name, ``role`` says which
+    (``attachment`` or ``member``); ``data`` are its exact bytes.
+    """
+
+    name: str
+    data: bytes
+    media_type: str | None = None
+    role: str = "member"
 
 
 @dataclass
@@ -132,10 +152,13 @@ class ExtractedDocument:
     footnotes: list[Footnote] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     extractor: str = ""
+    parts: list[Part] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the whole record."""
         data = asdict(self)
         for note, raw in zip(self.footnotes, data["footnotes"]):
             raw["context"] = note.context
+        data["parts"] = [{"name": p.name, "media_type": p.media_type, "role": p.role, "size": len(p.data)}
+                         for p in self.parts]  # the bytes themselves are stored as their own documents
         return data

@@ -216,3 +216,84 @@ def test_link_text_without_scheme_is_a_url():
                           "amnesty.org/en/documents/mde13/9421/2018/en")
     assert cite.urls == ["https://amnesty.org/en/documents/mde13/9421/2018/en"]
     assert parse_citation("Write to info@amnesty.org/x for details").urls == []
+
+
+# ---------------------------------------------------------------- issue 13: references without markup
+
+
+def test_authors_with_initials_and_ampersand():
+    cite = parse_citation("Durik, A. M., & Harackiewicz, J. M. (2007). Different strokes for different folks: "
+                          "How individual interest moderates the effects of situational factors on task interest. "
+                          "Journal of Educational Psychology, 99(3), 597–610.")
+    assert cite.author == "Durik, A. M., & Harackiewicz, J. M."
+    assert cite.title.startswith("Different strokes for different folks")
+    assert cite.date == "2007"
+    assert cite.kind == "article"
+
+
+def test_upper_case_author_then_year_in_parentheses():
+    cite = parse_citation("RICOEUR, P. (1983), Temps et récit, Paris, Seuil.")
+    assert cite.author == "RICOEUR, P."
+    assert cite.title == "Temps et récit"
+    assert cite.date == "1983"
+
+
+def test_given_names_first_joined_by_and():
+    cite = parse_citation("Lars Andersson and Pieter Blue. Uniform energy bound and asymptotics for the Maxwell "
+                          "field on a slowly rotating Kerr black hole exterior. Journal of Hyperbolic "
+                          "Differential Equations, 12(4):689–743, 2015.")
+    assert cite.author == "Lars Andersson and Pieter Blue"
+    assert cite.title.startswith("Uniform energy bound and asymptotics")
+    assert cite.date == "2015"
+
+
+def test_semicolon_separated_authors_are_one_citation():
+    parts = split_citations("Moradi, S.; Hosseini, R. A.; Castro, L. (2010). Reading the prison archive. "
+                            "London: Zed Books.")
+    assert len(parts) == 1
+    cite = parse_citation(parts[0])
+    assert cite.author == "Moradi, S.; Hosseini, R. A.; Castro, L."
+    assert cite.title == "Reading the prison archive"
+    assert cite.date == "2010"
+    # Two citations are still two.
+    assert len(split_citations("Amnesty International, *Report*, 2019; Human Rights Watch, *Other*, 2020.")) == 2
+
+
+def test_access_date_is_not_the_publication_date():
+    cite = parse_citation("Kaveh, R. (2012, January 16). Families ask for the graves. IranWire. "
+                          "Retrieved March 23, 2016, from https://iranwire.com/en/features/1234")
+    assert cite.date == "2012-01-16"
+    assert cite.urls == ["https://iranwire.com/en/features/1234"]
+    marked = parse_citation("Justice for Iran, *Families of the executed*, 2019, accessed 5 May 2021.")
+    assert marked.date == "2019"
+
+
+def test_commentary_is_not_tagged_as_a_reference():
+    for text in ("The exact date of this interview by the prosecutor is not known. An extract of the "
+                 "interview was cited by several newspapers in 2017.",
+                 "The exact date of the letter is not known. A copy was sent to the Secretary-General in 1989."):
+        cite = parse_citation(text)
+        assert cite.title is None and cite.author is None, cite
+
+
+def test_legal_forms_have_their_own_kinds():
+    case = parse_citation("Brown v. Board of Education, 347 U.S. 483 (1954).")
+    assert (case.kind, case.title, case.author, case.date) == ("case", "Brown v. Board of Education", None, "1954")
+    assert parse_citation("R (Miller) v Secretary of State for Exiting the European Union [2017] UKSC 5.").kind == "case"
+    statute = parse_citation("42 U.S.C. § 1983 (2018).")
+    assert statute.kind == "statute" and statute.author is None
+    treaty = parse_citation("International Covenant on Civil and Political Rights, art. 6, 16 December 1966, "
+                            "999 U.N.T.S. 171.")
+    assert (treaty.kind, treaty.title, treaty.author) == ("treaty", "International Covenant on Civil and Political Rights", None)
+    assert parse_citation("Human Rights Council, Report of the Special Rapporteur, UN Doc. A/HRC/37/24 (2018).").kind == "un-document"
+
+
+def test_id_at_and_supra_pinpoints():
+    notes = [("1", "Brown v. Board of Education, 347 U.S. 483 (1954)."), ("2", "Id. at 495."),
+             ("3", "Brown, supra note 1, at 490–91.")]
+    cites = parse_notes(notes)
+    assert cites[1][0].refers_to == {"note": "1", "index": 0}
+    assert cites[1][0].pinpoint == "at 495"
+    assert cites[1][0].kind == "case"
+    assert cites[2][0].refers_to == {"note": "1", "index": 0}
+    assert cites[2][0].pinpoint == "at 490–91"

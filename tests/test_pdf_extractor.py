@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -179,10 +180,11 @@ def test_metadata_from_info_dictionary():
     assert meta.authors == ["Independent Monitoring Group"]
     assert meta.description == "Report on pre-trial detention, 2019-2023"
     assert meta.language == "en-GB"
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.date)
+    # /CreationDate is when the file was made (issue 14): the file date, never the document's own date.
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.file_date) and meta.date is None
     assert meta.extra["producer"].startswith("LibreOffice") and meta.extra["creator"] == "Writer"
     hand = extract("handwritten.pdf").metadata
-    assert hand.date == "2023-04-12" and hand.authors == ["National Preventive Mechanism"]
+    assert hand.file_date == "2023-04-12" and hand.date is None and hand.authors == ["National Preventive Mechanism"]
     assert hand.title is None and hand.extra["info_title"] == "untitled"  # no larger heading to fall back on
 
 
@@ -279,3 +281,251 @@ def test_no_pypdf_page_is_dropped_silently():
     last_words = reader.pages[-1].extract_text().split()[-3:]
     assert " ".join(last_words).rstrip(".") in doc.text or any(
         " ".join(last_words).rstrip(".") in n.text for n in doc.footnotes)
+
+
+# -- generated layouts (tests/fixtures/pdf/src/layout_pdfs.py) ------------------
+
+def _layout_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("layout_pdfs", SRC / "layout_pdfs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+LAYOUT = _layout_module()
+
+
+def extract_bytes(data: bytes):
+    return PdfExtractor().extract(data, Hints(filename="generated.pdf"))
+
+
+def test_lines_differing_only_in_numbers_are_not_running_matter():
+    """12.9: a register of 30 pages x 5 lines keeps all 150 lines; the real header and page numbers go."""
+    pages = []
+    for p in range(30):
+        page = LAYOUT.Page()
+        page.text(72, 800, "Register of Admissions, Central Prison", size=9)
+        for i in range(5):
+            entry = p * 5 + i + 1
+            page.text(72, 760 - 20 * i, f"Entry {entry}: detainee {1000 + entry * 7} admitted on day {entry % 28 + 1}.")
+        page.text(290, 40, str(p + 1), size=9)
+        pages.append(page)
+    doc = extract_bytes(LAYOUT.document(pages))
+    for entry in range(1, 151):
+        assert f"Entry {entry}: detainee {1000 + entry * 7} admitted" in doc.text, entry
+    assert "Register of Admissions" not in doc.text
+    assert [p["number"] for p in doc.metadata.extra["pages"]] == [str(i) for i in range(1, 31)]
+
+
+def test_removal_never_takes_most_of_a_page_and_large_removal_warns():
+    """Identical short pages (a form printed 12 times) keep their text; heavy removal is reported."""
+    form = ["Form B: visit request", "Name of detainee", "Place of detention"]
+    pages = []
+    for p in range(12):
+        page = LAYOUT.Page()
+        for i, line in enumerate(form):
+            page.text(72, 800 - 20 * i, line)
+        page.text(72, 700, f"Request number {p * 37 + 5} received from the family of the detainee.")
+        page.text(290, 40, f"Page {p + 1} of 12", size=9)
+        pages.append(page)
+    doc = extract_bytes(LAYOUT.document(pages))
+    assert doc.text.count("Name of detainee") == 12 and doc.text.count("Request number") == 12
+    assert "Page 3 of 12" not in doc.text
+
+    pages = []
+    for p in range(10):
+        page = LAYOUT.Page()
+        page.text(72, 800, "Housing Rights Observatory - Quarterly Bulletin of Forced Evictions", size=9)
+        page.text(72, 760, f"Case {p * 3 + 2} was closed.")
+        page.text(72, 740, f"The family of case {p * 3 + 2} was moved on day {p + 1}.")
+        page.text(72, 720, f"No notice was served in case {p * 3 + 2}.")
+        page.text(72, 40, "Housing Rights Observatory - licensed under CC BY 4.0 - all notes at the end", size=9)
+        pages.append(page)
+    doc = extract_bytes(LAYOUT.document(pages))
+    assert "Quarterly Bulletin" not in doc.text and doc.text.count("Case ") == 10 \
+        and doc.text.count("No notice was served") == 10
+    assert any(w.startswith("running headers and footers removed") for w in doc.warnings), doc.warnings
+
+
+def test_word_spaces_from_glyph_gaps_not_from_kerning_or_small_caps():
+    page = LAYOUT.Page()
+    # An HTML-to-PDF engine: every word placed on its own, no space glyphs.
+    page.words(72, 760, "Informal rulemaking refers to a technical process of notice and comment.")
+    # A word drawn in two pieces with a kerning gap between them.
+    end = page.text(72, 740, "Cases of domes")
+    page.text(end + 0.4, 740, "tic violence were reported to the commission.")
+    # Small capitals: the first letter at full size, the rest smaller, no gap.
+    x = 72.0
+    for piece, size in (("F", 11), ("INANCIAL", 8.5), (" R", 11), ("EGULATION", 8.5), (" BY ", 11),
+                        ("G", 11), ("UIDO", 8.5), (" C", 11), ("ALABRESI", 8.5)):
+        x = page.text(x, 720, piece, size=size)
+    # Word gaps written as TJ displacements, and kerning pairs inside words.
+    page.kerned(72, 700, ["Notice", -300, "and", -280, "th", -40, "e right", -300, "to", -250, "be", -90,
+                          " heard."])
+    doc = extract_bytes(LAYOUT.document([page]))
+    text = doc.text
+    assert "Informal rulemaking refers to a technical process of notice and comment." in text, text
+    assert "Cases of domestic violence were reported" in text, text
+    assert "FINANCIAL REGULATION BY GUIDO CALABRESI" in text, text
+    assert "Notice and the right to be heard." in text, text
+
+
+def test_kerning_in_a_font_without_a_space_glyph_is_not_a_word_space():
+    page = LAYOUT.Page()
+    page.kerned(72, 760, ["Cases", -278, "of", -278, "domes", -100, "tic", -278, "violence", -300, "and",
+                          -278, "th", -110, "e", -278, "right", -278, "to", -278, "a", -278, "remedy."])
+    page.words(72, 740, "Informal rulemaking refers to a technical process.", gap=0.25)
+    doc = extract_bytes(LAYOUT.document([page], space_glyph=False))
+    assert "Cases of domestic violence and the right to a remedy." in doc.text, doc.text
+    assert "Informal rulemaking refers to a technical process." in doc.text, doc.text
+
+
+def test_right_to_left_runs_come_out_in_logical_order():
+    """Persian drawn in visual order (as every PDF does): digits and guillemets in logical order."""
+    from bidi import get_display
+
+    logical = ["VOA Farsi, \u201cدر زمان دهه ۶۰\u201d, 17 June 2022.",
+               "Rafsanjani, \u201cسال ۱۳۶۷ کتاب «پایان دفاع»\u201d, 2010."]
+    page = LAYOUT.Page()
+    page.text(72, 800, "The sources below are cited in the original language of their titles, as published.")
+    for i, line in enumerate(logical):
+        page.glyphs(72, 760 - 20 * i, get_display(line, base_dir="L").replace("\u201c", '"').replace("\u201d", '"'))
+    doc = extract_bytes(LAYOUT.document([page]))
+    text = doc.text.replace("\n\n", " ")
+    for line in logical:
+        assert line.replace("\u201c", '"').replace("\u201d", '"') in text, (text, line)
+
+
+def _note_page(lines_with_links):
+    """A page with one cited sentence and one footnote of several lines (each: text, uri or None)."""
+    page = LAYOUT.Page()
+    end = page.text(72, 760, "The mailing list archive records the exchange in full.")
+    page.text(end, 764, "1", size=7)
+    page.rule(72, 216, 150)
+    y = 138.0
+    for i, (text, uri) in enumerate(lines_with_links):
+        x = 72.0
+        if i == 0:
+            x = page.text(72, y + 3, "1", size=6) + 2
+        end = page.text(x, y, text, size=9)
+        if uri:
+            page.link((x, y - 2, end, y + 8), uri)
+        y -= 11
+    return page
+
+
+def test_urls_broken_at_line_ends_are_rejoined():
+    page = _note_page([("Archive of the list, https://marc.info/?", None),
+                       ("l=linux-kernel&m=167, and amnesty.org/en/latest/news/2021/09/iran-a-", None),
+                       ("decade-of-deaths-in-custody, accessed 3 May 2023.", None)])
+    doc = extract_bytes(LAYOUT.document([page]))
+    (note,) = doc.footnotes
+    assert "https://marc.info/?l=linux-kernel&m=167," in note.text, note.text
+    assert "amnesty.org/en/latest/news/2021/09/iran-a-decade-of-deaths-in-custody," in note.text, note.text
+
+
+def test_link_annotations_give_the_exact_address():
+    """A printed address with a break space inside it is closed up where a /Link gives the URI."""
+    page = _note_page([("Report, www.un.org/en/ga/ search/view_doc.asp?symbol=A/43/705, para. 4.",
+                        "https://www.un.org/en/ga/search/view_doc.asp?symbol=A/43/705")])
+    doc = extract_bytes(LAYOUT.document([page]))
+    (note,) = doc.footnotes
+    assert note.text == "Report, www.un.org/en/ga/search/view_doc.asp?symbol=A/43/705, para. 4.", note.text
+
+
+def _page_with_notes(body: list[str], markers: dict[int, str], notes: list[tuple[str, list[str]]],
+                     top: float = 780, rule: bool = False) -> object:
+    """Body lines at 11 pt (``markers``: line index -> raised label at its end), then notes at 9 pt
+    in a word processor's layout: the label at the margin, the text and its wrapped lines indented."""
+    page = LAYOUT.Page()
+    y = top
+    for i, line in enumerate(body):
+        end = page.text(72, y, line)
+        if i in markers:
+            page.text(end, y + 4, markers[i], size=6.5)
+        y -= 14
+    y = 60 + 11 * sum(len(lines) for _, lines in notes)
+    if rule:
+        page.rule(72, 216, y + 10)
+    for label, lines in notes:
+        for k, line in enumerate(lines):
+            if k == 0 and label:
+                page.text(72, y, label, size=9)
+            page.text(86, y, line, size=9)
+            y -= 11
+    return page
+
+
+def test_numbers_opening_wrapped_note_lines_do_not_open_notes_and_continued_notes_are_joined():
+    """Issue 13: "5 and 40 percent", "1) The State…", "5. To publish…" at a line start stay in their note;
+    a page whose note area opens with a continued note keeps the notes after it; long notes do not
+    make the note size the body size."""
+    body1 = [f"Paragraph line {i} of the report on the visits made during the year under review." for i in range(8)]
+    notes1 = [("1", ["The register showed that between"]),
+              ("2", ["Interviews held in March; of those interviewed between",
+                     "5 and 40 percent had not seen a lawyer, and the operative part read:",
+                     "1) The State has violated article 9 of the Covenant;",
+                     "2) The State shall release the detainees;",
+                     "5. To publish the decision in the official gazette, and the register of the",
+                     "facility was incomplete for the whole of the period, as the director said, which"])]
+    page1 = _page_with_notes(body1, {2: "1", 6: "2"}, notes1)
+    body2 = [f"Second page line {i} continues the account of the visits and their findings." for i in range(6)]
+    notes2 = [("", ["the mechanism noted in its letter of 3 May.",
+                    "17 of the 20 facilities replied within the month."]),
+              ("3", ["Letter of the ministry of justice of 30 April 2023."]),
+              ("4", ["Standard Minimum Rules for the Treatment of Prisoners, rule 68."])]
+    page2 = _page_with_notes(body2, {1: "3", 4: "4"}, notes2)
+    doc = extract_bytes(LAYOUT.document([page1, page2]))
+    notes = {n.label: n for n in doc.footnotes}
+    assert sorted(notes) == ["1", "2", "3", "4"], [(n.label, n.text[:40]) for n in doc.footnotes]
+    assert "5 and 40 percent had not seen a lawyer" in notes["2"].text
+    assert "1) The State has violated article 9" in notes["2"].text and "5. To publish the decision" in notes["2"].text
+    assert notes["2"].text.endswith("as the director said, which the mechanism noted in its letter of 3 May. "
+                                    "17 of the 20 facilities replied within the month."), notes["2"].text
+    assert notes["3"].text == "Letter of the ministry of justice of 30 April 2023."
+    assert all(n.markers for n in doc.footnotes)
+    assert "Second page line 0 continues" in doc.text and "17 of the 20" not in doc.text
+
+
+def test_two_and_three_column_pages_in_reading_order_with_notes_per_column():
+    page = LAYOUT.Page()
+    columns = (72, 250, 428)
+    for c, x in enumerate(columns):
+        for i in range(14):
+            page.text(x, 780 - 14 * i, f"Column {c + 1} line {i + 1:02d} text", size=9)
+    doc = extract_bytes(LAYOUT.document([page]))
+    order = re.findall(r"Column (\d) line (\d\d)", doc.text)
+    assert order == [(str(c), f"{i:02d}") for c in (1, 2, 3) for i in range(1, 15)], order[:20]
+
+    page = LAYOUT.Page()
+    for c, x in enumerate((72, 320)):
+        for i in range(20):
+            end = page.text(x, 780 - 14 * i, f"Side {c + 1} line {i + 1:02d} of the judgment", size=10)
+            if i == 5:
+                page.text(end, 784 - 14 * i, str(c + 1), size=6)
+        page.rule(x, x + 60, 200)
+        page.text(x, 188, str(c + 1), size=5.5, rise=3)
+        page.text(x + 5, 188, f"Note in column {c + 1}, with its source.", size=8)
+    doc = extract_bytes(LAYOUT.document([page]))
+    assert [(n.label, n.text) for n in doc.footnotes] == [
+        ("1", "Note in column 1, with its source."), ("2", "Note in column 2, with its source.")]
+    assert all(n.markers for n in doc.footnotes)
+    order = re.findall(r"Side (\d) line (\d\d)", doc.text)
+    assert order == [(str(c), f"{i:02d}") for c in (1, 2) for i in range(1, 21)]
+
+
+def test_numbering_that_starts_again_on_each_page():
+    pages = []
+    facilities = ("Evin", "Qezel Hesar", "Gohardasht")
+    for p in range(3):
+        body = [f"The visit to {facilities[p]} is reported in line {i} of this account of the week." for i in range(6)]
+        notes = [("1", [f"First note on {facilities[p]}."]), ("2", [f"Second note on {facilities[p]}."])]
+        pages.append(_page_with_notes(body, {1: "1", 4: "2"}, notes))
+    doc = extract_bytes(LAYOUT.document(pages))
+    got = [(n.label, n.text, n.markers[0].page if n.markers else None) for n in doc.footnotes]
+    assert got == [(str(k + 1), f"{('First', 'Second')[k]} note on {facilities[p]}.", p + 1)
+                   for p in range(3) for k in range(2)], got
+    # The first page's notes are linked by label; the restarted ones by page, which is an inference.
+    assert [n.confidence for n in doc.footnotes] == [1.0, 1.0, 0.9, 0.9, 0.9, 0.9]

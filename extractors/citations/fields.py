@@ -7,6 +7,16 @@ ISO date, URLs, identifiers, pinpoint, kind); :func:`parse_notes` then has
 repeated references ("Ibid.", "(previously cited)", …) resolved by
 :mod:`extractors.citations.repeats`.
 
+Fields come from two sources. A title the note marks up (Markdown italics,
+quotes) is trusted together with what precedes it as the author. A
+reference without such markup ("Durik, A. M., & Harackiewicz, J. M. (2007).
+Different strokes…") is labelled by the trained CRF of
+:mod:`extractors.citations.tagger` (author, title, date; its model is
+loaded once, on first use). Identifiers and URLs always come from the
+regexes of :mod:`extractors.text`; legal forms (cases, statutes, treaties)
+get their own kinds from :mod:`extractors.citations.legal`; access dates
+("Retrieved March 23, 2016", "accessed 5 May 2020") are never the date.
+
 Everything is precompiled at import time; :func:`parse_notes` never raises on
 odd text (a citation that cannot be parsed keeps its text and nothing else).
 Titles are never Unicode-normalized, so Persian or Arabic titles stay intact.
@@ -17,7 +27,9 @@ from __future__ import annotations
 import logging
 import re
 
-from extractors.citations.repeats import resolve_repeat
+from extractors.citations.legal import at_pinpoint, legal_kind
+from extractors.citations.repeats import IBID_RE, SUPRA_RE, resolve_repeat
+from extractors.citations.tagger import TaggerModelError, tag_reference
 from extractors.text.dates import MONTHS
 from extractors.text.identifiers import find_identifiers
 from extractors.text.urls import BARE_URL_RE, URL_RE, trim_url
@@ -34,9 +46,26 @@ _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DMY_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({_MONTH_ALT})\.?,?\s+(?:de\s+)?((?:1[6-9]|20)\d\d)\b", re.I)
 _MDY_RE = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:1[6-9]|20)\d\d)\b", re.I)
 _MY_RE = re.compile(rf"\b({_MONTH_ALT})\.?,?\s+((?:1[6-9]|20)\d\d)\b", re.I)
+_YMD_RE = re.compile(rf"\b((?:1[6-9]|20)\d\d),?\s+({_MONTH_ALT})\.?\s+(\d{{1,2}})\b(?!\s*,?\s*(?:1[6-9]|20)\d\d)", re.I)
 _ISO_RE = re.compile(r"\b((?:1[6-9]|20)\d\d)-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?\b")
 _YEAR_RE = re.compile(r"(?<![\w/.\-])((?:1[6-9]|20)\d\d)(?![\w/\-])")
 
+# "Retrieved March 23, 2016", "accessed 5 May 2020", "consulté le 3 mars 2021": when the reader saw
+# the page, never when it was published.
+_ACCESS_RE = re.compile(
+    r"\b(?:retrieved|accessed|last\s+accessed|consulted|viewed|visited|consulté|consultado|acesso\s+em|"
+    r"acessado\s+em|accedido|abgerufen)(?:\s+(?:on|le|el|em|am|from))?[\s:,]*"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?(?:{_MONTH_ALT})\.?,?\s+(?:de\s+)?(?:1[6-9]|20)\d\d"
+    rf"|(?:{_MONTH_ALT})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:1[6-9]|20)\d\d"
+    r"|(?:1[6-9]|20)\d\d-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./](?:1[6-9]|20)\d\d"
+    rf"|(?:{_MONTH_ALT})\.?,?\s+(?:1[6-9]|20)\d\d)",
+    re.I,
+)
+# A segment that is only a name ("Smith, J.", "García, Ana") is one author of a ";"-separated list.
+_NAME_ONLY_RE = re.compile(
+    r"^\s*(?:[A-Z][\w'’\-]+\s+){0,2}[A-Z][\w'’\-]+,\s*"
+    r"(?:(?:[A-Z]\.\s*|[A-Z]\.?-[A-Z]\.\s*)+|[A-Z][a-zà-ÿ]+(?:\s+[A-Z]\.)+)\s*$"
+)
 _PIN_TOKEN = r"(?:pp?|paras?|§§?|ch|chap|fn|n|at)\.?\s*[\dIVXLivxl]+(?:\s*[-–]\s*[\dIVXivx]+)?"
 _PINPOINT_RE = re.compile(
     r"(?<![\w])(?:(?:pp?|paras?)\.?)\s*\d+[a-z]?(?:\s*[-–]\s*\d+)?"
@@ -80,6 +109,15 @@ _BOOK_RE = re.compile(
     r"(?=[\s,;:)]|$)|\((?:[^()]{0,60}:\s*)?[^()]{0,60},\s*(?:1[6-9]|20)\d\d\)"
 )
 _JOURNAL_RE = re.compile(r"\b(?:Journal|Review|Quarterly|Vol\.|vol\.|Volume|No\.\s*\d|Issue|Studies)\b")
+
+# Words a reference rarely has but commentary does: two of them make a note prose, not a reference.
+_PROSE_WORD_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|been|made|did|does|not|that|they|their|it|"
+                            r"this|these|which|who|would|could|should|also)\b")
+# Below this marginal probability a tagged author or title is not used (the comma rule stands).
+TAGGER_MIN_CONFIDENCE = 0.6
+
+# Lower-case words an author list may have: "Durik & Harackiewicz", "Ludwig van Beethoven", "et al.".
+_NAME_PARTICLES = frozenset("and & et al al. y e und van von der den de da do dos das del la le di bin ibn".split())
 
 _QUOTE_PAIRS = {"“": "”", "«": "»", "„": "“"}
 
@@ -157,8 +195,12 @@ def split_citations(text: str) -> list[str]:
     for a, b in spans:
         segment = text[a:b]
         # A citation never starts in lower case: "…executions; sometimes they…"
-        # is a prose semicolon, not a list separator.
-        if segments and re.match(r"\s*[a-z]", segment) and not re.match(r"\s*(?:see|cf\.|ibid|id\.|supra)\b", segment, re.I):
+        # is a prose semicolon, not a list separator; and "Smith, J.; Jones, K.
+        # (2010). Title" is one citation whose authors a semicolon separates.
+        if segments and (
+            (re.match(r"\s*[a-z]", segment) and not re.match(r"\s*(?:see|cf\.|ibid|id\.|supra)\b", segment, re.I))
+            or _NAME_ONLY_RE.match(segments[-1].rsplit(";", 1)[-1])
+        ):
             segments[-1] = segments[-1] + ";" + segment
         else:
             segments.append(segment)
@@ -212,6 +254,10 @@ def _iso_date(text: str) -> str | None:
             offer(3, m.start(), f"{year}-{month:02d}-{day:02d}")
     for m in _MDY_RE.finditer(text):
         month, day, year = MONTHS[m.group(1).lower()], int(m.group(2)), m.group(3)
+        if 1 <= day <= 31:
+            offer(3, m.start(), f"{year}-{month:02d}-{day:02d}")
+    for m in _YMD_RE.finditer(text):
+        year, month, day = m.group(1), MONTHS[m.group(2).lower()], int(m.group(3))
         if 1 <= day <= 31:
             offer(3, m.start(), f"{year}-{month:02d}-{day:02d}")
     for m in _ISO_RE.finditer(text):
@@ -295,7 +341,9 @@ def _looks_like_author(text: str) -> bool:
     words = text.split()
     if len(words) > 16:
         return False
-    return not re.search(r"[.!?]\s+[A-Z]", text) and not re.search(r"\b(?:is|are|was|were|has|have)\b", text)
+    # Initials ("A. Farhadi and J. Khalil") are no sentence ends.
+    sentences = re.sub(r"\b[A-Z]\.", "A", text)
+    return not re.search(r"[.!?]\s+[A-Z]", sentences) and not re.search(r"\b(?:is|are|was|were|has|have)\b", text)
 
 
 # ---------------------------------------------------------------- parsing
@@ -304,8 +352,10 @@ def _looks_like_author(text: str) -> bool:
 def parse_citation(text: str) -> Citation:
     """One citation from its text: author, title, date, URLs, identifiers, pinpoint, kind.
 
-    Never raises: on unexpected input the citation keeps its text and whatever
-    fields were found before the problem.
+    Never raises on odd text: on unexpected input the citation keeps its text
+    and whatever fields were found before the problem. Raises
+    :class:`~extractors.citations.tagger.TaggerModelError` only when the
+    package was installed without its model file.
     """
     text = (text or "").strip()
     cite = Citation(text=text)
@@ -313,6 +363,8 @@ def parse_citation(text: str) -> Citation:
         return cite
     try:
         _fill_fields(cite, text)
+    except TaggerModelError:
+        raise  # an installation without the model is a defect to report, not odd text
     except Exception:  # noqa: BLE001 - parsing is best effort, never fatal
         log.debug("citation parse failed for %r", text[:200], exc_info=True)
     return cite
@@ -348,14 +400,11 @@ def _fill_fields(cite: Citation, text: str) -> None:
             candidate = ", ".join(kept)
         if _looks_like_author(candidate):
             cite.author = candidate
-    elif title is None:
-        parts = [p.strip() for p in re.split(r",\s+", _unescape_markdown(plain)) if p.strip()]
-        if len(parts) >= 3 and _looks_like_author(parts[0]) and len(parts[0].split()) <= 8:
-            cite.author = parts[0]
-            second = parts[1]
-            if (not _DMY_RE.search(second) and not _MY_RE.search(second) and not _YEAR_RE.fullmatch(second)
-                    and not _PIN_START_RE.match(second) and len(second) < 200):
-                cite.title = second
+    tagged_date = None
+    if title is None:
+        _fill_by_commas(cite, _unescape_markdown(plain))
+        if not _is_repeat(text) and not _looks_like_prose(plain):
+            tagged_date = _fill_from_tagger(cite, _unescape_markdown(plain))
     # Date, from the text outside the title, URLs and identifiers.
     rest = plain
     if t_start >= 0:
@@ -363,21 +412,105 @@ def _fill_fields(cite: Citation, text: str) -> None:
     for ident in cite.identifiers:
         rest = rest.replace(ident.value, " " * len(ident.value))
     rest = re.sub(r"\(?\b(?:AI\s+)?Index:?[^)]*\)?", " ", rest)
-    cite.date = _iso_date(rest)
-    # Pinpoint: the last p./pp./para./paras run.
+    rest = _ACCESS_RE.sub(lambda m: " " * len(m.group(0)), rest)
+    cite.date = (_iso_date(tagged_date) if tagged_date else None) or _iso_date(rest)
+    # Pinpoint: the last p./pp./para./paras run, else a legal "at 5".
     pins = list(_PINPOINT_RE.finditer(rest))
     if pins:
         cite.pinpoint = _clean_value(pins[-1].group(0))
-    cite.kind = _kind(cite, plain, how)
+    else:
+        cite.pinpoint = at_pinpoint(rest)
+    hint, cite.kind = cite.kind, None
+    cite.kind = _kind(cite, plain, how, hint)
+    if how == "plain" and cite.kind in ("case", "statute", "treaty"):
+        # A legal form is named, not authored: "Brown v. Board of Education, 347 U.S. 483 (1954)".
+        cite.author = None
+        cite.title = cite.title if cite.kind == "case" and cite.title else _clean_value(re.split(r",\s", plain)[0]).rstrip(".")
 
 
-def _kind(cite: Citation, plain: str, how: str) -> str:
+def _is_repeat(text: str) -> bool:
+    """Whether ``text`` repeats an earlier citation (its fields come from there, not from the tagger)."""
+    return bool(IBID_RE.match(text) or SUPRA_RE.search(text) or re.search(r"previously cited|op\.?\s*cit", text, re.I))
+
+
+def _fill_by_commas(cite: Citation, plain: str) -> None:
+    """Author and title of "Author, Title, date, …" without markup: the first two comma parts."""
+    parts = [p.strip() for p in re.split(r",\s+", plain) if p.strip()]
+    if len(parts) >= 3 and _looks_like_author(parts[0]) and len(parts[0].split()) <= 8:
+        cite.author = parts[0]
+        second = parts[1]
+        if (not _DMY_RE.search(second) and not _MY_RE.search(second) and not _YEAR_RE.fullmatch(second)
+                and not _PIN_START_RE.match(second) and len(second) < 200):
+            cite.title = second
+
+
+def _tagged_author(value: str) -> str | None:
+    """A tagged author list, cut before the first comma part that is no name; None if nothing is left.
+
+    "Durik, A. M., & Harackiewicz, J. M." is kept whole; "Human Rights
+    Council, Report of the Special Rapporteur" keeps only its first part.
+    """
+    if re.search(r"[\"“”«»*_]", value) or not value or value[0].islower() or len(value) > 200:
+        return None
+    parts = re.split(r"(?<=[,;])\s+", value)
+    kept = [parts[0]]
+    for part in parts[1:]:
+        words = part.split()
+        if len(words) > 5 or any(w.islower() and w not in _NAME_PARTICLES for w in words):
+            break
+        kept.append(part)
+    author = " ".join(kept).strip(" ,;")
+    return author if author and not _PROSE_WORD_RE.search(author) else None
+
+
+def _looks_like_prose(text: str) -> bool:
+    """Whether a note is commentary rather than a reference ("The records … are on file with …")."""
+    return len(_PROSE_WORD_RE.findall(text)) >= 2
+
+
+def _fill_from_tagger(cite: Citation, text: str) -> str | None:
+    """Author and title from the CRF where it is sure of them; returns the text of the date it found.
+
+    A tagger author that differs from the comma rule's also discards the
+    comma rule's title, which was read from the same wrong split.
+    """
+    fields = tag_reference(text)
+    authors = fields.get("author")
+    author = _tagged_author(authors[0][0]) if authors and authors[0][1] >= TAGGER_MIN_CONFIDENCE else None
+    if author:
+        if author != cite.author:
+            cite.title = None
+        cite.author = author
+    titles = fields.get("title")
+    # An author the tagger ran into the title ("Amnesty International, Blood-soaked secrets") is cut or
+    # refused: its title is then only the rest of the real one, and the comma rule's stands.
+    split_doubtful = bool(authors) and author != authors[0][0]
+    if titles and titles[0][1] >= TAGGER_MIN_CONFIDENCE and not (split_doubtful and cite.title):
+        # Where both agree on the author, a tagged title elsewhere than the comma rule's
+        # ("adopted on" for "…, Resolution 43/137: Situation of …, adopted on 8 December 1988")
+        # is the tagger's slip: it may only trim the comma rule's title.
+        if not cite.title or titles[0][0] in cite.title or cite.title in titles[0][0]:
+            cite.title = titles[0][0]
+    # A stray number the tagger calls a date ("(1)") is passed over for one that has a year.
+    dates = [value for value, _ in fields.get("date", []) if _YEAR_RE.search(value)]
+    if "container" in fields:
+        cite.kind = "article"
+    elif "publisher" in fields or "place" in fields:
+        cite.kind = "book"
+    return dates[0] if dates else None
+
+
+def _kind(cite: Citation, plain: str, how: str, hint: str | None = None) -> str:
+    """The kind of a citation; ``hint`` is the tagger's guess for an unmarked reference."""
     schemes = {i.scheme for i in cite.identifiers}
     author = cite.author or ""
     if "un-symbol" in schemes:
         return "un-document"
     if "ngo-index" in schemes:
         return "ngo-report"
+    legal = legal_kind(_unescape_markdown(plain))
+    if legal:
+        return legal
     if "isbn" in schemes:
         return "book"
     if "doi" in schemes:
@@ -390,6 +523,8 @@ def _kind(cite: Citation, plain: str, how: str) -> str:
         return "article"
     if _JOURNAL_RE.search(plain) and how in ("quoted", "italic"):
         return "article"
+    if hint:
+        return hint
     if _BOOK_RE.search(plain):
         return "book"
     if cite.urls:

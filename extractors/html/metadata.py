@@ -13,11 +13,11 @@ import re
 from datetime import date
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
 from lxml import etree
 
+from extractors.html.parse import PageHead
 from extractors.record import Metadata
-from extractors.text.dates import month_number
+from extractors.text.dates import written_date
 
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
                   "opinionnewsarticle", "report", "scholarlyarticle", "backgroundnewsarticle", "liveblogposting",
@@ -56,11 +56,11 @@ def _text(el: etree._Element) -> str:
     return _norm("".join(el.itertext()))
 
 
-def collect_meta(soup: BeautifulSoup) -> dict[str, list[str]]:
+def collect_meta(head: PageHead) -> dict[str, list[str]]:
     """``<meta>`` values by lower-cased ``name``/``property``/``itemprop``/``http-equiv``."""
     meta: dict[str, list[str]] = {}
-    for el in soup.select("meta[content]"):
-        content = el.get("content")
+    for el in head.meta:
+        content = el["content"]
         if not content.strip():
             continue
         for attr in ("property", "name", "itemprop", "http-equiv"):
@@ -70,7 +70,7 @@ def collect_meta(soup: BeautifulSoup) -> dict[str, list[str]]:
     return meta
 
 
-def json_ld_objects(soup: BeautifulSoup) -> list[dict]:
+def json_ld_objects(head: PageHead) -> list[dict]:
     """Every JSON-LD object on the page, ``@graph`` members flattened, Article types first."""
     objects: list[dict] = []
 
@@ -89,10 +89,8 @@ def json_ld_objects(soup: BeautifulSoup) -> list[dict]:
             if isinstance(main, dict) and "@type" in main and "headline" in main:
                 objects.append(main)
 
-    for script in soup.select("script[type]"):
-        if "ld+json" not in script["type"].lower():
-            continue
-        raw = (script.string or "").strip()
+    for raw in head.json_ld:
+        raw = raw.strip()
         if not raw or len(raw) > 1_000_000:
             continue
         raw = re.sub(r"^\s*<!\[CDATA\[|\]\]>\s*$", "", raw)
@@ -138,6 +136,29 @@ def _names(value: object) -> list[str]:
             if name and "organization" not in kind:
                 out.append(str(name))
     return out
+
+
+_AGENCY_RE = re.compile(r"\b(?:associated press|reuters|afp|agence france-presse|ap|dpa|efe|ansa|anadolu|"
+                        r"xinhua|kyodo|bloomberg|press association|pa media)\b", re.IGNORECASE)
+
+
+def find_organizations(meta: dict, objects: list[dict]) -> list[str]:
+    """Organisations named as authors (JSON-LD ``Organization`` authors, agencies in a byline),
+    kept apart from the people in ``authors``."""
+    out: list[str] = []
+    for obj in objects:
+        if not _is_article(obj):
+            continue
+        value = obj.get("author") or obj.get("creator")
+        for item in (value if isinstance(value, list) else [value])[:20]:
+            if isinstance(item, dict) and "organization" in str(item.get("@type", "")).lower():
+                if isinstance(item.get("name"), str) and item["name"].strip():
+                    out.append(_norm(item["name"]))
+        break
+    for key in _AUTHOR_META:
+        for raw in meta.get(key, [])[:3]:
+            out.extend(m.group(0) for m in _AGENCY_RE.finditer(raw))
+    return _dedupe(out)
 
 
 def _similar(a: str, b: str) -> float:
@@ -261,23 +282,9 @@ def _iso_day(value: str | None) -> str | None:
     return day.isoformat()
 
 
-def _parse_loose(value: str) -> str | None:
-    """``"14 May 2023"``, ``"May 14, 2023"`` → ISO day."""
-    m = re.search(r"\b(\d{1,2})\.?\s+([A-Za-z]{3,9})\.?,?\s+((?:19|20)\d{2})\b", value)
-    if m:
-        d, mon, y = m.group(1), m.group(2), m.group(3)
-    else:
-        m = re.search(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b", value)
-        if not m:
-            return None
-        mon, d, y = m.group(1), m.group(2), m.group(3)
-    month = month_number(mon[:3], ("en",))
-    if not month:
-        return None
-    try:
-        return date(int(y), month, int(d)).isoformat()
-    except ValueError:
-        return None
+def _parse_loose(value: str, languages: tuple[str, ...] | None = None) -> str | None:
+    """``"14 May 2023"``, ``"14 mai 2023"``, ``"May 14, 2023"`` → ISO day (see :func:`written_date`)."""
+    return written_date(value, languages)
 
 
 def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | None,
@@ -306,22 +313,99 @@ def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | 
             day = _iso_day(el.get("datetime") or el.get("content") or _text(el))
             if day:
                 return day
-    times = []
-    if attrs.has_time():
-        times = root.xpath("(//article//time[@datetime]|//main//time[@datetime]|//header//time[@datetime])[1]")
-        times = times or root.xpath("(//time[@datetime])[1]")
-    for el in times:
-        day = _iso_day(el.get("datetime"))
-        if day:
-            return day
+    day = _header_time(root, attrs)
+    if day:
+        return day
     if url:
         m = _URL_DATE_RE.search(urlsplit(url).path)
         if m:
             day = _iso_day("-".join(m.groups()))
             if day:
                 return day
+    day = _byline_date(root, attrs)
+    if day:
+        return day
     if use_htmldate and _has_date_hints(root, attrs):
         return _htmldate(root, url)
+    return None
+
+
+# <time> elements that are not the article's own date: in a link or list (another article),
+# or marked as a modification
+_OWN_TIMES = etree.XPath(
+    "(//article|//main|//header|//*[@itemprop='articleBody']/..)//time[@datetime][not(ancestor::a)]"
+    "[not(ancestor::li)][not(ancestor::footer)][not(ancestor::aside)]")
+_ANY_TIMES = etree.XPath("//time[@datetime][not(ancestor::a)][not(ancestor::li)][not(ancestor::footer)]"
+                         "[not(ancestor::aside)]")
+_MODIFIED_RE = re.compile(r"modif|updat|edited|revis|aktualis", re.IGNORECASE)
+
+
+def _header_time(root: etree._Element, attrs: _PageAttrs) -> str | None:
+    """The first ``<time datetime>`` of the article (its header), not another article's or an update's."""
+    if not attrs.has_time():
+        return None
+    for times in (_OWN_TIMES(root), _ANY_TIMES(root)):
+        for el in times[:10]:
+            names = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.getparent().get("class"))))
+            before = _norm(el.getparent().text or "")
+            if _MODIFIED_RE.search(names) or _MODIFIED_RE.search(before[-30:]):
+                continue
+            day = _iso_day(el.get("datetime"))
+            if day:
+                return day
+    return None
+
+
+# visible bylines and datelines: "Published 3 March 2023", "Publié le 3 mars 2023", "12. März 2023"
+_DATELINE_CANDIDATES = etree.XPath(
+    "//*[self::div or self::span or self::p or self::time or self::small or self::li or self::dd"
+    " or self::header or self::em][self::time or @class or @id]")
+_DATELINE_WORDS = ("date", "time", "byline", "publi", "meta")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _outside(el: etree._Element, tags: tuple[str, ...]) -> bool:
+    """Whether no ancestor of ``el`` is one of ``tags``."""
+    return not any(anc.tag in tags for anc in el.iterancestors())
+
+
+def _dateline_elements(root: etree._Element, limit: int) -> list[etree._Element]:
+    """The first ``limit`` ``<time>`` elements and div/span/p/small/li/dd/header/em elements whose
+    class or id holds (in ASCII lower case) date, time, byline, publi or meta, outside links, footers
+    and asides, in document order.
+
+    The words are tested here rather than in XPath: ``translate()`` over every element of a large
+    page cost milliseconds.
+    """
+    out: list[etree._Element] = []
+    for el in _DATELINE_CANDIDATES(root):
+        if el.tag != "time":
+            names = f"{el.get('class') or ''} {el.get('id') or ''}".translate(_ASCII_LOWER)
+            if not any(word in names for word in _DATELINE_WORDS):
+                continue
+        if _outside(el, ("a", "footer", "aside")):
+            out.append(el)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _byline_date(root: etree._Element, attrs: _PageAttrs) -> str | None:
+    """A date written in a byline or dateline element, in the page's language (dateparser)."""
+    if not (attrs.has_time() or _DATE_NAME_RE.search(attrs.classes) or _DATE_NAME_RE.search(attrs.ids)
+            or "byline" in attrs.classes):
+        return None
+    lang = (root.get("lang") or "").split("-")[0].lower()
+    languages = (lang,) if re.fullmatch(r"[a-z]{2}", lang) else None
+    for el in _dateline_elements(root, 30):
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _MODIFIED_RE.search(names):
+            continue
+        text = _text(el)
+        if 6 <= len(text) <= 200:
+            day = written_date(text, languages)
+            if day and day <= date.today().replace(year=date.today().year + 1).isoformat():
+                return day
     return None
 
 
@@ -388,10 +472,27 @@ def _htmldate(root: etree._Element, url: str | None) -> str | None:
     return found or None
 
 
+# where a byline stops naming people: a date, a time, "Posted", "Updated", "Publié le" …
+_BYLINE_END_RE = re.compile(
+    r"\s*(?:\b(?:posted|published|updated|modified|last updated|on|am|le|el|il|publié|publiée|mis à jour|"
+    r"veröffentlicht|aktualisiert|publicado|actualizado|pubblicato|gepubliceerd|opublikowano)\b\s*:?\s*)?"
+    r"(?:(?<!\w)\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)",
+    re.IGNORECASE)
+_LEADING_LABEL_RE = re.compile(r"^\s*(?:author|authors|autor|auteur|autore|written by|text|words)\s*:\s*", re.I)
+
+
 def clean_author(raw: str) -> list[str]:
-    """Names from a byline or author field: "By Jane Doe and John Roe" → two names."""
+    """Names from a byline or author field: "By Jane Doe and John Roe | Reuters" → two names.
+
+    The byline stops at a date or a "Posted"/"Updated"/"Publié le" label; roles, agencies and
+    site names are not names.
+    """
     raw = _norm(raw)
+    raw = _LEADING_LABEL_RE.sub("", raw)
     raw = _BY_RE.sub("", raw)
+    end = _BYLINE_END_RE.search(raw)
+    if end and end.start() > 0:
+        raw = raw[: end.start()]
     raw = re.split(r"\s+[|–—-]\s+|\s*\(|\s*\n", raw)[0]
     out = []
     for part in _AUTHOR_SPLIT_RE.split(raw):
@@ -420,8 +521,7 @@ def find_authors(root: etree._Element, meta: dict, objects: list[dict], attrs: _
         if names:
             return _dedupe(names)
     attrs = attrs or _PageAttrs(root)
-    if not ("author" in attrs.itemprops or "author" in attrs.rels or "author" in attrs.classes
-            or "byline" in attrs.classes):
+    if not ("author" in attrs.itemprops or "author" in attrs.rels or _BYLINE_CLASS_RE.search(attrs.classes)):
         return []
     els = root.xpath("//*[@itemprop='author']//*[@itemprop='name']|//a[@rel='author']"
                      "|//*[@itemprop='author'][not(.//*[@itemprop='name'])]")
@@ -430,14 +530,31 @@ def find_authors(root: etree._Element, meta: dict, objects: list[dict], attrs: _
         names.extend(clean_author(el.get("content") or _text(el)))
     if names:
         return _dedupe(names)
-    for el in root.xpath("//*[contains(@class,'byline') or contains(@class,'author-name') "
-                         "or contains(@class,'article-author') or contains(@class,'author')]")[:10]:
+    for el in _byline_elements(root, 10):
         text = _text(el)
         if 3 <= len(text) <= 120:
             names = clean_author(text)
             if names:
                 return _dedupe(names)
     return []
+
+
+_BYLINE_CLASS_RE = re.compile(r"byline|author|autor|auteur|signature|firma|writer", re.IGNORECASE)
+_CLASSED = etree.XPath("//*[@class]")
+_BYLINE_WORDS = ("byline", "author", "autor", "auteur", "signature", "firma", "writer")
+
+
+def _byline_elements(root: etree._Element, limit: int) -> list[etree._Element]:
+    """The first ``limit`` elements whose class holds (in ASCII lower case) one of ``_BYLINE_WORDS``,
+    outside asides and footers (a "byline" in a related-articles box), in document order."""
+    out: list[etree._Element] = []
+    for el in _CLASSED(root):
+        names = el.get("class").translate(_ASCII_LOWER)
+        if any(word in names for word in _BYLINE_WORDS) and _outside(el, ("aside", "footer")):
+            out.append(el)
+            if len(out) >= limit:
+                break
+    return out
 
 
 def _dedupe(names: list[str]) -> list[str]:
@@ -448,12 +565,12 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
-def extract_metadata(root: etree._Element, soup: BeautifulSoup, url: str | None,
+def extract_metadata(root: etree._Element, head: PageHead, url: str | None,
                      use_htmldate: bool = True) -> Metadata:
-    """All page metadata except the language, from the tree and the ``page_soup`` of the same markup."""
+    """All page metadata except the language, from the tree and its ``page_head`` (read before pruning)."""
     page = _PageAttrs(root)
-    meta = collect_meta(soup)
-    objects = json_ld_objects(soup)
+    meta = collect_meta(head)
+    objects = json_ld_objects(head)
     site_names = list(meta.get("og:site_name", [])[:1])
     for obj in objects:
         pub = obj.get("publisher")
@@ -462,9 +579,9 @@ def extract_metadata(root: etree._Element, soup: BeautifulSoup, url: str | None,
             break
     site_names += meta.get("application-name", [])[:1]
     canonical = None
-    for link in soup.select("link[rel][href]"):
-        if "canonical" in " ".join(link.get_attribute_list("rel")).lower().split() and link.get("href"):
-            canonical = link.get("href").strip()
+    for rel, href in head.links:
+        if "canonical" in " ".join(rel).lower().split() and href:
+            canonical = href.strip()
             break
     canonical = canonical or (meta.get("og:url") or [None])[0]
     if canonical and url:
@@ -478,7 +595,9 @@ def extract_metadata(root: etree._Element, soup: BeautifulSoup, url: str | None,
         keywords.extend(k.strip() for k in value.split(",") if k.strip())
     keywords += [k for k in meta.get("article:tag", []) if k not in keywords]
     description = (meta.get("description") or meta.get("og:description") or [None])[0]
+    organizations = find_organizations(meta, objects)
     return Metadata(
+        extra={"author_organizations": organizations} if organizations else {},
         title=find_title(root, meta, objects, site_names, host),
         date=find_date(root, meta, objects, canonical or url, use_htmldate=use_htmldate, attrs=page),
         authors=find_authors(root, meta, objects, attrs=page),
@@ -489,9 +608,9 @@ def extract_metadata(root: etree._Element, soup: BeautifulSoup, url: str | None,
     )
 
 
-def declared_language(root: etree._Element, soup: BeautifulSoup) -> str | None:
+def declared_language(root: etree._Element, head: PageHead) -> str | None:
     """The page's declared language: ``<html lang>``, content-language, og:locale."""
-    meta = collect_meta(soup)
+    meta = collect_meta(head)
     values = [root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang"), root.get("xml:lang")]
     values += meta.get("content-language", [])[:1] + meta.get("og:locale", [])[:1] + meta.get("language", [])[:1]
     for value in values:

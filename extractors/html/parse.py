@@ -11,9 +11,9 @@ never expands entities declared in an internal DTD subset).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import lxml.html
-from bs4 import BeautifulSoup, SoupStrainer
 from lxml import etree
 
 from extractors.errors import CorruptDocument, ResourceLimitExceeded
@@ -153,17 +153,41 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     return root
 
 
-# Only the elements page metadata is read from are kept in the soup.
-_HEAD_ELEMENTS = SoupStrainer(["meta", "script", "link"])
+@dataclass
+class PageHead:
+    """The elements page metadata is read from, wherever they stand in the page.
 
-
-def page_soup(markup: str) -> BeautifulSoup:
-    """The page's ``<meta>``, ``<script>`` and ``<link>`` elements, for CSS selectors.
-
-    BeautifulSoup with the lxml parser over the same markup as :func:`parse_html`
-    (without its XML declaration, as there).
+    ``meta`` holds the attributes of every ``<meta content>``, ``json_ld`` the text of every
+    ``<script type=…ld+json…>``, ``links`` the ``rel`` tokens and ``href`` of every
+    ``<link rel href>``, all in document order.
     """
-    return BeautifulSoup(_XML_DECL_RE.sub("", markup, count=1), "lxml", parse_only=_HEAD_ELEMENTS)
+
+    meta: list[dict[str, str]] = field(default_factory=list)
+    json_ld: list[str] = field(default_factory=list)
+    links: list[tuple[list[str], str]] = field(default_factory=list)
+
+
+def page_head(root: etree._Element) -> PageHead:
+    """The page's ``<meta>``, JSON-LD and ``<link>`` elements, read from the parsed tree.
+
+    Call it before the tree is pruned. One pass over three tag names in libxml2; the page is
+    not parsed a second time.
+    """
+    head = PageHead()
+    for el in root.iter("meta", "script", "link"):
+        tag = el.tag
+        if tag == "meta":
+            if el.get("content") is not None:
+                head.meta.append(dict(el.attrib))
+        elif tag == "script":
+            kind = el.get("type")
+            if kind is not None and "ld+json" in kind.lower():
+                head.json_ld.append(el.text or "")
+        else:
+            rel, href = el.get("rel"), el.get("href")
+            if rel is not None and href is not None:
+                head.links.append((rel.split(), href))
+    return head
 
 
 def count_elements(root: etree._Element, limit: int = MAX_ELEMENTS) -> int:

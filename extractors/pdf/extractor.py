@@ -28,6 +28,8 @@ from pypdf.errors import DependencyError, EmptyFileError, LimitReachedError, PyP
 from extractors import assembly
 from extractors.base import MAGIC, Extractor
 from extractors.errors import CorruptDocument, EncryptedDocument, ExtractionError, ResourceLimitExceeded
+from extractors.ocr.pdf_pages import PageOcr
+from extractors.ocr.tesseract import DEFAULT_LANGUAGES
 from extractors.pdf.footnotes import Note, collect_notes, find_zone, line_pieces, note_start
 from extractors.pdf.layout import (
     DeadlineExceeded,
@@ -39,7 +41,9 @@ from extractors.pdf.layout import (
     is_bold,
     join_lines,
     line_spacing,
+    logical_order,
     reading_order,
+    repair_urls,
 )
 from extractors.pdf.metadata import is_junk_title, read_metadata
 from extractors.pdf.running import strip_running
@@ -101,9 +105,12 @@ class PdfExtractor(Extractor):
     guesses_language = False
 
     def __init__(self, time_limit: float | None = None, max_bytes: int | None = None,
-                 max_pages: int = 10_000) -> None:
+                 max_pages: int = 10_000, ocr_languages: str | None = DEFAULT_LANGUAGES) -> None:
         """``time_limit`` / ``max_bytes`` override ``hints.limits`` (``time_limit_s``,
-        ``max_input_bytes``) when given; by default the hints' limits apply."""
+        ``max_input_bytes``) when given; by default the hints' limits apply. Pages without a
+        text layer that paint an image are OCRed in ``ocr_languages`` (None: no OCR), within
+        a time box of their own (:mod:`extractors.ocr.pdf_pages`)."""
+        self.ocr_languages = ocr_languages
         self.time_limit = time_limit
         self.max_bytes = max_bytes
         self.max_pages = max_pages
@@ -135,7 +142,10 @@ class PdfExtractor(Extractor):
             except LimitReachedError as exc:
                 warnings.append(f"metadata skipped: {exc}")
                 metadata = Metadata()
-            pages = self._pages(reader, deadline, time_limit, warnings)
+            ocr = PageOcr(data[offset:], self.ocr_languages, time_limit) if self.ocr_languages else None
+            pages = self._pages(reader, deadline, time_limit, warnings, ocr)
+            if ocr is not None:
+                ocr.report(warnings, metadata.extra)
         for message in captured.messages[:20]:
             warnings.append(f"pypdf repaired: {message}")
         doc = self._assemble(pages, metadata, hints, warnings)
@@ -170,7 +180,7 @@ class PdfExtractor(Extractor):
     # -- pages ------------------------------------------------------------
 
     def _pages(self, reader: PdfReader, deadline: float, time_limit: float,
-               warnings: list[str]) -> list[PageLayout]:
+               warnings: list[str], ocr: PageOcr | None = None) -> list[PageLayout]:
         try:
             count = len(reader.pages)
         except LimitReachedError as exc:
@@ -185,10 +195,11 @@ class PdfExtractor(Extractor):
         limited: list[tuple[str, Exception]] = []
         failed: list[tuple[str, Exception]] = []
         for index in range(count):
-            if time.monotonic() > deadline:
+            page_deadline = deadline + (ocr.seconds if ocr else 0.0)  # OCR has its own time box
+            if time.monotonic() > page_deadline:
                 raise ResourceLimitExceeded(
                     f"pdf: time limit of {time_limit:g}s exceeded before page {index + 1} of {count}")
-            layout = self._page(reader, index, deadline, time_limit, limited, failed)
+            layout = self._page(reader, index, page_deadline, time_limit, limited, failed, ocr)
             if layout is not None:
                 pages.append(layout)
         for message, _ in limited + failed:
@@ -203,7 +214,8 @@ class PdfExtractor(Extractor):
         return pages
 
     def _page(self, reader: PdfReader, index: int, deadline: float, time_limit: float,
-              limited: list[tuple[str, Exception]], failed: list[tuple[str, Exception]]) -> PageLayout | None:
+              limited: list[tuple[str, Exception]], failed: list[tuple[str, Exception]],
+              ocr: PageOcr | None = None) -> PageLayout | None:
         collector = PageCollector(deadline)
         number = index + 1
         try:
@@ -232,15 +244,19 @@ class PdfExtractor(Extractor):
             width, height, bottom = float(box.width), float(box.height), float(box.bottom)
         except Exception:  # noqa: BLE001 - fall back to A4
             width, height, bottom = 595.0, 842.0, 0.0
-        lines = reading_order(build_lines(collector.runs), width)
-        return PageLayout(number, width, height, bottom, lines=lines, rules=collector.rules)
+        runs = collector.runs
+        if ocr is not None and not any(run.text.strip() for run in runs):
+            runs = ocr.runs(page, number, width, height, bottom) or runs  # a scan: no text layer
+        lines = reading_order(build_lines(runs), width)
+        return PageLayout(number, width, height, bottom, lines=lines, rules=collector.rules, links=_uri_links(page))
 
     # -- assembly ---------------------------------------------------------
 
     def _assemble(self, pages: list[PageLayout], metadata: Metadata, hints: Hints,
                   warnings: list[str]) -> ExtractedDocument:
         body_size = _body_size(pages)
-        page_info = strip_running(pages)
+        logical_order(pages)
+        page_info = strip_running(pages, warnings)
         for page in pages:
             for line in page.lines:
                 line.pieces = line_pieces(line)
@@ -252,16 +268,19 @@ class PdfExtractor(Extractor):
         for page in pages:
             for line in page.lines:
                 cited.update(_inner_markers(line))
-            open_note = bool(notes)
-            zone, under_rule = find_zone(page, body_size, spacing, cited, open_note)
-            while not notes and zone < len(page.lines) and \
-                    note_start(page.lines[zone], body_size, under_rule) is None:
-                zone += 1  # nothing to continue: these lines are body text
-            collect_notes(page, zone, body_size, under_rule, notes)
-            bodies[page.number] = page.lines[:zone]
+            bodies[page.number] = []
+            for column in _columns(page):
+                expected = int(notes[-1].label) + 1 if notes and notes[-1].label.isdigit() else None
+                zone, under_rule = find_zone(column, body_size, spacing, cited, bool(notes), expected)
+                while not notes and zone < len(column.lines) and \
+                        note_start(column.lines[zone], body_size, under_rule) is None:
+                    zone += 1  # nothing to continue: these lines are body text
+                collect_notes(column, zone, body_size, under_rule, notes, cited)
+                bodies[page.number].extend(column.lines[:zone])
 
         notes = _dedupe_notes(notes, warnings)
-        labels = {n.label for n in notes}
+        links = {page.number: [uri for _, uri in page.links] for page in pages}
+        labels = _note_keys(notes)
         fallback = _plain_number_markers(pages, bodies, notes)
 
         title_fallback = _first_page_title(pages, bodies, body_size)
@@ -276,9 +295,14 @@ class PdfExtractor(Extractor):
         paragraphs, marker_pages = _paragraphs(pages, bodies, labels, spacing)
         text, markers = assembly.assemble(paragraphs)
         footnotes = assembly.link_footnotes(
-            text, markers, notes=[(n.label, n.text) for n in notes],
-            pages={n.label: n.page for n in notes}, marker_pages=marker_pages)
+            text, markers, notes=[(n.key, repair_urls(n.text, links.get(n.page, []) + links.get(n.page + 1, [])))
+                                  for n in notes],
+            pages={n.key: n.page for n in notes}, marker_pages=marker_pages)
         for note in footnotes:
+            if "~" in note.label:
+                # Numbering started again: the marker was tied to its note by page, an inference.
+                note.confidence = min(note.confidence, 0.9)
+            note.label = note.label.split("~")[0]
             if note.label in fallback:
                 note.confidence = 0.8
             if not note.markers:
@@ -287,16 +311,70 @@ class PdfExtractor(Extractor):
                                  footnotes=footnotes, warnings=warnings, extractor=self.name)
 
 
+def _columns(page: PageLayout) -> list[PageLayout]:
+    """The page's columns in reading order, each as a page of its own lines and rules.
+
+    Notes are set at the foot of each column on multi-column pages.
+    """
+    groups: list[list[Line]] = []
+    for line in page.lines:
+        if groups and groups[-1][-1].column == line.column:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    if len(groups) <= 1:
+        return [page]
+    lefts = sorted({min(ln.x0 for ln in g) for g in groups})
+    out = []
+    for group in groups:
+        left = min(ln.x0 for ln in group)
+        right = next((x for x in lefts if x > left + 1), page.width + 1)
+        rules = [r for r in page.rules if left - 12 <= r[1] < right - 12]
+        out.append(PageLayout(page.number, page.width, page.height, page.bottom, lines=group, rules=rules,
+                              links=page.links))
+    return out
+
+
+def _uri_links(page: object) -> list[tuple[tuple[float, float, float, float], str]]:
+    """The page's ``/Link`` annotations with a URI action (damaged ones skipped)."""
+    out: list[tuple[tuple[float, float, float, float], str]] = []
+    try:
+        annots = page.get("/Annots")  # type: ignore[attr-defined]
+        annots = annots.get_object() if annots is not None else []
+        for ref in list(annots)[:2000]:
+            annot = ref.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A")
+            action = action.get_object() if action is not None else None
+            if not action or action.get("/S") != "/URI" or not isinstance(action.get("/URI"), str):
+                continue
+            x0, y0, x1, y1 = (float(v) for v in annot.get("/Rect", [0, 0, 0, 0])[:4])
+            out.append(((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), str(action["/URI"])))
+    except Exception:  # noqa: BLE001 - links are a help; a damaged annotation array is skipped
+        return out
+    return out
+
+
 def _body_size(pages: list[PageLayout]) -> float:
-    weights: dict[float, int] = {}
-    for page in pages:
-        for line in page.lines:
-            for run in line.runs:
-                key = round(run.size * 2) / 2
-                weights[key] = weights.get(key, 0) + len(run.text.strip())
-    if not weights:
-        return 10.0
-    return max(weights.items(), key=lambda kv: kv[1])[0]
+    """The size most of the text is set in, counted on the upper part of the pages.
+
+    Notes sit at the bottom and can hold more characters than the body text
+    (long notes, short pages): the upper 55 % of each page is body text on
+    nearly every page, so it decides; the whole page only when it is empty.
+    """
+    for upper in (True, False):
+        weights: dict[float, int] = {}
+        for page in pages:
+            for line in page.lines:
+                if upper and line.y < page.bottom + page.height * 0.45:
+                    continue
+                for run in line.runs:
+                    key = round(run.size * 2) / 2
+                    weights[key] = weights.get(key, 0) + len(run.text.strip())
+        if weights:
+            return max(weights.items(), key=lambda kv: kv[1])[0]
+    return 10.0
 
 
 def _inner_markers(line: Line) -> list[str]:
@@ -312,19 +390,52 @@ def _inner_markers(line: Line) -> list[str]:
 
 
 def _dedupe_notes(notes: list[Note], warnings: list[str]) -> list[Note]:
-    """Keep the first note of each label (numbering that restarts is not supported)."""
-    seen: set[str] = set()
+    """Give every note its key; merge a label that repeats within one numbering.
+
+    Numbering that starts again at 1 on a later page (notes numbered per page
+    or per chapter) opens a new sequence: its notes get keys ``"label~n"``.
+    """
+    seen: dict[str, Note] = {}
+    sequence = 0
     out = []
     for note in notes:
-        if note.label in seen:
+        first = seen.get(_key("1", sequence))
+        if note.label == "1" and first is not None and note.page > first.page:
+            sequence += 1
+        note.key = _key(note.label, sequence)
+        if note.key in seen:
             warnings.append(f"footnote label {note.label} repeats on page {note.page}; the later note was "
                             f"appended to the earlier one")
-            first = next(n for n in out if n.label == note.label)
-            first.parts.extend(note.parts)
+            seen[note.key].parts.extend(note.parts)
             continue
-        seen.add(note.label)
+        seen[note.key] = note
         out.append(note)
+    if sequence:
+        warnings.append(f"footnote numbering starts again {sequence} time(s); markers are tied to the notes "
+                        f"of their own page")
     return out
+
+
+def _key(label: str, sequence: int) -> str:
+    return label if sequence == 0 else f"{label}~{sequence}"
+
+
+def _note_keys(notes: list[Note]) -> dict[str, list[tuple[int, str]]]:
+    """For each printed label, the ``(page, key)`` of its notes."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for note in notes:
+        out.setdefault(note.label, []).append((note.page, note.key))
+    return out
+
+
+def _key_for(keys: dict[str, list[tuple[int, str]]], label: str, page: int) -> str | None:
+    """The note a marker on ``page`` points to: its own page's, else the next, else the nearest."""
+    options = keys.get(label)
+    if not options:
+        return None
+    if len(options) == 1:
+        return options[0][1]
+    return min(options, key=lambda o: (o[0] < page, abs(o[0] - page)))[1]
 
 
 def _plain_number_markers(pages: list[PageLayout], bodies: dict[int, list[Line]],
@@ -371,18 +482,19 @@ def _first_page_title(pages: list[PageLayout], bodies: dict[int, list[Line]], bo
     return title[:300] or None
 
 
-def _render(line: Line, labels: set[str], page: int, marker_pages: list[int]) -> str:
+def _render(line: Line, labels: dict[str, list[tuple[int, str]]], page: int, marker_pages: list[int]) -> str:
     out = []
     for kind, value in line.pieces:
-        if kind == "sup" and value in labels:
-            out.append(assembly.marker(value))
+        key = _key_for(labels, value, page) if kind == "sup" else None
+        if key is not None:
+            out.append(assembly.marker(key))
             marker_pages.append(page)
         else:
             out.append(value)
     return "".join(out)
 
 
-def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], labels: set[str],
+def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], labels: dict[str, list[tuple[int, str]]],
                 spacing: float) -> tuple[list[str], list[int]]:
     paragraphs: list[list[str]] = []
     para_pages: list[list[int]] = []
@@ -390,16 +502,18 @@ def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], labels: 
     prev_page = None
     for page in pages:
         lines = bodies.get(page.number, [])
-        lefts = _column_lefts(lines, page.width)
+        lefts: dict[int, float] = {}
+        for line in lines:
+            lefts[line.column] = min(lefts.get(line.column, line.x0), line.x0)
         for line in lines:
             pages_here: list[int] = []
             text = _render(line, labels, page.number, pages_here)
             if prev is None:
                 new = True
-            elif prev_page != page.number or line.y > prev.y + 1:
+            elif prev_page != page.number or line.y > prev.y + 1 or line.column != prev.column:
                 new = not _continues(paragraphs[-1][-1], prev, line, text)
             else:
-                new = breaks_paragraph(prev, line, spacing, lefts[0 if line.x0 < page.width * 0.45 else 1])
+                new = breaks_paragraph(prev, line, spacing, lefts[line.column])
             if new:
                 paragraphs.append([])
                 para_pages.append([])
@@ -415,12 +529,6 @@ def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], labels: 
         out.append(joined)
         marker_pages.extend(mpages)
     return out, marker_pages
-
-
-def _column_lefts(lines: list[Line], width: float) -> tuple[float, float]:
-    left = [ln.x0 for ln in lines if ln.x0 < width * 0.45]
-    right = [ln.x0 for ln in lines if ln.x0 >= width * 0.45]
-    return (min(left) if left else 0.0, min(right) if right else width * 0.45)
 
 
 def _continues(prev_text: str, prev: Line, line: Line, text: str) -> bool:

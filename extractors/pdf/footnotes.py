@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractors.pdf.layout import Line, PageLayout, join_lines
+from extractors.pdf.layout import Line, PageLayout, join_lines, word_gap
 from extractors.text.markers import NOTE_LABEL_RE, SUPERSCRIPT_RE, superscript_digits
 
 _TEXT_LABEL_RE = re.compile(r"^\s*(\d{1,3}|[*†‡§¶]{1,3})(?:[.)]?\s+|(?=[A-Z“\"‘(]))(?=\S)")
@@ -29,6 +29,8 @@ class Note:
     label: str
     page: int
     parts: list[str] = field(default_factory=list)
+    # Unique within the document: the label, or "label~n" in the n-th numbering restart.
+    key: str = ""
 
     @property
     def text(self) -> str:
@@ -50,12 +52,8 @@ def line_pieces(line: Line) -> list[tuple[str, str]]:
                 prev = run
                 continue
         if prev is not None and pieces and pieces[-1][0] == "text" and raw[:1] != " " \
-                and not pieces[-1][1].endswith(" "):
-            est_end = prev.x + 0.5 * prev.size * len(prev.text)
-            short = len(prev.text.strip()) <= 4
-            gap = run.x - est_end
-            if gap > (0.25 if short else 1.5) * run.size:
-                raw = " " + raw
+                and not pieces[-1][1].endswith(" ") and word_gap(prev, run):
+            raw = " " + raw
         pieces.extend(_split_unicode_superscripts(raw))
         prev = run
     return pieces
@@ -116,11 +114,64 @@ def _has_inner_marker(line: Line, start: bool) -> bool:
                [p for p in line.pieces if p[0] == "sup"][first:])
 
 
+def label_chain(lines: list[Line], body_size: float, under_rule: bool, cited: set[str],
+                expected: int | None) -> dict[int, tuple[str, str]]:
+    """The lines that open notes: ``{index: (label, text)}``.
+
+    Every line that could open a note (:func:`note_start`) is a candidate; of
+    the numbered ones, only the longest chain of consecutive labels down the
+    page is kept (a chain scores more when its labels are cited in the text,
+    raised, or start at ``expected``, the label after the last note so far).
+    Where the chosen starts share a left edge and the lines between them sit
+    elsewhere (a hanging or first-line indent), a candidate at the
+    continuation edge is not a start either. A wrapped line of a note that
+    happens to begin with a number ("5 and 40 percent", "1) The State…",
+    "5. To publish…") therefore stays in its note.
+    """
+    cands = {i: st for i, ln in enumerate(lines) if (st := note_start(ln, body_size, under_rule)) is not None}
+    numbered = [(i, int(st[0])) for i, st in cands.items() if st[0].isdigit()]
+    scores: list[tuple[float, int | None]] = []
+    for a, (i, num) in enumerate(numbered):
+        own = 1.0 + (1.5 if str(num) in cited else 0.0) + (1.0 if _raised_label(lines[i]) else 0.0) \
+            + (3.0 if expected is not None and num == expected else 0.0)
+        best: tuple[float, int | None] = (own, None)
+        for b in range(a):
+            if numbered[b][1] == num - 1 and scores[b][0] + own > best[0]:
+                best = (scores[b][0] + own, b)
+        scores.append(best)
+    chain: set[int] = set()
+    if numbered:
+        a: int | None = max(range(len(numbered)), key=lambda k: scores[k][0])
+        while a is not None:
+            chain.add(numbered[a][0])
+            a = scores[a][1]
+    out = {i: st for i, st in cands.items() if i in chain or not st[0].isdigit()}
+    return _indent_agrees(lines, out)
+
+
+def _indent_agrees(lines: list[Line], starts: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    """Drop plain-text starts at the continuation indent when starts and continuations differ."""
+    if len(starts) < 2:
+        return starts
+    order = sorted(starts)
+    start_x = sorted(lines[i].x0 for i in order)[len(order) // 2]
+    between = [lines[k].x0 for a, b in zip(order, order[1:]) for k in range(a + 1, b)
+               if lines[k].size <= lines[a].size * 1.05]
+    if not between:
+        return starts
+    cont_x = sorted(between)[len(between) // 2]
+    if abs(cont_x - start_x) < 2:
+        return starts
+    return {i: st for i, st in starts.items()
+            if _raised_label(lines[i]) or abs(lines[i].x0 - cont_x) > abs(lines[i].x0 - start_x)}
+
+
 def find_zone(page: PageLayout, body_size: float, spacing: float, cited: set[str],
-              open_note: bool) -> tuple[int, bool]:
+              open_note: bool, expected: int | None = None) -> tuple[int, bool]:
     """Index of the first line of the page's note band (``len(lines)`` when none).
 
     The flag says whether the band was found under a separator rule.
+    ``expected`` is the label that would follow the last note so far.
     """
     lines = page.lines
     n = len(lines)
@@ -129,15 +180,18 @@ def find_zone(page: PageLayout, body_size: float, spacing: float, cited: set[str
     rule = _separator(page, body_size, open_note)
     if rule is not None:
         return rule, True
-    starts = {i: note_start(ln, body_size, False) for i, ln in enumerate(lines)}
+    chain = label_chain(lines, body_size, False, cited, expected)
+    starts = {i: chain.get(i) for i in range(n)}
     best = n
     limit_y = page.bottom + page.height * 0.75
     labels: list[str] = []
     small_notes = False
+    top_small_start: int | None = None
     for i in range(n - 1, -1, -1):
         line = lines[i]
         start = starts[i]
-        if line.size > body_size * 1.05 or _has_inner_marker(line, start is not None):
+        if line.size > body_size * 1.05 or (_has_inner_marker(line, start is not None)
+                                             and line.size > body_size * _SMALL):
             break
         if start is None:
             if small_notes and line.size > body_size * _SMALL:
@@ -152,8 +206,13 @@ def find_zone(page: PageLayout, body_size: float, spacing: float, cited: set[str
         if line.y > limit_y:
             break
         prev = lines[i - 1] if i else None
+        if line.size <= body_size * _SMALL:
+            top_small_start = i
         if prev is None or prev.size > line.size * 1.05 or prev.y - line.y > max(spacing, line.size) * 1.2:
             best = i
+    if best == n and top_small_start is not None:
+        # The band opens with the continuation of a note from an earlier page, set like the notes.
+        best = top_small_start
     if best < n:
         # Small-font lines right above the first label continue an earlier note.
         while best > 0 and lines[best - 1].size <= body_size * _SMALL and starts[best - 1] is None \
@@ -182,19 +241,64 @@ def _separator(page: PageLayout, body_size: float, open_note: bool) -> int | Non
 
 
 def collect_notes(page: PageLayout, zone: int, body_size: float, under_rule: bool,
-                  notes: list[Note]) -> None:
+                  notes: list[Note], cited: set[str] | None = None) -> None:
     """Append the notes of ``page.lines[zone:]`` to ``notes``, joining continuations.
 
-    A label written as plain text (not raised) opens a note only when it is the
-    next number after the previous note's, so a wrapped line that happens to
-    begin with a number ("15 and 21.") stays in its note.
+    Notes open only at the lines :func:`label_chain` accepts, and a label written
+    as plain text (not raised) only when it is the next number after the
+    previous note's, so a wrapped line that happens to begin with a number
+    ("15 and 21.") stays in its note.
     """
-    for line in page.lines[zone:]:
-        start = note_start(line, body_size, under_rule)
+    lines = page.lines[zone:]
+    expected = int(notes[-1].label) + 1 if notes and notes[-1].label.isdigit() else None
+    starts = label_chain(lines, body_size, under_rule, cited or set(), expected)
+    # Numbering may start again on a new page (notes numbered per page) when the page cites a "1".
+    restart_ok = bool(notes) and notes[-1].page != page.number and any(
+        kind == "sup" and value == "1" for line in page.lines[:zone] for kind, value in line.pieces)
+    for k, line in enumerate(lines):
+        start = starts.get(k)
         if start is not None and notes and not _raised_label(line) and notes[-1].label.isdigit() \
-                and start[0] != str(int(notes[-1].label) + 1):
+                and start[0] != str(int(notes[-1].label) + 1) and not (restart_ok and start[0] == "1"):
             start = None
+        if start is not None and start[0] == "1":
+            restart_ok = False
         if start is not None:
-            notes.append(Note(start[0], page.number, [start[1]]))
+            notes.append(Note(start[0], page.number, []))
+            _run_in_notes(notes, page.number, _after_label(line.pieces))
         elif notes:
-            notes[-1].parts.append(pieces_text(line.pieces))
+            _run_in_notes(notes, page.number, line.pieces)
+
+
+def _after_label(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pieces of a note's first line after its label (raised, or written as text)."""
+    rest = list(pieces)
+    while rest and rest[0][0] == "text" and not rest[0][1].strip():
+        rest.pop(0)
+    if rest and rest[0][0] == "sup":
+        return rest[1:]
+    m = _TEXT_LABEL_RE.match(pieces_text(rest))
+    drop = m.end() if m else 0
+    out: list[tuple[str, str]] = []
+    for kind, value in rest:
+        if drop >= len(value):
+            drop -= len(value)
+            continue
+        out.append((kind, value[drop:]))
+        drop = 0
+    return out
+
+
+def _run_in_notes(notes: list[Note], page: int, pieces: list[tuple[str, str]]) -> None:
+    """Add one line's pieces to the last note; a raised label inside the line that is the next
+    number opens a new note there (notes run together in one paragraph, as footmisc ``para``
+    sets them)."""
+    current: list[tuple[str, str]] = []
+    for kind, value in pieces:
+        nxt = str(int(notes[-1].label) + 1) if notes[-1].label.isdigit() else None
+        if kind == "sup" and value == nxt and pieces_text(current).strip():
+            notes[-1].parts.append(pieces_text(current))
+            notes.append(Note(value, page, []))
+            current = []
+            continue
+        current.append((kind, value))
+    notes[-1].parts.append(pieces_text(current))

@@ -17,10 +17,25 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
+from pypdf.generic import FloatObject, NumberObject
+
+try:  # pypdf's font metrics (not exported; without them widths are estimated from character counts)
+    from pypdf.generic._font import Font
+except ImportError:  # pragma: no cover - a pypdf that moved it
+    Font = None  # type: ignore[assignment,misc]
+
+from extractors.pdf.direction import has_rtl, pypdf_mode, rtl_share, visual_to_logical
+
 # Latin ligatures, Arabic presentation forms A and B: folded to plain letters.
 _COMPAT_RE = re.compile("[\ufb00-\ufb4f\ufb50-\ufdff\ufe70-\ufefe]+")
 _PAINT_OPS = {b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
 _PATH_OPS = {b"m", b"l", b"re", b"c", b"v", b"y", b"h"}
+# A TJ displacement wider than this (thousandths of an em) is a word space;
+# narrower ones are kerning, and positive ones tighten: never a space.
+WORD_GAP_TJ = 150
+_FORCE_SPACE = -100_000.0
+# A blank between two runs wider than this share of an em is a word space.
+WORD_GAP_EM = 0.14
 
 
 class DeadlineExceeded(Exception):
@@ -43,6 +58,15 @@ class Run:
     size: float
     font: str
     rise: float = 0.0
+    # Advance width from the font's metrics, in page units (None when unknown).
+    width: float | None = None
+    # Emitted by pypdf in right-to-left mode: the text is the glyphs reversed.
+    reversed_glyphs: bool = False
+
+    @property
+    def end(self) -> float | None:
+        """Where the run's last glyph ends (None when the width is unknown)."""
+        return None if self.width is None else self.x + self.width
 
 
 @dataclass
@@ -54,6 +78,7 @@ class Line:
     x0: float = 0.0
     size: float = 0.0
     font: str = ""
+    column: int = 0
     # Filled by the footnote pass: (kind, text) pieces, kind "text" or "sup".
     pieces: list[tuple[str, str]] = field(default_factory=list)
 
@@ -91,6 +116,8 @@ class PageLayout:
     bottom: float
     lines: list[Line] = field(default_factory=list)
     rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
+    # URI link annotations: ((x0, y0, x1, y1), uri).
+    links: list[tuple[tuple[float, float, float, float], str]] = field(default_factory=list)
 
 
 class PageCollector:
@@ -105,6 +132,8 @@ class PageCollector:
         self._rise = 0.0
         self._pending_rise = 0.0
         self._path: list[tuple[float, float]] = []
+        self._widths: dict[int, dict[str, float] | None] = {}
+        self._rtl_mode = False
 
     def check(self) -> None:
         """Raise :class:`DeadlineExceeded` once the deadline has passed (and every time after)."""
@@ -128,8 +157,22 @@ class PageCollector:
                 self._rise = float(args[0])
             except (IndexError, TypeError, ValueError):
                 self._rise = 0.0
-        elif op in (b"Tj", b"TJ", b"'", b'"') and self._rise > 0:
+        if op == b"TJ" and args:
+            normalize_tj(args[0])
+        if op in (b"Tj", b"TJ", b"'", b'"') and self._rise > 0:
             self._pending_rise = max(self._pending_rise, self._rise)
+
+    def _font_widths(self, font: object) -> dict[str, float] | None:
+        """Advance widths by character (thousandths of an em) of a font dictionary, cached."""
+        key = id(font)
+        if key not in self._widths:
+            if Font is None:
+                return None
+            try:
+                self._widths[key] = unicode_widths(Font.from_font_resource(font))
+            except Exception:  # noqa: BLE001 - odd fonts fall back to estimates
+                self._widths[key] = None
+        return self._widths[key]
 
     def _path_op(self, op: bytes, args: list, cm: list[float]) -> None:
         try:
@@ -161,6 +204,7 @@ class PageCollector:
         if self._expired:
             raise DeadlineExceeded
         rise, self._pending_rise = self._pending_rise, self._rise
+        self._rtl_mode = pypdf_mode(text, self._rtl_mode)
         text = text.replace("\n", "")
         if not text:
             return
@@ -175,7 +219,48 @@ class PageCollector:
                 name = str(font.get("/BaseFont", ""))
             except Exception:  # noqa: BLE001 - odd font dictionaries carry no name
                 name = ""
-        self.runs.append(Run(normalize_run_text(text), x, y, float(size) * scale, name, rise * scale))
+        widths = self._font_widths(font) if font is not None else None
+        advance = None
+        if widths is not None:
+            default = widths.get("default", 500)
+            advance = sum(widths.get(ch, default) for ch in text) * float(size) * scale / 1000
+        self.runs.append(Run(normalize_run_text(text), x, y, float(size) * scale, name, rise * scale, advance,
+                             self._rtl_mode))
+
+
+def unicode_widths(font: object) -> dict[str, float] | None:
+    """The font's advance widths keyed by the Unicode text pypdf reports for each code."""
+    if not font.interpretable:
+        return None
+    codes = font.character_map or (font.encoding if isinstance(font.encoding, dict) else {})
+    out: dict[str, float] = {}
+    for code, width in font.character_widths.items():
+        if code == "default":
+            continue
+        char = codes.get(code, codes.get(ord(code), code) if len(code) == 1 else code)
+        if isinstance(char, str) and len(char) == 1 and width:
+            out.setdefault(char, float(width))
+    out["default"] = float(font.character_widths.get("default", 500) or 500)
+    # Spaces pypdf inserts for gaps in a font without a space glyph: about a word space.
+    out.setdefault(" ", 250.0)
+    return out
+
+
+def normalize_tj(array: object) -> None:
+    """Make pypdf read TJ displacements as word spaces only when they are word-wide.
+
+    pypdf inserts a space for any displacement wider than half the font's space
+    (a kerning pair in a font with a narrow space becomes "domes tic", and a
+    word gap in a font without a space glyph is lost). Here narrow and positive
+    displacements become 0 and word-wide ones a value pypdf always reads as a
+    space; pypdf does not use the numbers for anything else.
+    """
+    if not isinstance(array, list):
+        return
+    for i, item in enumerate(array):
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            value = float(item)
+            array[i] = FloatObject(_FORCE_SPACE) if value <= -WORD_GAP_TJ else NumberObject(0)
 
 
 def build_lines(runs: list[Run]) -> list[Line]:
@@ -201,24 +286,130 @@ def build_lines(runs: list[Run]) -> list[Line]:
     return lines
 
 
+def logical_order(pages: list[PageLayout]) -> None:
+    """Put the lines holding right-to-left text in logical order (:mod:`extractors.pdf.direction`)."""
+    mixed = [ln for page in pages for ln in page.lines if any(has_rtl(r.text) for r in ln.runs)]
+    if not mixed:
+        return
+    rtl_base = rtl_share([ln.text for page in pages for ln in page.lines]) > 0.5
+    for line in mixed:
+        _logical_runs(line, rtl_base)
+        line.finish()
+
+
+def word_gap(prev: Run, run: Run) -> bool:
+    """Whether the blank between two runs of a line is a word space.
+
+    With the font's advance widths, a gap wider than ``WORD_GAP_EM`` of the
+    smaller size is a space (kerning and small capitals set in two sizes are
+    narrower); without them, the old estimate from the character count.
+    """
+    end = prev.end
+    if end is not None:
+        return run.x - end > WORD_GAP_EM * min(prev.size, run.size)
+    est_end = prev.x + 0.5 * prev.size * len(prev.text)
+    short = len(prev.text.strip()) <= 4
+    return run.x - est_end > (0.25 if short else 1.5) * run.size
+
+
+def _logical_runs(line: Line, rtl_base: bool) -> None:
+    """Rebuild a line holding right-to-left text as runs in logical order (superscripts apart)."""
+    runs = [Run(r.text[::-1] if r.reversed_glyphs else r.text, r.x, r.y, r.size, r.font, r.rise, r.width)
+            for r in line.runs]
+    runs.sort(key=lambda r: r.x)  # stable: runs reported at one position keep their stream order
+    groups: list[list[Run]] = []
+    for run in runs:
+        if line.is_superscript(run) and run.text.strip():
+            groups.append([run])
+            groups.append([])
+        elif groups and groups[-1] is not None and (not groups[-1] or not line.is_superscript(groups[-1][0])):
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    out: list[Run] = []
+    for group in groups:
+        if not group:
+            continue
+        if len(group) == 1 and line.is_superscript(group[0]):
+            out.append(group[0])
+            continue
+        visual = ""
+        for prev, run in zip([None, *group], group):
+            piece = run.text
+            if prev is not None and piece[:1] != " " and not visual.endswith(" ") and word_gap(prev, run):
+                visual += " "
+            visual += piece
+        first, last = group[0], group[-1]
+        end = last.end
+        out.append(Run(re.sub(" {2,}", " ", visual_to_logical(visual, rtl_base)), first.x, first.y, max(r.size for r in group), first.font,
+                       0.0, None if end is None else end - first.x))
+    line.runs = out
+
+
+def _column_starts(lines: list[Line], width: float) -> list[float]:
+    """Left edges of the page's columns (two or three), or ``[]`` for a single column.
+
+    A column is a cluster of line starts holding at least a fifth of the lines
+    (a sixth with three), the clusters at least a fifth of the page width
+    apart, and most lines of each later column sharing a baseline with a line
+    of another column (text side by side, not an indented block).
+    """
+    if len(lines) < 8 or width <= 0:
+        return []
+    starts = sorted(ln.x0 for ln in lines)
+    clusters: list[list[float]] = [[starts[0]]]
+    for x in starts[1:]:
+        if x - clusters[-1][-1] > width * 0.08:
+            clusters.append([x])
+        else:
+            clusters[-1].append(x)
+    for k in (3, 2):
+        big = [c for c in clusters if len(c) >= len(lines) / (k * 2.2)]
+        if len(big) != k:
+            continue
+        edges = [min(c) for c in big]
+        if any(b - a < width * 0.2 for a, b in zip(edges, edges[1:])):
+            continue
+        if _side_by_side(lines, edges):
+            return edges
+    return []
+
+
+def _column_of(line: Line, edges: list[float]) -> int:
+    return max(i for i, edge in enumerate(edges) if line.x0 >= edge - 2 or i == 0)
+
+
+def _side_by_side(lines: list[Line], edges: list[float]) -> bool:
+    by_column: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_column.setdefault(_column_of(ln, edges), []).append(ln)
+    if len(by_column) != len(edges):
+        return False
+    others = sorted(ln.y for column, lns in by_column.items() if column != 0 for ln in lns)
+    first = sorted(ln.y for ln in by_column[0])
+    for column in range(len(edges)):
+        pool = others if column == 0 else first
+        paired = 0
+        for ln in by_column[column]:
+            i = bisect.bisect_left(pool, ln.y - ln.size * 0.6)
+            paired += i < len(pool) and pool[i] <= ln.y + ln.size * 0.6
+        if paired < len(by_column[column]) * 0.5:
+            return False
+    return True
+
+
 def reading_order(lines: list[Line], width: float) -> list[Line]:
-    """Lines top to bottom; on two-column pages, the left column before the right."""
+    """Lines top to bottom; on pages of two or three columns, column by column.
+
+    Each line's ``column`` is set (0 on single-column pages).
+    """
     ordered = sorted(lines, key=lambda ln: -ln.y)
-    if len(ordered) < 8 or width <= 0:
+    edges = _column_starts(ordered, width)
+    for line in ordered:
+        line.column = _column_of(line, edges) if edges else 0
+    if not edges:
         return ordered
-    mid = width * 0.45
-    right = [ln for ln in ordered if ln.x0 >= mid]
-    left = [ln for ln in ordered if ln.x0 < mid]
-    if len(right) < len(ordered) * 0.3 or len(left) < len(ordered) * 0.3:
-        return ordered
-    left_ys = sorted(ln.y for ln in left)
-    paired = 0
-    for ln in right:
-        i = bisect.bisect_left(left_ys, ln.y - ln.size * 0.5)
-        paired += i < len(left_ys) and left_ys[i] <= ln.y + ln.size * 0.5
-    if paired < len(right) * 0.5:
-        return ordered
-    return left + right
+    return sorted(ordered, key=lambda ln: ln.column)  # stable: top to bottom inside a column
 
 
 def is_bold(font: str) -> bool:
@@ -226,8 +417,49 @@ def is_bold(font: str) -> bool:
     return bool(re.search(r"bold|black|heavy|semibold|demi", font, re.I))
 
 
+# The last word of a line when it is (the start of) a web address.
+_URL_TAIL_RE = re.compile(
+    r"(?:(?:https?://|www\.)\S*|(?<![\w@])(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*)$", re.I)
+# The first word of the next line when it can continue one: URL characters only,
+# with a path, query or word separator inside (a plain word after an address stays apart).
+_URL_HEAD_RE = re.compile(r"^[\w\-./?=&%#~+:@!$,;*()]*[\w/=&%#~+-]")
+_URL_SEPARATORS = set("/-._?=&%#~+")
+
+
+def repair_urls(text: str, uris: list[str]) -> str:
+    """Close the line-break spaces inside printed addresses that a link annotation gives exactly.
+
+    ``uris`` are the targets of the ``/Link`` annotations near the text. Where
+    the text prints one of them (with or without scheme and ``www.``) with
+    spaces inside, the spaces go; nothing else in the text changes.
+    """
+    for uri in uris:
+        core = re.sub(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?", "", uri.strip(), flags=re.I)
+        if len(core) < 6 or len(core) > 400 or re.search(r"\s", core):
+            continue
+        pattern = r"(?:https?://)?(?:www\.)?" + r"\s?".join(re.escape(c) for c in core.rstrip("/"))
+        for m in reversed(list(re.finditer(pattern, text, re.I))):
+            if re.search(r"\s", m.group(0)):
+                text = text[: m.start()] + re.sub(r"\s+", "", m.group(0)) + text[m.end():]
+    return text
+
+
+def continues_url(out: str, part: str) -> bool:
+    """Whether ``part`` carries on the web address that ends ``out`` (a URL broken at a line end)."""
+    tail = _URL_TAIL_RE.search(out)
+    if not tail or len(tail.group(0)) < 8:
+        return False
+    head = _URL_HEAD_RE.match(part)
+    if not head:
+        return False
+    word = part.split(None, 1)[0]
+    if tail.group(0)[-1] in _URL_SEPARATORS:
+        return True  # "https://marc.info/?" + "l=…", "…/iran-a-" + "decade-of-…"
+    return bool(_URL_SEPARATORS & set(word.rstrip(".,;:)"))) and not word[:1].isupper()
+
+
 def join_lines(parts: list[str]) -> str:
-    """Join line texts with spaces, undoing hyphenation at line ends."""
+    """Join line texts with spaces, undoing hyphenation at line ends and URLs broken at them."""
     out = ""
     for part in parts:
         part = part.strip()
@@ -235,6 +467,8 @@ def join_lines(parts: list[str]) -> str:
             continue
         if not out:
             out = part
+        elif continues_url(out, part):
+            out = out.removesuffix("\u00ad") + part  # a hyphen inside an address is part of it
         elif out.endswith("\u00ad"):
             out = out[:-1] + part
         elif re.fullmatch(r"[^\W\d_]-", out[-2:]) and part[:1].islower():

@@ -109,7 +109,11 @@ def read_metadata(reader: Any, warnings: list[str]) -> Metadata:
         meta.keywords = [k.strip() for k in re.split(r"[;,]", keywords) if k.strip()]
     else:
         meta.keywords = [str(k).strip() for k in (xmp_get("dc_subject") or []) if str(k).strip()]
-    meta.date = pdf_date(info.get("/CreationDate")) or pdf_date(xmp_get("xmp_create_date"))
+    # /CreationDate is when the file was made (an export, a scan), not the document's date;
+    # XMP dc:date is the date its author gave the document
+    meta.file_date = pdf_date(info.get("/CreationDate")) or pdf_date(xmp_get("xmp_create_date"))
+    dc_dates = xmp_get("dc_date") or []
+    meta.date = pdf_date(dc_dates[0]) if isinstance(dc_dates, list) and dc_dates else None
     modified = pdf_date(info.get("/ModDate")) or pdf_date(xmp_get("xmp_modify_date"))
     producer = _clean(info.get("/Producer")) or _clean(xmp_get("pdf_producer"))
     creator = _clean(info.get("/Creator")) or _clean(xmp_get("xmp_creator_tool"))

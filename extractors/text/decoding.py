@@ -1,4 +1,12 @@
-"""Bytes to text: BOM, declared charset, detection, then mojibake repair."""
+"""Bytes to text: BOM, UTF-16/32 without BOM, declared charset, detection, then mojibake repair.
+
+UTF-16 and UTF-32 without a byte-order mark are recognised from where their NUL
+bytes fall (:func:`wide_encoding`): text in those encodings has a NUL in the high
+byte of every ASCII character (space, digits, punctuation, Latin letters), so
+NULs crowd on one byte position of each 2- or 4-byte unit and are absent from
+the others. Binary data has NULs anywhere; text in single-byte encodings or
+UTF-8 has none.
+"""
 
 from __future__ import annotations
 
@@ -38,14 +46,85 @@ def bom_encoding(data: bytes) -> str | None:
     return None
 
 
+# UTF-32 before UTF-16: UTF-32 text also has NULs on both halves of every 2-byte unit.
+_WIDE = (("utf-32-be", 4, (0, 1, 2)), ("utf-32-le", 4, (1, 2, 3)), ("utf-16-be", 2, (0,)), ("utf-16-le", 2, (1,)))
+# Share of units that must carry the NUL pattern: a text with one ASCII character
+# (a space, a digit) in eight has it; binary data almost never.
+_WIDE_MIN_SHARE = 0.125
+
+
+def _one_script(high_bytes: bytes) -> bool:
+    """True when most non-zero high bytes of UTF-16 units are one value: one script's block.
+
+    Text in one alphabet (Persian, Arabic, Cyrillic, Hebrew) has its letters in one
+    256-character block; 8-bit text with stray NULs read as UTF-16 scatters over many
+    (ASCII letters as high bytes), so with few ASCII units this tells them apart.
+    """
+    letters = [b for b in high_bytes if b]
+    if not letters:
+        return True
+    top = max(set(letters), key=letters.count)
+    return letters.count(top) / len(letters) >= 0.6
+
+
+def wide_encoding(data: bytes, sample: int = 4096) -> str | None:
+    """``"utf-16-be"``/``"utf-16-le"``/``"utf-32-be"``/``"utf-32-le"`` for such text without a BOM, else None.
+
+    The NUL bytes of the sample must all sit in the high bytes of code units
+    (and be frequent there), the sample must decode strictly, and the decoded
+    characters must be text (no C0 controls but whitespace, no NUL characters).
+    """
+    head = data[:sample]
+    if len(head) < 4 or b"\x00" not in head or bom_encoding(head):
+        return None
+    for encoding, width, zero_at in _WIDE:
+        units = len(head) // width
+        if not units:
+            continue
+        unit_bytes = [head[i::width][:units] for i in range(width)]
+        if any(b"\x00" in unit_bytes[i] for i in range(width) if i not in zero_at):
+            continue
+        high = unit_bytes[zero_at[0]] if width == 2 else None  # the byte that is NUL for ASCII
+        wide_units = sum(1 for j in range(units) if all(unit_bytes[i][j] == 0 for i in zero_at))
+        share = wide_units / units
+        if share < _WIDE_MIN_SHARE or (share < 0.5 and high is not None and not _one_script(high)):
+            continue
+        try:
+            text = codecs.getincrementaldecoder(encoding)("strict").decode(head[: units * width], final=False)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\f\v")
+        if text and controls / len(text) <= 0.01:
+            return encoding
+    return None
+
+
+def head_text(data: bytes, size: int = 200_000) -> str:
+    """About the first ``size`` characters of ``data`` as text, for scoring a format.
+
+    Honours a byte-order mark and UTF-16/32 without one; anything else is read as
+    UTF-8 with undecodable bytes replaced (cheap, and enough to spot markup).
+    """
+    encoding = bom_encoding(data) or wide_encoding(data)
+    if encoding:
+        width = 4 if "32" in encoding else 2
+        return data[: size * width].decode(encoding, errors="replace").lstrip("\ufeff")[:size]
+    return data[:size].decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
 def looks_binary(data: bytes, sample: int = 4096) -> bool:
-    """True when the start of ``data`` is clearly not text (NULs, control bytes)."""
+    """True when the start of ``data`` is clearly not text (many NULs or control bytes).
+
+    UTF-16/32 text, with or without a byte-order mark, is text.
+    """
     head = data[:sample]
     if not head:
         return False
-    if bom_encoding(head):
+    if bom_encoding(head) or wide_encoding(head):
         return False
-    if b"\x00" in head:
+    # A stray NUL or escape in a text file does not make it binary (finish() removes them);
+    # binary data has NULs and control bytes throughout.
+    if head.count(b"\x00") / len(head) > 0.01:
         return True
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     return controls / len(head) > 0.05
@@ -55,8 +134,11 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, list[str
     """Decode ``data`` to ``str``; return the text and any warnings.
 
     Order: a byte-order mark (unambiguous, so it wins, as in the WHATWG
-    encoding standard), then the declared charset if the bytes decode
-    strictly with it, then UTF-8, then detection by charset-normalizer.
+    encoding standard), then UTF-16/32 recognised from the NUL pattern
+    (:func:`wide_encoding`; a declared single-byte charset or UTF-8 cannot be
+    right for such bytes, and would keep every NUL), then the declared
+    charset if the bytes decode strictly with it, then UTF-8, then detection
+    by charset-normalizer.
     Mojibake left by an earlier wrong decoding is repaired with ftfy and the
     repair is reported as a warning.
     """
@@ -65,6 +147,11 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, list[str
     bom = bom_encoding(data)
     if bom:
         text = data.decode(bom, errors="replace")
+    wide = None if bom else wide_encoding(data)
+    if wide:
+        text = data.decode(wide, errors="replace")
+        said = f" (declared {declared!r} ignored)" if declared and not _same_codec(declared, wide) else ""
+        warnings.append(f"no byte-order mark: decoded as {wide.upper()} from the NUL-byte pattern{said}")
     if text is None and declared:
         try:
             text = data.decode(declared)
@@ -84,6 +171,15 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, list[str
     if "\ufffd" in text:
         warnings.append("undecodable bytes replaced with U+FFFD")
     return text, warnings
+
+
+def _same_codec(declared: str, encoding: str) -> bool:
+    """True when charset label ``declared`` names the codec family of ``encoding`` (utf-16, utf-32)."""
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        return False
+    return name.split("-")[1][:2] == encoding.split("-")[1][:2] if name.startswith("utf-") else False
 
 
 def _detect(data: bytes) -> tuple[str, str]:

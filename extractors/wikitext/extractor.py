@@ -35,7 +35,7 @@ from extractors.errors import DecodingError
 from extractors.evidence import HTML_DOC_RE, markdown_evidence, scaled_score, wikitext_evidence
 from extractors.record import ExtractedDocument, Hints, Metadata
 from extractors.text.dates import parse_date
-from extractors.text.decoding import decode_text, looks_binary
+from extractors.text.decoding import decode_text, head_text, looks_binary
 from extractors.text.identifiers import find_document_identifiers
 from extractors.text.markers import strip_markers
 from extractors.wikitext.common import HEAD, HEAD_END, ITEM
@@ -103,7 +103,7 @@ class WikitextExtractor(Extractor):
     def content_score(self, data: bytes, hints: Hints) -> int:
         if not data.strip() or looks_binary(data):
             return 0
-        text = data[:200_000].decode("utf-8", errors="replace")
+        text = head_text(data)
         if HTML_DOC_RE.search(text[:4096]):
             return 0
         kinds, points = wikitext_evidence(text)
@@ -125,6 +125,10 @@ class WikitextExtractor(Extractor):
         if closes and not opens:
             source = _REFERENCES_CLOSE_RE.sub("", source)
             warnings.append("dangling </references> removed")
+        if "\x00" in source:  # the parser's C tokenizer ends the text at the first NUL
+            warnings.append(f"{source.count(chr(0)):,} NUL character(s) removed before parsing; "
+                            "the original bytes keep them")
+            source = source.replace("\x00", "")
         code = mwparserfromhell.parse(source)  # library errors are wrapped by registry.extract
         renderer = Renderer(warnings)
         if infobox:
