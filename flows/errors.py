@@ -17,14 +17,16 @@ class FetchError(FlowError):
     ``retryable`` is true for failures worth another try (timeouts,
     connection errors, 5xx); 4xx and policy refusals are final. ``data``
     holds whatever body arrived (an error page is kept as evidence too).
+    ``retry_after`` is the wait in seconds a 429/503 ``Retry-After`` asked for.
     """
 
     def __init__(self, message: str, *, source: str, retryable: bool = False, status_code: int | None = None,
-                 data: bytes | None = None, provenance: object | None = None):
+                 data: bytes | None = None, provenance: object | None = None, retry_after: float | None = None):
         super().__init__(message)
         self.source = source
         self.retryable = retryable
         self.status_code = status_code
         self.data = data
         self.provenance = provenance
+        self.retry_after = retry_after
         self.warc_path: str | None = None

@@ -12,7 +12,18 @@ each step:
 Fetching, keeping originals and storing happen one item at a time, in input
 order; extraction runs ahead, at most :attr:`Runner.window` documents in
 flight (each a :class:`Capture`), so every core parses while records are
-stored one transaction at a time. One document's failure never stops the run.
+stored one transaction at a time. One document's failure never stops the run:
+a :class:`FetchError`, and any other exception a step raises for one item,
+becomes a failed record (its bytes kept when there are any), and the run is
+always finished (``completed``, or ``failed`` when the loop itself broke).
+What the expansion left out (hidden files, links, credentials removed from a
+URL) arrives as ``warnings`` and is reported with the run.
+
+A record with parts (an e-mail's attachments, a ZIP's or tar's members) has
+each part ingested right after it, through the same runner steps from keeping
+the bytes on: its source is ``<parent source>!/<part name>``, its record's
+``part_of`` the parent's id. Parts nested deeper than
+``Settings.container_max_depth`` are kept as failed records, not extracted.
 """
 
 from __future__ import annotations
@@ -25,7 +36,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from extractors import ExtractedDocument
+from extractors.record import Part
 from storage import Archive, StoreOutcome
+from storage.provenance import path_text
 
 from flows import steps
 from flows.errors import FetchError
@@ -36,6 +49,8 @@ from flows.sources.model import SourceItem
 
 OUTCOMES = ("stored", "new_version", "unchanged", "failed")
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class RunSummary:
@@ -44,6 +59,7 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     failures: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what was left out: skipped files, links, credentials
 
     def add(self, source: str, outcome: StoreOutcome | None, error: str | None = None) -> None:
         status = outcome.status if outcome else "failed"
@@ -66,7 +82,8 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         """What the flows return and ``archivist ingest --json`` prints."""
         return {"run_id": self.run_id, "counts": self.summary.counts, "failures": self.summary.failures,
-                "outcomes": self.summary.outcomes, "ingest_seconds": self.elapsed}
+                "outcomes": self.summary.outcomes, "warnings": self.summary.warnings,
+                "ingest_seconds": self.elapsed}
 
 
 class ExtractionFuture(Protocol):
@@ -77,16 +94,20 @@ class ExtractionFuture(Protocol):
 
 @dataclass
 class Capture:
-    """One document in flight: its item, the bytes fetched, their kept original's hash, the extraction."""
+    """One document in flight: its item, the bytes fetched, their kept original's hash, the extraction,
+    and how deep inside other documents it was found."""
 
     item: SourceItem
     fetched: Fetched
     sha: str
     extraction: ExtractionFuture
+    depth: int = 0  # 0: an item of the run; 1: a part of one (an attachment, a member); 2: a part of a part...
 
 
 class Runner(Protocol):
     """Who carries out the steps of :func:`run_ingest`; a context manager around the run."""
+
+    config: Settings  # the settings of the run (the depth limit of parts among them)
 
     @property
     def window(self) -> int:
@@ -118,9 +139,10 @@ class Runner(Protocol):
         ...
 
 
-def fetch_limits(base: FetchLimits, max_bytes: int | None) -> FetchLimits:
-    """``base`` with a source's own ``max_bytes`` (when it has one)."""
-    return base if max_bytes is None else replace(base, max_bytes=max_bytes)
+def fetch_limits(base: FetchLimits, max_bytes: int | None, allow_private: bool = False) -> FetchLimits:
+    """``base`` with a source's own ``max_bytes`` (when it has one) and its ``allow_private``."""
+    limits = base if max_bytes is None else replace(base, max_bytes=max_bytes)
+    return replace(limits, allow_private=True) if allow_private else limits
 
 
 class _PoolExtraction:
@@ -137,14 +159,17 @@ class InProcessRunner:
     """The steps called directly on one archive; extraction in a local :class:`ExtractionPool`.
 
     ``workers`` (default: the settings', else every core) is the pool's size;
-    ``max_bytes`` replaces the settings' fetch limit (a source's own limit).
+    ``max_bytes`` replaces the settings' fetch limit (a source's own limit);
+    ``allow_private`` lifts the fetch policy's address refusal.
+    Retryable fetch failures are tried again by the same rule as Prefect's
+    fetch task (:func:`flows.steps.fetch_retrying`).
     """
 
     def __init__(self, archive: Archive, config: Settings | None = None, *, workers: int | None = None,
-                 max_bytes: int | None = None):
+                 max_bytes: int | None = None, allow_private: bool = False):
         self.archive = archive
         self.config = config or settings()
-        self.limits = fetch_limits(self.config.fetch, max_bytes)
+        self.limits = fetch_limits(self.config.fetch, max_bytes, allow_private)
         self.workers = workers
         self._pool: ExtractionPool | None = None
 
@@ -169,7 +194,7 @@ class InProcessRunner:
         return 2 * self.pool.size
 
     def fetch(self, item: SourceItem) -> Fetched:
-        return steps.fetch(item, self.archive, self.limits)
+        return steps.fetch_retrying(item, self.archive, self.limits)
 
     def put_original(self, fetched: Fetched, run_id: int) -> tuple[str, StoreOutcome | None]:
         return steps.put_original(self.archive, fetched, run_id)
@@ -185,58 +210,151 @@ class InProcessRunner:
         return steps.store_not_modified(self.archive, fetched, run_id)
 
 
-def _start(archive: Archive, item: SourceItem, runner: Runner, run_id: int, summary: RunSummary,
-           logger: logging.Logger | logging.LoggerAdapter[Any] | None) -> Capture | None:
-    """Fetch and keep one item; a Capture when it is to be extracted, else its outcome is in ``summary``."""
+Logger = logging.Logger | logging.LoggerAdapter[Any] | None
+
+
+def _fail(archive: Archive, item: SourceItem, exc: BaseException, run_id: int, summary: RunSummary,
+          logger: Logger, fetched: Fetched | None = None, sha: str | None = None) -> None:
+    """An unexpected exception in one item's step: a failed record (bytes kept when there are any)."""
+    shown = path_text(item.location)
+    error = f"{shown}: unexpected {type(exc).__name__}: {path_text(str(exc))}"
+    (logger or log).error("%s", error, exc_info=logger is None)
     try:
-        fetched = runner.fetch(item)
-    except FetchError as exc:
-        if logger is not None:
-            logger.warning("%s", exc)
-        summary.add(item.location, steps.record_fetch_failure(archive, exc, run_id))
-        return None
-    if fetched.not_modified:
-        summary.add(item.location, runner.store_not_modified(fetched, run_id))
-        return None
-    sha, done = runner.put_original(fetched, run_id)
-    if done is not None:
-        summary.add(item.location, done)
-        return None
-    return Capture(item, fetched, sha, runner.extract(fetched))
+        if fetched is not None and not fetched.not_modified:
+            sha = sha or archive.put_original(fetched.data)
+            outcome = archive.store_failed(sha, len(fetched.data), fetched.provenance, error, run_id=run_id)
+        else:
+            outcome = steps.record_fetch_failure(archive, FetchError(error, source=shown), run_id)
+    except Exception as again:  # noqa: BLE001 - the archive itself refused; the run still goes on
+        log.error("%s: the failure could not be recorded either: %s", shown, again)
+        outcome = None
+    summary.add(shown, outcome, error)
 
 
-def _finish(capture: Capture, runner: Runner, run_id: int, summary: RunSummary,
-            logger: logging.Logger | logging.LoggerAdapter[Any] | None) -> None:
+def _start(archive: Archive, item: SourceItem, runner: Runner, run_id: int, summary: RunSummary,
+           logger: Logger) -> Capture | None:
+    """Fetch and keep one item; a Capture when it is to be extracted, else its outcome is in ``summary``."""
+    shown = path_text(item.location)
+    fetched = None
+    try:
+        try:
+            fetched = runner.fetch(item)
+        except FetchError as exc:
+            (logger or log).warning("%s", exc)
+            summary.add(shown, steps.record_fetch_failure(archive, exc, run_id))
+            return None
+        if fetched.not_modified:
+            summary.add(shown, runner.store_not_modified(fetched, run_id))
+            return None
+    except Exception as exc:  # noqa: BLE001 - one item's failure never stops the run
+        _fail(archive, item, exc, run_id, summary, logger, fetched)
+        return None
+    return _keep_and_extract(archive, item, fetched, runner, run_id, summary, logger)
+
+
+def _keep_and_extract(archive: Archive, item: SourceItem, fetched: Fetched, runner: Runner, run_id: int,
+                      summary: RunSummary, logger: Logger, depth: int = 0) -> Capture | None:
+    """Keep the original and start its extraction (a Capture), unless the bytes are archived already."""
+    try:
+        sha, done = runner.put_original(fetched, run_id)
+        if done is not None:
+            summary.add(path_text(item.location), done)
+            return None
+    except Exception as exc:  # noqa: BLE001 - one item's failure never stops the run
+        _fail(archive, item, exc, run_id, summary, logger, fetched)
+        return None
+    if depth > runner.config.container_max_depth:
+        future: ExtractionFuture = _Failed(
+            f"found {depth} documents deep (a part of a part...), over the limit of "
+            f"{runner.config.container_max_depth} (ARCHIVIST_CONTAINER_MAX_DEPTH): kept, not extracted")
+        return Capture(item, fetched, sha, future, depth)
+    try:
+        future = runner.extract(fetched)
+    except Exception as exc:  # noqa: BLE001 - e.g. a broken pool: the document fails, the run goes on
+        future = _Failed(f"extraction could not start: {type(exc).__name__}: {exc}")
+    return Capture(item, fetched, sha, future, depth)
+
+
+@dataclass
+class _Failed:
+    """An extraction that never started, seen as an :class:`ExtractionFuture`."""
+
+    error: str
+
+    def result(self) -> steps.Extraction:
+        return steps.Extraction(error=self.error)
+
+
+def _finish(capture: Capture, runner: Runner, run_id: int, summary: RunSummary, logger: Logger,
+            archive: Archive) -> None:
     """Wait for one extraction and store its record (or the failure)."""
-    outcome = runner.store(capture, capture.extraction.result(), run_id)
-    if outcome.status == "failed" and logger is not None:
-        logger.warning("%s: %s", capture.item.location, outcome.error)
-    summary.add(capture.item.location, outcome)
+    try:
+        extraction = capture.extraction.result()
+    except Exception as exc:  # noqa: BLE001 - a worker crash, a task failure: the document fails
+        extraction = steps.Extraction(error=f"extraction broke: {type(exc).__name__}: {exc}")
+    try:
+        outcome = runner.store(capture, extraction, run_id)
+    except Exception as exc:  # noqa: BLE001 - e.g. text the database refuses: the bytes are kept
+        _fail(archive, capture.item, exc, run_id, summary, logger, capture.fetched, capture.sha)
+        return
+    if outcome.status == "failed":
+        (logger or log).warning("%s: %s", path_text(capture.item.location), outcome.error)
+    summary.add(path_text(capture.item.location), outcome)
+    record = extraction.record
+    if record is not None and record.parts and outcome.document_id is not None and \
+            outcome.status in ("stored", "new_version"):  # bytes seen before: their parts were ingested then
+        _ingest_parts(capture, record.parts, outcome.document_id, runner, run_id, summary, logger, archive)
+
+
+def _ingest_parts(parent: Capture, parts: list[Part], parent_id: int, runner: Runner, run_id: int,
+                  summary: RunSummary, logger: Logger, archive: Archive) -> None:
+    """Ingest every part of a stored document right after it, in order, each as its own document.
+
+    A part goes the way of a fetched item from keeping its bytes on (no fetch:
+    its bytes are in hand); its extractions run ahead in the runner's window,
+    and a part's own parts follow it, one level deeper.
+    """
+    pending: deque[Capture] = deque()
+    for part in parts:
+        fetched = steps.part_fetched(parent.fetched, part, parent_id)
+        item = SourceItem(fetched.provenance.source, "part")
+        capture = _keep_and_extract(archive, item, fetched, runner, run_id, summary, logger, parent.depth + 1)
+        if capture is not None:
+            pending.append(capture)
+        while len(pending) > runner.window:
+            _finish(pending.popleft(), runner, run_id, summary, logger, archive)
+    while pending:
+        _finish(pending.popleft(), runner, run_id, summary, logger, archive)
 
 
 def run_ingest(archive: Archive, items: list[SourceItem], runner: Runner, *, trigger: str = "manual",
-               flow_run_id: str | None = None,
-               logger: logging.Logger | logging.LoggerAdapter[Any] | None = None) -> RunResult:
+               flow_run_id: str | None = None, logger: Logger = None,
+               warnings: list[str] | None = None) -> RunResult:
     """Ingest ``items`` into ``archive`` through ``runner``: one run, recorded with its counts and failures.
 
     The run's start and finish (``run-started`` / ``run-finished`` events) and
     fetch failures go to ``archive`` directly; every other step goes through
     the runner. Records are stored in input order. ``logger`` (a Prefect run
-    logger) is told about each failure.
+    logger) is told about each failure. ``warnings`` (what the expansion left
+    out) go into the summary. The run is finished even when the loop breaks.
     """
     started = time.perf_counter()
-    run_id = archive.begin_run([i.location for i in items], trigger, flow_run_id)
-    summary = RunSummary()
+    run_id = archive.begin_run([path_text(i.location) for i in items], trigger, flow_run_id)
+    summary = RunSummary(warnings=list(warnings or []))
     pending: deque[Capture] = deque()
-    with runner:
-        for item in items:
-            capture = _start(archive, item, runner, run_id, summary, logger)
-            if capture is not None:
-                pending.append(capture)
-            while len(pending) > runner.window:
-                _finish(pending.popleft(), runner, run_id, summary, logger)
-        while pending:
-            _finish(pending.popleft(), runner, run_id, summary, logger)
-    elapsed = time.perf_counter() - started
-    archive.finish_run(run_id, summary.counts, summary.failures, duration_s=round(elapsed, 3))
+    status = "failed"
+    try:
+        with runner:
+            for item in items:
+                capture = _start(archive, item, runner, run_id, summary, logger)
+                if capture is not None:
+                    pending.append(capture)
+                while len(pending) > runner.window:
+                    _finish(pending.popleft(), runner, run_id, summary, logger, archive)
+            while pending:
+                _finish(pending.popleft(), runner, run_id, summary, logger, archive)
+        status = "completed"
+    finally:
+        elapsed = time.perf_counter() - started
+        archive.finish_run(run_id, summary.counts, summary.failures, status=status, duration_s=round(elapsed, 3))
     return RunResult(run_id, summary, elapsed)

@@ -16,6 +16,10 @@ Environment variable           Default                 What it bounds or names
 ``ARCHIVIST_FETCH_MAX_BYTES``  209715200 (200 MiB)     one fetched input: a file, an HTTP body (also decoded)
 ``ARCHIVIST_FETCH_MAX_SECONDS`` 1800                   one whole HTTP fetch, however slowly bytes arrive
 ``ARCHIVIST_FETCH_MAX_REDIRECTS`` 10                   redirects followed for one URL
+``ARCHIVIST_FETCH_FIRST_BYTE_SECONDS`` 60              request sent → response headers complete, per hop
+``ARCHIVIST_FETCH_RETRIES``    3                       more tries after a retryable fetch failure
+``ARCHIVIST_FETCH_RETRY_AFTER_MAX_S`` 120              the longest wait a ``Retry-After`` gets
+``ARCHIVIST_ALLOW_PRIVATE``    off                     ``1``: fetch loopback/private/link-local hosts too
 ``ARCHIVIST_HTTP_TIMEOUT_S``   30                      each HTTP read/write/pool operation
 ``ARCHIVIST_HTTP_CONNECT_TIMEOUT_S`` 10                opening an HTTP connection
 ``ARCHIVIST_EXTRACT_WORKERS``  all cores               extraction worker processes
@@ -25,6 +29,10 @@ Environment variable           Default                 What it bounds or names
 ``ARCHIVIST_EXTRACT_MAX_HTML_BYTES`` 33554432          a web page before decoding
 ``ARCHIVIST_EXTRACT_MAX_MARKUP_CHARS`` 4194304         a web page after decoding
 ``ARCHIVIST_EXTRACT_TIME_LIMIT_S`` 60                  the in-process deadline a format checks between pages
+``ARCHIVIST_CONTAINER_MAX_MEMBERS`` 10000             parts one container or e-mail hands on (the rest: warnings)
+``ARCHIVIST_CONTAINER_MAX_TOTAL_BYTES`` 268435456      bytes of all the parts of one container together
+``ARCHIVIST_CONTAINER_MAX_RATIO`` 200                  how much a ZIP member over 1 MiB may inflate (a bomb)
+``ARCHIVIST_CONTAINER_MAX_DEPTH`` 5                    parts of parts ingested (deeper: kept as failed records)
 ============================== ======================= =====================================================
 
 Not read from the environment: :data:`DEFAULT_FIXITY_CRON` (``0 3 * * *``, daily at
@@ -54,10 +62,14 @@ ENV_DASK_ADDRESS = "ARCHIVIST_DASK_ADDRESS"
 DEFAULT_FETCH_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_FETCH_MAX_SECONDS = 30 * 60.0
 DEFAULT_FETCH_MAX_REDIRECTS = 10
+DEFAULT_FETCH_FIRST_BYTE_SECONDS = 60.0
+DEFAULT_FETCH_RETRIES = 3
+DEFAULT_FETCH_RETRY_AFTER_MAX_S = 120.0
 DEFAULT_HTTP_TIMEOUT_S = 30.0
 DEFAULT_HTTP_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_EXTRACT_TIMEOUT_S = 120.0
 DEFAULT_EXTRACT_MEMORY_MB = 4096
+DEFAULT_CONTAINER_MAX_DEPTH = 5
 DEFAULT_FIXITY_CRON = "0 3 * * *"
 DEFAULT_PREFECT_STARTUP_TIMEOUT_S = 120
 
@@ -75,6 +87,10 @@ class FetchLimits:
     max_redirects: int = DEFAULT_FETCH_MAX_REDIRECTS
     timeout_s: float = DEFAULT_HTTP_TIMEOUT_S
     connect_timeout_s: float = DEFAULT_HTTP_CONNECT_TIMEOUT_S
+    first_byte_s: float = DEFAULT_FETCH_FIRST_BYTE_SECONDS
+    retries: int = DEFAULT_FETCH_RETRIES
+    retry_after_max_s: float = DEFAULT_FETCH_RETRY_AFTER_MAX_S
+    allow_private: bool = False  # the fetch policy (flows.fetching.policy) lets private addresses through
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,7 @@ class Settings:
     extract_timeout_s: float = DEFAULT_EXTRACT_TIMEOUT_S
     extract_memory_mb: int = DEFAULT_EXTRACT_MEMORY_MB
     extraction: ExtractionLimits = field(default_factory=ExtractionLimits)
+    container_max_depth: int = DEFAULT_CONTAINER_MAX_DEPTH
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:
@@ -109,6 +126,15 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[int] |
     return value
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (_text(env, name) or "0").lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"${name} must be 1 or 0, not {raw!r}")
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read every knob from ``environ`` (default: ``os.environ``, now); raises :class:`SettingsError`."""
     env = os.environ if environ is None else environ
@@ -126,6 +152,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             timeout_s=_number(env, "ARCHIVIST_HTTP_TIMEOUT_S", DEFAULT_HTTP_TIMEOUT_S, float),
             connect_timeout_s=_number(env, "ARCHIVIST_HTTP_CONNECT_TIMEOUT_S", DEFAULT_HTTP_CONNECT_TIMEOUT_S,
                                       float),
+            first_byte_s=_number(env, "ARCHIVIST_FETCH_FIRST_BYTE_SECONDS", DEFAULT_FETCH_FIRST_BYTE_SECONDS, float),
+            retries=int(_number(env, "ARCHIVIST_FETCH_RETRIES", DEFAULT_FETCH_RETRIES, int)),
+            retry_after_max_s=_number(env, "ARCHIVIST_FETCH_RETRY_AFTER_MAX_S", DEFAULT_FETCH_RETRY_AFTER_MAX_S,
+                                      float),
+            allow_private=_flag(env, "ARCHIVIST_ALLOW_PRIVATE"),
         ),
         extract_workers=int(workers) or None,
         extract_timeout_s=_number(env, "ARCHIVIST_EXTRACT_TIMEOUT_S", DEFAULT_EXTRACT_TIMEOUT_S, float),
@@ -135,7 +166,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             max_html_bytes=int(_number(env, "ARCHIVIST_EXTRACT_MAX_HTML_BYTES", limits.max_html_bytes, int)),
             max_markup_chars=int(_number(env, "ARCHIVIST_EXTRACT_MAX_MARKUP_CHARS", limits.max_markup_chars, int)),
             time_limit_s=_number(env, "ARCHIVIST_EXTRACT_TIME_LIMIT_S", limits.time_limit_s, float),
+            container_max_members=int(_number(env, "ARCHIVIST_CONTAINER_MAX_MEMBERS", limits.container_max_members,
+                                              int)),
+            container_max_total_bytes=int(_number(env, "ARCHIVIST_CONTAINER_MAX_TOTAL_BYTES",
+                                                  limits.container_max_total_bytes, int)),
+            container_max_ratio=_number(env, "ARCHIVIST_CONTAINER_MAX_RATIO", limits.container_max_ratio, float),
         ),
+        container_max_depth=int(_number(env, "ARCHIVIST_CONTAINER_MAX_DEPTH", DEFAULT_CONTAINER_MAX_DEPTH, int)),
     )
 
 

@@ -8,19 +8,23 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from extractors import ExtractedDocument, ExtractionError, Hints, Identifier, extract
+from extractors.record import Part
 from extractors.limits import ExtractionLimits
 from extractors.text.identifiers import normalize_identifier
 from storage import Archive, Provenance, StoreOutcome
+from storage.provenance import path_text
 
 from flows.errors import FetchError
 from flows.fetching.fetched import Fetched
 from flows.fetching.files import fetch_file
 from flows.fetching.http import fetch_url, timeout_for
+from flows.fetching.policy import retry_delay
 from flows.settings import FetchLimits
 from flows.sources.model import SourceItem
 
@@ -46,12 +50,46 @@ def fetch(item: SourceItem, archive: Archive | None = None, limits: FetchLimits 
         warc_dir = archive.home / "warc"
     fetched = fetch_url(item.location, etag=etag, last_modified=last_modified, warc_dir=warc_dir,
                         max_bytes=limits.max_bytes, timeout=timeout_for(limits), max_seconds=limits.max_seconds,
-                        max_redirects=limits.max_redirects)
+                        max_redirects=limits.max_redirects, first_byte_s=limits.first_byte_s,
+                        allow_private=limits.allow_private, credentials=item.credentials)
     if not fetched.not_modified:
         return fetched
     if document_id is None:
         raise FetchError(f"{item.location}: 304 Not Modified for a page never archived", source=item.location)
     return replace(fetched, document_id=document_id)
+
+
+def fetch_retrying(item: SourceItem, archive: Archive | None = None, limits: FetchLimits | None = None,
+                   sleep: Callable[[float], None] = time.sleep) -> Fetched:
+    """:func:`fetch`, tried again after a retryable failure by the one retry rule
+    (:func:`flows.fetching.policy.retry_delay`: backoff or ``Retry-After``, capped)."""
+    limits = limits or FetchLimits()
+    attempt = 1
+    while True:
+        try:
+            return fetch(item, archive, limits)
+        except FetchError as exc:
+            wait = retry_delay(exc, attempt, limits.retries, limits.retry_after_max_s)
+            if wait is None:
+                raise
+            log.info("%s: %s; trying again in %.1f s", item.location, exc, wait)
+            sleep(wait)
+            attempt += 1
+
+
+def part_fetched(parent: Fetched, part: Part, parent_id: int) -> Fetched:
+    """A part of an archived document (an attachment, a member) as if it had been fetched on its own.
+
+    Its source is ``<parent source>!/<part name>`` (a part of a part adds
+    another ``!/``), ``obtained_by`` says whose part it is, and ``part_of``
+    carries the parent's document id into the record.
+    """
+    name = path_text(part.name)
+    prov = Provenance(source=f"{parent.provenance.source}!/{name}", source_kind="part",
+                      obtained_by=f"part of document {parent_id}", media_type=part.media_type,
+                      filename=name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or None,
+                      headers={"part_of": parent_id, "role": part.role, "name": name}, part_of=parent_id)
+    return Fetched(part.data, prov)
 
 
 def hints_for(fetched: Fetched, limits: ExtractionLimits | None = None) -> Hints:
@@ -125,9 +163,11 @@ def store_extraction(archive: Archive, fetched: Fetched, sha: str, extraction: E
     prov = fetched.provenance
     if extraction.record is None:
         log.warning("%s: extraction failed: %s", prov.source, extraction.error)
-        return archive.store_failed(sha, len(fetched.data), prov, extraction.error or "extraction failed",
-                                    run_id=run_id)
+        error = "; ".join([extraction.error or "extraction failed", *prov.warnings])
+        return archive.store_failed(sha, len(fetched.data), prov, error, run_id=run_id)
     record = apply_manifest(extraction.record, manifest or {})
+    if prov.warnings:
+        record = replace(record, warnings=[*record.warnings, *prov.warnings])
     return archive.store_extracted(sha, len(fetched.data), prov, record, run_id)
 
 

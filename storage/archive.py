@@ -18,15 +18,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from storage import events, search
 from storage.citations import linking as citation_links
 from storage.citations import queries as citation_queries
 from storage.works import index as work_index
-from storage.blobs import BlobStore
-from storage.database import ensure_schema, make_engine, read_session, sqlite_url, transaction
-from storage.errors import DocumentNotFound
+from storage.blobs import BlobStore, make_private_dir
+from storage.database import (
+    display_url,
+    ensure_schema,
+    make_engine,
+    read_session,
+    sqlite_path,
+    sqlite_url,
+    transaction,
+)
+from storage.errors import ArchiveMissing, ArchiveUnavailable, DocumentNotFound, StorageError
+from storage.integrity import inflight
 from storage.models import (
     StoredCitation,
     CitationIdentifier,
@@ -89,19 +99,40 @@ class Archive:
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, db_url: str | None = None,
-             create: bool = True) -> Archive:
-        """Open (and with ``create``, initialize) the archive at ``home``."""
+             create: bool = True, readonly: bool = False) -> Archive:
+        """Open the archive at ``home``: with ``create`` initialize it when missing (only ``ingest`` and
+        ``init`` do), else refuse a home or database that holds none (:class:`ArchiveMissing`);
+        ``readonly`` opens the database for queries only (nothing written, no -wal files created)."""
         path = resolve_home(home)
-        if create:
-            path.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not path.is_dir():
+            raise ArchiveUnavailable(f"{path}: is a file, not an archive home (give --home DIR)")
         url = resolve_db_url(path, db_url)
-        engine = make_engine(url)
-        ensure_schema(engine, create=create)
+        db_file = sqlite_path(url)
+        create = create and not readonly
+        if create:
+            make_private_dir(path)
+            if db_file is not None and not db_file.exists():
+                make_private_dir(db_file.parent)
+                # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+                os.close(os.open(db_file, os.O_WRONLY | os.O_CREAT, 0o600))
+        elif db_file is not None and not db_file.is_file():
+            raise ArchiveMissing(f"{path}: no archive here (no {db_file.name}); "
+                                 "`archivist init` or `archivist ingest` creates one")
+        engine = make_engine(url, "read" if readonly else "create" if create else "write")
+        try:
+            ensure_schema(engine, create=create)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise ArchiveUnavailable(f"{display_url(engine)}: cannot open the "
+                                     f"database: {getattr(exc, 'orig', None) or exc}") from exc
+        except StorageError:
+            engine.dispose()
+            raise
         return cls(path, engine)
 
     @property
     def url(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return display_url(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -121,14 +152,34 @@ class Archive:
     # -- runs -------------------------------------------------------------
 
     def begin_run(self, sources: list[str], trigger: str = "manual", flow_run_id: str | None = None) -> int:
-        """Record the start of an ingest run; return its id."""
+        """Record the start of an ingest run; return its id.
+
+        Runs left ``running`` by a process that is gone are first marked
+        ``interrupted``; this run's in-progress marker is written under the
+        write lock, so no other starting run can take it for a dead one.
+        """
         with transaction(self.sessions) as session:
+            events.lock_head(session)
+            self._mark_interrupted(session)
             run = Run(sources=list(sources), trigger=trigger, flow_run_id=flow_run_id)
             session.add(run)
             session.flush()
             events.append_event(session, "run-started", "ok", run_id=run.id,
                                 detail={"sources": list(sources), "trigger": trigger})
+            inflight.write_marker(self.home, run.id)
             return run.id
+
+    def _mark_interrupted(self, session: Session) -> None:
+        alive = inflight.live_runs(self.home)
+        for run in session.scalars(select(Run).where(Run.status == "running").order_by(Run.id)):
+            if run.id in alive:
+                continue
+            run.status = "interrupted"
+            run.finished_at = utcnow()
+            events.append_event(session, "run-interrupted", "interrupted", run_id=run.id,
+                                detail={"reason": "its process ended before the run finished"})
+            inflight.remove_marker(self.home, run.id)
+            log.warning("run %s was interrupted (its process is gone); marked interrupted", run.id)
 
     def finish_run(self, run_id: int, counts: dict[str, int], failures: list[dict[str, Any]],
                    status: str = "completed", duration_s: float | None = None) -> None:
@@ -141,6 +192,7 @@ class Archive:
             run.status = status
             events.append_event(session, "run-finished", status, run_id=run_id,
                                 detail={"counts": counts, "failures": failures, "duration_s": duration_s})
+        inflight.remove_marker(self.home, run_id)
 
     # -- writes -----------------------------------------------------------
 
@@ -233,6 +285,7 @@ class Archive:
             else:
                 doc = self._new_document(sha256, size, prov, work_id=None)
             self._fill_from_record(doc, record, text_sha)
+            doc.file_date = record.metadata.file_date
             placement = work_index.place(session, doc, record)
             session.flush()
             self._add_children(session, doc, record)
@@ -268,6 +321,7 @@ class Archive:
             source=prov.source, source_kind=prov.source_kind, obtained_at=prov.obtained_at,
             obtained_by=prov.obtained_by, status="stored", blob_path=self.blobs.relpath(sha256),
             work_id=work_id, authors=[], metadata_json={}, warnings=[], ingested_at=utcnow(),
+            part_of_id=prov.part_of,
         )
 
     @staticmethod
@@ -339,7 +393,8 @@ class Archive:
     def document(self, ref: str | int) -> Document:
         """One document by id, SHA-256 (or a unique prefix of 8+), or identifier."""
         with self.reading() as session:
-            opts = [selectinload(Document.identifiers),
+            opts = [selectinload(Document.identifiers), selectinload(Document.parts),
+                    selectinload(Document.thread_documents),
                     selectinload(Document.footnotes).selectinload(StoredFootnote.markers),
                     selectinload(Document.footnotes).selectinload(StoredFootnote.citations)
                     .selectinload(StoredCitation.identifiers)]
@@ -404,9 +459,11 @@ class Archive:
         with self.reading() as session:
             return citation_queries.find_citing(session, ref)
 
-    def search(self, query: str, limit: int = 20) -> list[search.Hit]:
+    def search(self, query: str, filters: search.SearchFilters | None = None, limit: int = 20,
+               offset: int = 0) -> search.SearchResult:
+        """Works matching ``query`` (the query language: :mod:`storage.search.query`), one page of them."""
         with self.reading() as session:
-            return search.search(session, query, limit)
+            return search.search(session, query, filters, limit, offset)
 
     def chain_head(self) -> tuple[int, str]:
         with self.reading() as session:

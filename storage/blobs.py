@@ -10,13 +10,57 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from storage.errors import BlobMissing, ChecksumMismatch
 
 CHUNK = 1 << 20
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+TEMP_PREFIX = ".tmp-"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@contextmanager
+def private_umask() -> Iterator[None]:
+    """Files and folders created inside are private to their owner (umask 077), whatever the process umask.
+
+    For code that lets a library create files (SQLite, bagit, warcio): the
+    umask is per process, so keep the block short.
+    """
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def make_private_dir(path: Path) -> Path:
+    """``mkdir -p`` with every folder it creates 0700 (existing folders keep their mode)."""
+    path = Path(path)
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            continue
+        os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, mode 0600, its missing folders 0700."""
+    atomic_write(Path(path), [data])
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -80,14 +124,26 @@ class BlobStore:
         if not self.root.is_dir():
             return
         for path in self.root.glob("??/??/*"):
-            if path.is_file() and not path.name.startswith(".tmp-"):
+            if path.is_file() and not path.name.startswith(TEMP_PREFIX):
                 yield path.name, path
+
+    def strays(self) -> Iterator[Path]:
+        """Every file in the store that is not a blob at its place: temp files, misnamed or misplaced files."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            if path.is_dir():
+                continue
+            rel = path.relative_to(self.root).parts
+            if not (len(rel) == 3 and _HEX64.fullmatch(rel[2]) and rel[0] == rel[2][:2] and rel[1] == rel[2][2:4]
+                    and path.is_file()):
+                yield path
 
 
 def atomic_write(target: Path, chunks: Iterable[bytes]) -> None:
-    """Write ``chunks`` to ``target`` atomically: temp file beside it, fsync, rename, fsync the folder."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    """Write ``chunks`` to ``target`` atomically (mode 0600): temp file beside it, fsync, rename, fsync the folder."""
+    make_private_dir(target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)  # mode 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:

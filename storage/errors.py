@@ -36,3 +36,15 @@ class ChecksumMismatch(StorageError):
         self.path = path
         self.expected = expected
         self.found = found
+
+
+class ArchiveMissing(StorageError):
+    """The home or database holds no archive (only ``ingest`` and ``init`` create one)."""
+
+
+class ArchiveUnavailable(StorageError):
+    """The archive cannot be opened: a bad database URL, a corrupt database file, a home that is a file."""
+
+
+class UnknownEventKind(StorageError):
+    """An event kind that archivist does not write (``storage.events.KINDS``)."""

@@ -23,9 +23,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.errors import UnknownEventKind
 from storage.models import ChainHead, Event, utcnow
 
 GENESIS = "0" * 64
+# Every kind archivist writes (gathered from the ``append_event`` callers). ``verify`` reports any
+# other kind: a forged "deleted" or "purged" event must never explain a record away.
+KINDS = frozenset({
+    "run-started", "run-finished", "run-interrupted", "fetch-failed", "not-modified", "seen-again",
+    "stored", "re-extracted", "grouped", "regrouped", "verified", "repaired", "anchored", "exported",
+})
 _TOOLS = ("archivist", "pypdf", "trafilatura", "beautifulsoup4", "lxml", "mwparserfromhell",
           "markdown-it-py", "charset-normalizer", "ftfy", "sqlalchemy", "prefect")
 
@@ -94,7 +101,9 @@ def append_event(
     detail: dict[str, Any] | None = None,
     record_hash: str | None = None,
 ) -> Event:
-    """Append one event to the chain inside the caller's transaction."""
+    """Append one event to the chain inside the caller's transaction; ``kind`` must be one of :data:`KINDS`."""
+    if kind not in KINDS:
+        raise UnknownEventKind(f"event kind {kind!r} is not one archivist writes; add it to storage.events.KINDS")
     head = lock_head(session)
     event = Event(
         id=head.last_event_id + 1,

@@ -23,6 +23,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    join,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -95,6 +97,14 @@ class Document(Base):
     relation: Mapped[str] = mapped_column(String(20), default="original")
     related_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     similarity: Mapped[float | None] = mapped_column(Float)
+    # why the relation holds: "same words", "edited: N spans", "curator: manifest"
+    relation_reason: Mapped[str | None] = mapped_column(String(200))
+    # the word-level differences from the related document (storage.works.words)
+    differences: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # when the file was made (a PDF's /CreationDate), not the document's own date
+    file_date: Mapped[str | None] = mapped_column(String(40))
+    # the document this one was found inside (an e-mail's attachment, a container's member)
+    part_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     work: Mapped[Work] = relationship(back_populates="documents")
@@ -103,6 +113,10 @@ class Document(Base):
     )
     identifiers: Mapped[list[DocumentIdentifier]] = relationship(
         back_populates="document", order_by="DocumentIdentifier.id", cascade="all, delete-orphan"
+    )
+    # the documents found inside this one, loaded only where asked for (``Archive.document``)
+    parts: Mapped[list[Document]] = relationship(
+        foreign_keys=[part_of_id], order_by="Document.id", lazy="raise", viewonly=True
     )
 
 
@@ -119,6 +133,23 @@ class DocumentIdentifier(Base):
     value: Mapped[str] = mapped_column(String(500))
 
     document: Mapped[Document] = relationship(back_populates="identifiers")
+
+
+def _thread_join() -> tuple[Any, Any, Any]:
+    """Two copies of the identifier table joined on one ``email-thread`` value (e-mails of one thread)."""
+    mine = DocumentIdentifier.__table__.alias("thread_mine")
+    theirs = DocumentIdentifier.__table__.alias("thread_theirs")
+    joined = join(mine, theirs, and_(mine.c.scheme == "email-thread", theirs.c.scheme == "email-thread",
+                                     mine.c.value == theirs.c.value))
+    return joined, mine, theirs
+
+
+_THREAD, _THREAD_MINE, _THREAD_THEIRS = _thread_join()
+# the archived e-mails of this document's thread (itself included), loaded only where asked for
+Document.thread_documents = relationship(
+    Document, secondary=_THREAD, primaryjoin=Document.id == _THREAD_MINE.c.document_id,
+    secondaryjoin=Document.id == _THREAD_THEIRS.c.document_id, order_by=Document.id, viewonly=True, lazy="raise",
+)
 
 
 class StoredFootnote(Base):

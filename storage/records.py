@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from sqlalchemy import inspect
+
 from storage.events import canonical_json, iso
 from storage.models import StoredCitation, Document, StoredFootnote
 
@@ -56,19 +58,37 @@ def document_summary(doc: Document) -> dict[str, Any]:
         "format": doc.format,
         "title": doc.title,
         "date": doc.date,
+        "file_date": doc.file_date,
         "authors": list(doc.authors or []),
         "language": doc.language,
         "identifiers": [{"scheme": i.scheme, "value": i.value} for i in doc.identifiers],
         "work_id": doc.work_id,
         "version": doc.version,
         "relation": doc.relation,
+        "relation_reason": doc.relation_reason,
         "obtained_at": iso(doc.obtained_at),
         "ingested_at": iso(doc.ingested_at),
+        "part_of": doc.part_of_id,
     }
 
 
+def _loaded(doc: Document, name: str) -> bool:
+    """Whether the relationship ``name`` was loaded with ``doc`` (only ``Archive.document`` loads parts)."""
+    return name not in inspect(doc).unloaded
+
+
+def _brief(doc: Document) -> dict[str, Any]:
+    return {"id": doc.id, "source": doc.source, "status": doc.status, "format": doc.format,
+            "media_type": doc.media_type, "title": doc.title, "date": doc.date}
+
+
 def document_detail(doc: Document) -> dict[str, Any]:
-    """The full record (``show --json``): summary plus text and footnotes."""
+    """The full record (``show --json``): summary plus text and footnotes.
+
+    Loaded by ``Archive.document``, it also lists ``parts`` (the documents
+    found inside this one: attachments, members) and ``thread`` (the other
+    archived e-mails of its thread, by ``email-thread`` identifier).
+    """
     data = document_summary(doc)
     data.update(
         {
@@ -79,15 +99,24 @@ def document_detail(doc: Document) -> dict[str, Any]:
             "metadata": doc.metadata_json or {},
             "related_document_id": doc.related_document_id,
             "similarity": doc.similarity,
+            "differences": doc.differences,
             "footnotes": [footnote_dict(n) for n in doc.footnotes],
         }
     )
+    if _loaded(doc, "parts"):
+        data["parts"] = [_brief(p) for p in doc.parts]
+    if _loaded(doc, "thread_documents") and doc.format == "email":
+        data["thread"] = [_brief(d) for d in doc.thread_documents if d.id != doc.id]
     return data
 
 
 def record_payload(doc: Document) -> dict[str, Any]:
-    """What the record hash covers."""
-    return {
+    """What the record hash covers.
+
+    ``file_date`` is covered when it is known; records written before it
+    existed (``None``) keep the hash they were written with.
+    """
+    payload = {
         "sha256": doc.sha256,
         "size": doc.size,
         "media_type": doc.media_type,
@@ -110,6 +139,9 @@ def record_payload(doc: Document) -> dict[str, Any]:
             for n in doc.footnotes
         ],
     }
+    if doc.file_date is not None:
+        payload["file_date"] = doc.file_date
+    return payload
 
 
 def record_hash(doc: Document) -> str:

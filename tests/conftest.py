@@ -16,6 +16,9 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("ARCHIVIST_HOME", None)
 os.environ.pop("ARCHIVIST_DB_URL", None)
+# Tests fetch from pytest-httpserver on 127.0.0.1, which the fetch policy refuses by default;
+# tests of the refusal itself unset this (monkeypatch.delenv) or pass allow_private=False.
+os.environ["ARCHIVIST_ALLOW_PRIVATE"] = "1"
 
 import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
@@ -95,3 +98,13 @@ def any_cli(request, tmp_path) -> Cli:
     if request.param == "sqlite":
         return Cli(tmp_path / "archive")
     return Cli(tmp_path / "archive", request.getfixturevalue("pg_url"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (``CI=true``) a skipped test is a failure: a missing package must never pass unseen."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"

@@ -178,7 +178,7 @@ def test_concurrent_ingests_equal_a_sequential_run(backend, tmp_path, request):
     seq("ingest", "--no-prefect", str(b))
 
     conc = Cli(tmp_path / "conc", db_conc)
-    conc("verify")  # create the archive first (see the report: concurrent creation of a new archive races)
+    conc("init")  # create the archive first (see the report: concurrent creation of a new archive races)
     procs = [subprocess.Popen(ingest_cmd(conc.home, folder, db_conc), cwd=REPO, env=_env(),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for folder in (a, b)]
     for proc in procs:

@@ -415,3 +415,23 @@ def test_pairwise_f1_over_the_test_set(histories):
     print(f"grouping (closure):   precision={p2:.3f} recall={r2:.3f} F1={f2:.3f}")
     assert p2 == 1.0
     assert f2 >= 0.95
+
+
+# ---------------------------------------------------------------- labels are exact
+@pytest.mark.parametrize("old,new", [("30,000", "3,000"), ("1988", "1989"), ("were", "were not")])
+def test_a_one_word_edit_is_the_same_work_but_a_revision(old, new):
+    text = seed_canonical("000")
+    assert old in text
+    edited = text.replace(old, new, 1)
+    c = compare(text, edited)
+    assert c.level == REVISION and c.reasons["same_words"] is False and c.reasons["word_edits"] == 1
+    assert compare(edited, text).level == REVISION
+
+
+def test_pdf_rendition_of_an_edited_text_is_a_revision():
+    text = seed_canonical("003")
+    edited = text.replace("thousands", "hundreds", 1)
+    assert edited != text
+    pdf = pdf_rendition(edited, seed=7, header=" ".join(text.split()[:6]))
+    assert compare(text, pdf).level == REVISION
+    assert compare(edited, pdf).level == RENDITION

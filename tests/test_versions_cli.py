@@ -88,3 +88,24 @@ def test_pdf_and_html_renditions_diff_to_nothing(cli, tmp_path):
     assert "rendition" in {pdf["relation"], html["relation"]}
     diff = cli.json("diff", str(pdf["id"]), str(html["id"]))
     assert diff["identical"] is True and diff["changes"] == []
+
+
+def test_diff_marks_the_changed_words_and_lists_figures_first(cli, tmp_path):
+    v1 = list(BASE)
+    v2 = list(BASE)
+    v1[3] = "Later reports by international organizations documented about 30,000 victims across 32 cities."
+    v2[3] = "Later reports by international organizations documented about 3,000 victims across 32 cities."
+    v2[2] = v2[2].replace("were not told", "were told")
+    _write(tmp_path / "docs", "a_v1.md", v1)
+    _write(tmp_path / "docs", "b_v2.md", v2)
+    cli("ingest", "--no-prefect", str(tmp_path / "docs"))
+    docs = cli.json("documents")
+    assert docs[1]["relation"] == "revision" and docs[1]["relation_reason"] == "edited: 2 spans"
+    diff = cli.json("diff", str(docs[0]["id"]), str(docs[1]["id"]))
+    assert diff["summary"][0] == "figures changed: 30,000 → 3,000"
+    assert any(line.startswith("negation removed: not") for line in diff["summary"])
+    text = cli("diff", str(docs[0]["id"]), str(docs[1]["id"])).output
+    assert "about [-30,000-] {+3,000+} victims" in text
+    history = cli.json("history", f"doc:{docs[1]['id']}")
+    assert history["versions"][1]["diffed_against"] == docs[0]["id"]
+    assert history["versions"][1]["change"]["summary"][0] == "figures changed: 30,000 → 3,000"

@@ -9,16 +9,46 @@ Query commands never import Prefect; only commands that run flows do.
 from __future__ import annotations
 
 import logging
+import os
+from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
-from flows.cli import citations, documents, ingest, integrity, ops, versions
-from flows.cli.context import Context
+from storage import StorageError
+
+from flows.cli import citations, documents, ingest, integrity, ops, versions, web
+from flows.cli.context import Context, OperationalError
 from flows.errors import FlowError
 from flows.settings import load_settings
 
+log = logging.getLogger(__name__)
 
-@click.group()
+
+def describe(exc: BaseException) -> str:
+    """One line for an operational error: the message, without the driver's multi-line detail."""
+    if isinstance(exc, SQLAlchemyError):
+        orig = getattr(exc, "orig", None)
+        text = f"database error: {orig or exc}"
+    elif isinstance(exc, OSError):
+        text = f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}"
+    else:
+        text = str(exc)
+    return " ".join(text.split()) or type(exc).__name__
+
+
+class ArchivistGroup(click.Group):
+    """The command group: storage, database and file-system errors of any command end as one line, exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (StorageError, SQLAlchemyError, OSError) as exc:
+            log.debug("operational error", exc_info=True)  # -vv shows where
+            raise OperationalError(describe(exc)) from exc
+
+
+@click.group(cls=ArchivistGroup)
 @click.option("--home", default=None, metavar="DIR",
               help="Archive directory (SQLite file and blob store). Default ./archive, env ARCHIVIST_HOME.")
 @click.option("--db", "db_url", default=None, metavar="URL",
@@ -36,11 +66,12 @@ def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: int) 
     ctx.call_on_close(ctx.obj.close)
 
 
-for _module in (ingest, documents, integrity, versions, citations, ops):
+for _module in (ingest, documents, integrity, versions, citations, ops, web):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script: files and folders it creates are private (umask 077 added)."""
+    os.umask(os.umask(0o077) | 0o077)
     cli()

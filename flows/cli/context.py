@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from storage import Archive, DocumentNotFound, StorageError
+from storage.errors import ArchiveMissing, ArchiveUnavailable
 
 from flows.settings import Settings
 
@@ -20,6 +21,30 @@ if TYPE_CHECKING:
     from storage.models import Document
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Commands that may create an archive where none is; all others refuse a home that holds none.
+CREATING_COMMANDS = frozenset({"ingest", "init", "serve"})
+# Commands that write; all others open the database read-only (a read-only copy can be queried).
+WRITING_COMMANDS = CREATING_COMMANDS | {"regroup", "repair", "export"}
+
+
+class OperationalError(click.ClickException):
+    """An operational error (no archive, unusable database, unreadable home): one line on stderr, exit 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(message.split()))  # one line, whatever the driver's message looks like
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"archivist: error: {self.format_message()}", err=True, file=file)
+
+
+def _command_name() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None and ctx.parent.parent is not None:
+        ctx = ctx.parent  # the name of the top-level sub-command (``db upgrade`` -> ``db``)
+    return ctx.info_name if ctx is not None else None
 
 
 def echo_json(value: Any) -> None:
@@ -46,14 +71,28 @@ class Context:
         self.home = home or self.settings.home
         self.db_url = db_url or self.settings.db_url
         self._archive: Archive | None = None
+        self._readonly = False
 
-    def archive(self) -> Archive:
-        """The archive (created when missing); a storage error becomes a usage error."""
+    def archive(self, *, create: bool | None = None, write: bool | None = None) -> Archive:
+        """The archive, opened at first use; a storage error becomes an :class:`OperationalError` (exit 2).
+
+        By default only :data:`CREATING_COMMANDS` create a missing archive and only
+        :data:`WRITING_COMMANDS` open it for writing; others open it read-only.
+        """
+        name = _command_name()
+        create = name in CREATING_COMMANDS if create is None else create
+        write = (create or name in WRITING_COMMANDS) if write is None else (write or create)
+        if self._archive is not None and write and self._readonly:
+            self._archive.close()
+            self._archive = None
         if self._archive is None:
             try:
-                self._archive = Archive.open(self.home, self.db_url)
-            except StorageError as exc:
+                self._archive = Archive.open(self.home, self.db_url, create=create, readonly=not write)
+            except (ArchiveMissing, ArchiveUnavailable) as exc:
+                raise OperationalError(str(exc)) from exc
+            except StorageError as exc:  # a schema behind or ahead: the usage error `db upgrade` answers
                 raise click.ClickException(str(exc)) from exc
+            self._readonly = not write
         return self._archive
 
     def document(self, ref: str) -> Document:

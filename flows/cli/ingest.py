@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import click
@@ -31,21 +31,35 @@ class Plan:
     source_name: str | None = None
     max_bytes: int | None = None
     dask_address: str | None = None
+    allow_private: bool = False
+    skipped: list[str] = field(default_factory=list)  # what the expansion left out, reported with the run
 
 
 def plan_ingest(obj: Context, sources: tuple[str, ...], source_name: str | None,
-                sources_file: str | None) -> Plan:
-    """Expand the sources (or plan the named source within its limits); raises :class:`FlowError`."""
+                sources_file: str | None, *, allow_private: bool = False, follow_links: bool = False) -> Plan:
+    """Expand the sources (or plan the named source within its limits); raises :class:`FlowError`.
+
+    ``allow_private`` (``--allow-private``) and the source's own
+    ``allow_private`` let the fetcher reach loopback and private hosts;
+    ``follow_links`` (``--follow-links``) lets folder walks follow symbolic links.
+    """
+    skipped: list[str] = []
     if not source_name:
         from flows.sources.model import expand
 
-        return Plan(expand(list(sources)), dask_address=obj.settings.dask_address)
+        items = expand(list(sources), follow_links=follow_links, skipped=skipped)
+        return Plan(items, dask_address=obj.settings.dask_address, allow_private=allow_private, skipped=skipped)
+    from dataclasses import replace
+
     from flows.sources.file import load, plan
 
     loaded = load(sources_file)
     spec = loaded.get(source_name)
-    _locations, items = plan(spec)
-    return Plan(items, source_name, spec.max_bytes, loaded.cluster_address())
+    if follow_links:
+        spec = replace(spec, follow_links=True)
+    _locations, items = plan(spec, skipped)
+    return Plan(items, source_name, spec.max_bytes, loaded.cluster_address(),
+                allow_private=allow_private or spec.allow_private, skipped=skipped)
 
 
 def run_in_process(obj: Context, archive: Archive, plan: Plan) -> dict[str, Any]:
@@ -53,8 +67,8 @@ def run_in_process(obj: Context, archive: Archive, plan: Plan) -> dict[str, Any]
     from flows.run import InProcessRunner, run_ingest
 
     trigger = f"cli:{plan.source_name}" if plan.source_name else "manual"
-    runner = InProcessRunner(archive, obj.settings, max_bytes=plan.max_bytes)
-    return run_ingest(archive, plan.items, runner, trigger=trigger).to_dict()
+    runner = InProcessRunner(archive, obj.settings, max_bytes=plan.max_bytes, allow_private=plan.allow_private)
+    return run_ingest(archive, plan.items, runner, trigger=trigger, warnings=plan.skipped).to_dict()
 
 
 def run_as_flow(archive: Archive, plan: Plan) -> dict[str, Any]:
@@ -67,7 +81,7 @@ def run_as_flow(archive: Archive, plan: Plan) -> dict[str, Any]:
     db_url = archive.engine.url.render_as_string(hide_password=False)
     result = on_cluster(ingest_flow, plan.dask_address)(
         home=str(archive.home), db_url=db_url, trigger=trigger, extract_in_task=bool(plan.dask_address),
-        max_bytes=plan.max_bytes, items=plan.items)
+        max_bytes=plan.max_bytes, items=plan.items, allow_private=plan.allow_private, warnings=plan.skipped)
     if plan.source_name:
         result["source"] = plan.source_name
     return result
@@ -80,10 +94,14 @@ def run_as_flow(archive: Archive, plan: Plan) -> dict[str, Any]:
 @click.option("--sources", "sources_file", metavar="FILE",
               help="Sources file for --source. Default $ARCHIVIST_SOURCES, else ./sources.toml.")
 @click.option("--no-prefect", is_flag=True, help="Run the same steps in-process, without a Prefect flow run.")
+@click.option("--allow-private", is_flag=True,
+              help="Fetch loopback, private and link-local hosts too (refused by default; "
+                   "or ARCHIVIST_ALLOW_PRIVATE=1, or allow_private = true in the sources file).")
+@click.option("--follow-links", is_flag=True, help="Follow symbolic links in folders (not followed by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_obj
 def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sources_file: str | None,
-           no_prefect: bool, as_json: bool) -> None:
+           no_prefect: bool, allow_private: bool, follow_links: bool, as_json: bool) -> None:
     """Ingest files, folders (recursively) and http(s) URLs, or one named source (--source NAME)."""
     started = time.perf_counter()
     if source_name and sources:
@@ -92,11 +110,12 @@ def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sour
         raise click.UsageError("--sources FILE goes with --source NAME")
     if not (source_name or sources):
         raise click.UsageError("give SOURCE... (files, folders, http(s) URLs) or --source NAME")
-    try:  # validate before anything runs
-        plan = plan_ingest(obj, sources, source_name, sources_file)
+    archive = obj.archive()  # ingest creates the archive, even when the plan is then refused
+    try:  # validate before anything is fetched
+        plan = plan_ingest(obj, sources, source_name, sources_file, allow_private=allow_private,
+                           follow_links=follow_links)
     except FlowError as exc:
         raise click.ClickException(str(exc)) from exc
-    archive = obj.archive()
     if no_prefect:
         result = run_in_process(obj, archive, plan)
     else:
@@ -121,6 +140,8 @@ def print_summary(archive: Archive, result: dict[str, Any]) -> None:
                f"({result['ingest_seconds']:.1f} s ingesting, {result['startup_seconds']:.1f} s start-up)")
     for failure in result["failures"]:
         click.echo(f"  failed: {failure['source']}: {failure['error']}")
+    for warning in result.get("warnings", []):
+        click.echo(f"  warning: {warning}")
     totals = archive.counts()
     click.echo(f"Archive {archive.home}: {totals['documents']} documents ({totals['failed']} failed) in "
                f"{totals['works']} works, {totals['footnotes']} footnotes")

@@ -19,15 +19,20 @@ def verify(obj: Context, as_json: bool, record: bool) -> None:
     from storage.integrity.fixity import record_verification
     from storage.integrity.fixity import verify as run_verify
 
-    report = run_verify(obj.archive())
+    archive = obj.archive(write=record)  # read-only unless the outcome is to be recorded
+    report = run_verify(archive)
     if record:
-        record_verification(obj.archive(), report)
+        record_verification(archive, report)
     if as_json:
         echo_json(report.to_dict())
     else:
         click.echo(f"checked {report.documents} documents, {report.blobs_hashed} files "
                    f"({report.bytes_hashed} bytes), {report.events} events")
         click.echo(f"chain head: event {report.head_id} {report.head_hash}")
+        if report.in_flight:
+            click.echo(f"{report.in_flight} file(s) in flight (a running ingest is writing them): not checked")
+        for note in report.notes:
+            click.echo(f"NOTE {note.kind}: {note.message}")
         for p in report.problems:
             click.echo(f"PROBLEM {p.kind}: {p.message}" + (f" (expected {p.expected}, found {p.found})"
                                                           if p.expected or p.found else ""))
@@ -49,7 +54,7 @@ def anchor(obj: Context, out: Path | None, key: Path | None, check: Path | None,
     """Sign the current chain head into a small file to keep elsewhere, or --check one (exit 0/1)."""
     from storage.integrity.anchor import AnchorError, check_anchor, create_anchor
 
-    archive = obj.archive()
+    archive = obj.archive(write=check is None)  # --check only reads
     try:
         if check is not None:
             result = check_anchor(archive, check, key)
@@ -60,7 +65,8 @@ def anchor(obj: Context, out: Path | None, key: Path | None, check: Path | None,
                            f"(signed {result.anchored_at}, key {result.key_id})")
                 click.echo(f"signature: {'valid' if result.signature_ok else 'NOT VALID'}; history up to event "
                            f"{result.head_id}: {'unchanged' if result.chain_ok else 'CHANGED'}"
-                           + (f"; {result.events_since} event(s) since" if result.events_since is not None else ""))
+                           + (f"; {result.events_since} event(s) since" if result.events_since is not None else "")
+                           + f"; records: {'all there' if result.records_ok else 'CHANGED'}")
                 for problem in result.problems:
                     click.echo(f"PROBLEM: {problem}")
                 click.echo("OK" if result.ok else "ANCHOR CHECK FAILED")
@@ -84,10 +90,17 @@ def anchor(obj: Context, out: Path | None, key: Path | None, check: Path | None,
               help="Orphan blobs and temp files younger than this are left alone (e.g. 0, 90s, 30m, 2h, 1d).")
 @click.option("--from", "sources", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder (a backup, an exported bag) to search for missing originals; repeatable.")
+@click.option("--max-removals", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Allow up to N orphans to be quarantined (default: at most 10, or 10% of the blobs).")
 @json_option()
 @click.pass_obj
-def repair(obj: Context, dry_run: bool, grace: str, sources: tuple[Path, ...], as_json: bool) -> None:
-    """Remove or adopt orphan blobs, restore what can be restored; exit 1 if anything is still wrong."""
+def repair(obj: Context, dry_run: bool, grace: str, sources: tuple[Path, ...], max_removals: int | None,
+           as_json: bool) -> None:
+    """Adopt or quarantine orphan blobs, restore what can be restored; exit 1 if anything is still wrong.
+
+    Nothing is ever deleted: orphans and temp files move to HOME/quarantine/. Repair refuses to move any
+    orphan when the database knows none of the blobs, or when too many would go (see --max-removals).
+    """
     from storage.integrity.repair import parse_duration
     from storage.integrity.repair import repair as run_repair
 
@@ -95,7 +108,8 @@ def repair(obj: Context, dry_run: bool, grace: str, sources: tuple[Path, ...], a
         grace_s = parse_duration(grace)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--grace") from exc
-    result = run_repair(obj.archive(), grace_seconds=grace_s, dry_run=dry_run, sources=list(sources))
+    result = run_repair(obj.archive(write=not dry_run), grace_seconds=grace_s, dry_run=dry_run,
+                        sources=list(sources), max_removals=max_removals)
     if as_json:
         echo_json(result.to_dict())
     else:

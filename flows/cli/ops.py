@@ -6,13 +6,15 @@ schema that is behind): it talks to the database directly.
 
 from __future__ import annotations
 
-import shutil
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from storage.blobs import PRIVATE_FILE, make_private_dir
 
 from flows.cli.context import Context, echo_json, json_option
 from flows.errors import FlowError
@@ -98,6 +100,23 @@ def serve(obj: Context, file: str | None, limit: int | None) -> None:
     serve_deployments(deployments, limit=limit)
 
 
+# -- init ---------------------------------------------------------------------
+
+
+@click.command()
+@json_option()
+@click.pass_obj
+def init(obj: Context, as_json: bool) -> None:
+    """Create an empty archive in the home (query and integrity commands never create one)."""
+    archive = obj.archive(create=True)
+    counts = archive.counts()
+    if as_json:
+        echo_json({"home": str(archive.home.resolve()), "database": archive.url, "documents": counts["documents"]})
+        return
+    state = f"{counts['documents']} documents" if counts["documents"] else "empty"
+    click.echo(f"archive at {archive.home} ({archive.url}): ready, {state}")
+
+
 # -- db -----------------------------------------------------------------------
 
 
@@ -106,15 +125,28 @@ def db() -> None:
     """Schema version of the archive database (Alembic migrations)."""
 
 
-def _engine(obj: Context) -> tuple[Path, Engine]:
+def _engine(obj: Context, mode: str = "create") -> tuple[Path, Engine]:
+    """The database engine of the home; ``read`` opens an existing database read-only (an in-memory one when
+    the home has no database file yet, so nothing is created), ``create`` creates the file 0600."""
     from storage.archive import resolve_db_url, resolve_home
-    from storage.database import make_engine
+    from storage.database import make_engine, sqlite_path
 
     home = resolve_home(obj.home)
     url = resolve_db_url(home, obj.db_url)
+    path = sqlite_path(url)
     if url.startswith("sqlite") and not home.is_dir():
         raise click.ClickException(f"{home}: no archive here (give --home DIR)")
-    return home, make_engine(url)
+    if path is not None and not path.exists():
+        if mode == "read":
+            return home, make_engine("sqlite://")
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    return home, make_engine(url, mode)
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _state(current: str | None, head: str, known: set[str]) -> str:
@@ -142,17 +174,19 @@ def current(obj: Context, as_json: bool) -> None:
     """The schema revision of the database and the one this archivist needs."""
     from storage.database import current_revision, head_revision
 
-    _home, engine = _engine(obj)
+    _home, engine = _engine(obj, "read")
     try:
         rev, head, known = current_revision(engine), head_revision(), _known_revisions()
     finally:
         engine.dispose()
     state = _state(rev, head, set(known))
+    from storage.archive import resolve_db_url, resolve_home
+
+    shown = _shown_url(resolve_db_url(resolve_home(obj.home), obj.db_url))
     if as_json:
-        echo_json({"database": engine.url.render_as_string(hide_password=True), "current": rev, "head": head,
-                   "state": state, "revisions": known})
+        echo_json({"database": shown, "current": rev, "head": head, "state": state, "revisions": known})
         return
-    click.echo(f"database: {engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"database: {shown}")
     click.echo(f"current:  {rev or '(none)'}")
     click.echo(f"head:     {head}")
     click.echo(f"state:    {state}" + ("; run `archivist db upgrade`" if state == "behind" else ""))
@@ -202,10 +236,10 @@ def upgrade(obj: Context, revision: str, no_backup: bool, as_json: bool) -> None
 
 def _backup_sqlite(path: Path, home: Path, revision: str) -> Path:
     """A consistent copy (SQLite's online backup) in ``HOME/backups/``."""
-    folder = home / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_private_dir(home / "backups")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = folder / f"{path.stem}-{revision}-{stamp}.sqlite3"
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))  # private before any byte
     src = sqlite3.connect(path)
     try:
         dst = sqlite3.connect(target)
@@ -215,8 +249,7 @@ def _backup_sqlite(path: Path, home: Path, revision: str) -> Path:
             dst.close()
     finally:
         src.close()
-    shutil.copymode(path, target)
     return target
 
 
-COMMANDS = [sources_command, serve, db]
+COMMANDS = [sources_command, serve, init, db]

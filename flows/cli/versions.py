@@ -20,47 +20,96 @@ from flows.cli.context import Context, echo_json, json_option
 def diff(obj: Context, a: str, b: str, as_json: bool) -> None:
     """Paragraphs added, removed and changed from document A to B (canonical text)."""
     doc_a, doc_b = obj.document(a), obj.document(b)
-    result = diff_texts(doc_a.text or "", doc_b.text or "", doc_a.id, doc_b.id)
+    result = diff_texts(doc_a.text or "", doc_b.text or "", doc_a.id, doc_b.id,
+                        [n.text for n in doc_a.footnotes], [n.text for n in doc_b.footnotes])
     if as_json:
         echo_json(result.to_dict())
     else:
         click.echo(render(result))
 
 
-@click.command()
-@click.argument("work_id", type=int)
-@json_option()
-@click.pass_obj
-def history(obj: Context, work_id: int, as_json: bool) -> None:
-    """The versions of a work with their dates and the size of each change."""
+def _work_of(obj: Context, ref: str, as_document: bool):
+    """The work named by ``ref``: a work id, or (``doc:ID``, ``--document``, a hash, an identifier) a document's."""
     archive = obj.archive()
-    work = archive.work(work_id)
-    if work is None:
-        raise click.ClickException(f"no work {work_id}")
+    text = ref.strip()
+    if text.isdigit() and not as_document:
+        work = archive.work(int(text))
+        if work is None:
+            raise click.ClickException(f"no work {text}")
+        return work, None
+    doc = obj.document(text[4:] if text.lower().startswith("doc:") else text)
+    return archive.work(doc.work_id), doc.id
+
+
+def _change_against(doc, by_id: dict, previous):
+    """The version ``doc`` is diffed against: the one it relates to, else the previous stored one."""
+    base = by_id.get(doc.related_document_id) if doc.related_document_id else None
+    if base is None or base.status != "stored":
+        base = previous
+    if base is None or doc.status != "stored":
+        return None, None
+    result = diff_texts(base.text or "", doc.text or "", None, None,
+                        [n.text for n in base.footnotes], [n.text for n in doc.footnotes])
+    return base.id, result.stats | {"summary": result.summary}
+
+
+def _history_rows(obj: Context, work) -> list[dict]:
+    # each version with its footnotes (a note's text may sit in the body of another rendition)
+    versions = [obj.document(str(d.id)) for d in work.documents]
+    by_id = {d.id: d for d in versions}
     rows = []
     previous = None
-    for doc in work.documents:
-        change = None
-        if previous is not None and doc.status == "stored" and previous.status == "stored":
-            change = diff_texts(previous.text or "", doc.text or "").stats
-        rows.append({"version": doc.version, "document_id": doc.id, "relation": doc.relation, "date": doc.date,
-                     "obtained_at": iso(doc.obtained_at), "format": doc.format, "status": doc.status,
-                     "words": len((doc.text or "").split()), "source": doc.source, "change": change})
+    for doc in versions:
+        against, change = _change_against(doc, by_id, previous)
+        own = doc.date
+        rows.append({"version": doc.version, "document_id": doc.id, "relation": doc.relation,
+                     "relation_reason": doc.relation_reason, "related_document_id": doc.related_document_id,
+                     "date": own, "file_date": doc.file_date, "obtained_at": iso(doc.obtained_at),
+                     # the date shown is the ingest date when the document states none
+                     "shown_date": own or iso(doc.obtained_at)[:10], "date_is_ingest_date": not own,
+                     "format": doc.format, "status": doc.status, "words": len((doc.text or "").split()),
+                     "source": doc.source, "diffed_against": against, "change": change})
         if doc.status == "stored":
             previous = doc
+    return rows
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--document", "as_document", is_flag=True,
+              help="REF is a document id (else a number is a work id).")
+@json_option()
+@click.pass_obj
+def history(obj: Context, ref: str, as_document: bool, as_json: bool) -> None:
+    """The versions of a work with their dates and what changed.
+
+    REF is a work id, or a document (``doc:ID``, a SHA-256 prefix, an
+    identifier such as ``MDE 13/6418/2023``; a number with ``--document``):
+    the history of its work. Each version is diffed against the version it
+    relates to (a rendition against the version with its words, a revision
+    against the version it most resembles). A date marked "(ingested)" is
+    the day the archive obtained the document, which states no date itself.
+    """
+    work, focus = _work_of(obj, ref, as_document)
+    rows = _history_rows(obj, work)
     if as_json:
-        echo_json({"work_id": work.id, "title": work.title, "versions": rows})
+        echo_json({"work_id": work.id, "title": work.title, "document_id": focus, "versions": rows})
         return
     click.echo(f"work {work.id}: {work.title or '(untitled)'}")
     for r in rows:
-        when = r["date"] or r["obtained_at"][:10]
+        when = r["shown_date"] + (" (ingested)" if r["date_is_ingest_date"] else "")
+        relation = r["relation"] + (f" of doc {r['related_document_id']}" if r["related_document_id"] else "")
+        reason = f" [{r['relation_reason']}]" if r["relation_reason"] else ""
         size = ""
         if r["change"] is not None:
             c = r["change"]
-            size = (f"  +{c['words_added']}/-{c['words_removed']} words; {c['changed']} changed, "
-                    f"{c['added']} added, {c['removed']} removed paragraphs")
-        click.echo(f"  v{r['version']} doc {r['document_id']} {when} {r['relation']:<9} {r['format'] or '-':<8} "
-                   f"{r['words']} words{size}")
+            size = (f"  vs doc {r['diffed_against']}: +{c['words_added']}/-{c['words_removed']} words; "
+                    f"{c['changed']} changed, {c['added']} added, {c['removed']} removed paragraphs")
+        mark = "*" if r["document_id"] == focus else " "
+        click.echo(f" {mark}v{r['version']} doc {r['document_id']} {when} {relation}{reason} "
+                   f"{r['format'] or '-'} {r['words']} words{size}")
+        for line in (r["change"] or {}).get("summary", [])[:8]:
+            click.echo(f"      {line}")
 
 
 @click.command()

@@ -10,10 +10,15 @@ Because the body is stored de-chunked, a ``Transfer-Encoding: chunked`` header
 is dropped and ``Content-Length`` set to the stored length in the WARC copy;
 the record then carries ``WARC-Archivist-Headers-Adjusted`` saying what
 changed. A body cut short (size limit, time-out, disconnect) is marked with the
-standard ``WARC-Truncated`` field.
+standard ``WARC-Truncated`` field. Request records never hold secrets: the
+values of ``Authorization``, ``Proxy-Authorization`` and ``Cookie`` are written
+as ``[redacted]``.
 
 Files are written atomically (temp file, fsync, link/rename, fsync of the
-folder), so a crash never leaves a half-written WARC under its final name.
+folder), so a crash never leaves a half-written WARC under its final name;
+they are private to their owner (files 0600, the folders archivist creates 0700).
+Not :func:`storage.blobs.write_private`: a capture never replaces another file
+(``os.link`` refuses an existing name), which a plain atomic replace would.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from storage.blobs import fsync_dir
+from storage.blobs import fsync_dir, make_private_dir
+
+from flows.fetching.policy import redact_headers
 
 SOFTWARE = "archivist"
 NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
@@ -131,7 +138,7 @@ def warc_bytes(exchanges: list[Exchange], filename: str) -> bytes:
             extra["WARC-Archivist-Headers-Adjusted"] = "; ".join(notes)
         response = writer.create_warc_record(ex.url, "response", payload=io.BytesIO(ex.body), length=len(ex.body),
                                              http_headers=http, warc_headers_dict=extra)
-        req_http = StatusAndHeaders(f"{ex.method} {ex.target} {ex.http_version}", list(ex.request_headers),
+        req_http = StatusAndHeaders(f"{ex.method} {ex.target} {ex.http_version}", redact_headers(ex.request_headers),
                                     is_http_request=True)
         req_extra = {"WARC-Date": date, "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")}
         request = writer.create_warc_record(ex.url, "request", payload=io.BytesIO(b""), length=0,
@@ -160,7 +167,7 @@ def write_warc(warc_dir: Path, exchanges: list[Exchange], sha256_hex: str | None
     sha = sha256_hex or hashlib.sha256(exchanges[-1].body).hexdigest()
     rel = warc_name(exchanges[0].requested_at, sha)
     final = Path(warc_dir) / rel
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(final.parent)  # 0700 folders; mkstemp makes the file 0600
     data = warc_bytes(exchanges, final.name)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".warc.gz", dir=final.parent)
     try:

@@ -50,9 +50,10 @@ def ingest_source_flow(source: str, sources_file: str | None = None, home: str |
                        extract_in_task: bool = False) -> dict[str, Any]:
     """Ingest one named source of a sources file (re-read now), within its limits."""
     spec = sf_mod.load(sources_file).get(source)
-    _locations, items = sf_mod.plan(spec)
+    skipped: list[str] = []
+    _locations, items = sf_mod.plan(spec, skipped)
     result = run_in_flow(items, home, db_url, f"{trigger}:{source}", extract_in_task=extract_in_task,
-                         max_bytes=spec.max_bytes)
+                         max_bytes=spec.max_bytes, allow_private=spec.allow_private, warnings=skipped)
     result["source"] = source
     return result
 

@@ -14,6 +14,7 @@ run. Storing stays sequential and in input order, one transaction per document.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +23,6 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 
 from extractors import Hints
 from storage import Archive, StoreOutcome
@@ -31,9 +31,10 @@ from flows import steps
 from flows.errors import FetchError
 from flows.extraction_pool import ExtractionPool
 from flows.fetching.fetched import Fetched
+from flows.fetching.policy import backoff, retry_delay
 from flows.reports import run_report_markdown
 from flows.run import Capture, ExtractionFuture, fetch_limits, run_ingest
-from flows.settings import FetchLimits, Settings, settings
+from flows.settings import DEFAULT_FETCH_RETRIES, FetchLimits, Settings, settings
 from flows.sources.model import SourceItem, expand
 
 _POOLS: dict[int, ExtractionPool] = {}
@@ -49,24 +50,41 @@ def _archive(home: str | None, db_url: str | None) -> Archive:
     return Archive.open(home, db_url)
 
 
+FETCH_RETRY_DELAYS = [backoff(attempt) for attempt in range(1, DEFAULT_FETCH_RETRIES + 1)]
+
+
 def _retry_network(task_: Any, task_run: Any, state: Any) -> bool:
-    """Retry only what another try can fix: timeouts, connection errors, 5xx."""
+    """Retry only what another try can fix (timeouts, connection errors, 429, 5xx), by the one rule.
+
+    :func:`flows.fetching.policy.retry_delay` decides (the same rule as the
+    in-process runner); when a ``Retry-After`` asks for longer than the task's
+    backoff, the difference is waited here, before Prefect's own delay.
+    """
     try:
         state.result()
     except FetchError as exc:
-        return exc.retryable
+        limits = settings().fetch
+        attempt = max(1, int(getattr(task_run, "run_count", 1) or 1))
+        wait = retry_delay(exc, attempt, limits.retries, limits.retry_after_max_s)
+        if wait is None:
+            return False
+        extra = wait - FETCH_RETRY_DELAYS[min(attempt, len(FETCH_RETRY_DELAYS)) - 1]
+        if extra > 0:
+            time.sleep(extra)
+        return True
     except Exception:  # noqa: BLE001 - anything else is not a network failure
         return False
     return False
 
 
 @task(name="expand-sources", cache_policy=NO_CACHE)
-def expand_sources(sources: list[str]) -> list[SourceItem]:
-    """Files, folders and URLs to a list of items."""
-    return expand(sources)
+def expand_sources(sources: list[str]) -> tuple[list[SourceItem], list[str]]:
+    """Files, folders and URLs to a list of items, and what the expansion left out."""
+    skipped: list[str] = []
+    return expand(sources, skipped=skipped), skipped
 
 
-@task(name="fetch", retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=1),
+@task(name="fetch", retries=DEFAULT_FETCH_RETRIES, retry_delay_seconds=FETCH_RETRY_DELAYS,
       retry_condition_fn=_retry_network, cache_policy=NO_CACHE)
 def fetch(item: SourceItem, home: str | None, db_url: str | None, limits: FetchLimits | None = None) -> Fetched:
     """Obtain one item's bytes; network failures worth it are retried with backoff."""
@@ -111,11 +129,12 @@ class PrefectRunner:
     """
 
     def __init__(self, home: str | None, db_url: str | None, config: Settings | None = None, *,
-                 workers: int | None = None, extract_in_task: bool = False, max_bytes: int | None = None):
+                 workers: int | None = None, extract_in_task: bool = False, max_bytes: int | None = None,
+                 allow_private: bool = False):
         self.home = home
         self.db_url = db_url
         self.config = config or settings()
-        self.limits = fetch_limits(self.config.fetch, max_bytes)
+        self.limits = fetch_limits(self.config.fetch, max_bytes, allow_private)
         self.workers = workers
         self.extract_in_task = extract_in_task
         self._pool: ExtractionPool | None = None
@@ -158,22 +177,34 @@ class PrefectRunner:
 
 def run_in_flow(items: list[SourceItem], home: str | None, db_url: str | None, trigger: str, *,
                 workers: int | None = None, extract_in_task: bool = False,
-                max_bytes: int | None = None) -> dict[str, Any]:
+                max_bytes: int | None = None, allow_private: bool = False,
+                warnings: list[str] | None = None) -> dict[str, Any]:
     """The body of every ingest flow (call it inside a flow run): the run, then its markdown report."""
     flow_run = getattr(get_run_context(), "flow_run", None)
-    runner = PrefectRunner(home, db_url, workers=workers, extract_in_task=extract_in_task, max_bytes=max_bytes)
+    runner = PrefectRunner(home, db_url, workers=workers, extract_in_task=extract_in_task, max_bytes=max_bytes,
+                           allow_private=allow_private)
     result = run_ingest(_archive(home, db_url), items, runner, trigger=trigger,
-                        flow_run_id=str(flow_run.id) if flow_run else None, logger=get_run_logger())
-    create_markdown_artifact(key="ingest-run-report",
-                             markdown=run_report_markdown(result.run_id, result.summary, result.elapsed),
+                        flow_run_id=str(flow_run.id) if flow_run else None, logger=get_run_logger(),
+                        warnings=warnings)
+    create_markdown_artifact(key="ingest-run-report", markdown=report_markdown(result.run_id, result.summary,
+                                                                               result.elapsed),
                              description=f"archivist ingest run {result.run_id}")
     return result.to_dict()
+
+
+def report_markdown(run_id: int, summary: Any, elapsed: float) -> str:
+    """The run report, with what the expansion left out (skipped files, links, removed credentials)."""
+    text = run_report_markdown(run_id, summary, elapsed)
+    if summary.warnings:
+        text += "\n\n## Skipped and warnings\n\n" + "\n".join(f"- {w.replace('|', '/')}" for w in summary.warnings)
+    return text
 
 
 @flow(name="ingest", validate_parameters=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_url: str | None = None,
                 trigger: str = "manual", workers: int | None = None, extract_in_task: bool = False,
-                max_bytes: int | None = None, items: list[SourceItem] | None = None) -> dict[str, Any]:
+                max_bytes: int | None = None, items: list[SourceItem] | None = None, allow_private: bool = False,
+                warnings: list[str] | None = None) -> dict[str, Any]:
     """Ingest files, folders and URLs into the archive; one document's failure never stops the run.
 
     ``items`` are sources already expanded (the CLI expands them to check
@@ -183,8 +214,12 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
     (``ingest_flow.with_options(task_runner=DaskTaskRunner(...))``), so
     CPU-bound parsing happens on the cluster's workers. ``max_bytes`` caps
     each input (files and HTTP bodies, enforced while streaming).
+    ``allow_private`` lets the fetcher reach loopback and private hosts;
+    ``warnings`` (what the expansion left out) go into the run's summary.
     """
+    warnings = list(warnings or [])
     if items is None:
-        items = expand_sources(list(sources or []))
+        items, skipped = expand_sources(list(sources or []))
+        warnings += skipped
     return run_in_flow(items, home, db_url, trigger, workers=workers, extract_in_task=extract_in_task,
-                       max_bytes=max_bytes)
+                       max_bytes=max_bytes, allow_private=allow_private, warnings=warnings)

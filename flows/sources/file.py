@@ -17,7 +17,14 @@ A TOML file (``corpus/sources.example.toml`` is the documented example)::
     urls = ["https://example.org/report.html"]
     url_list = "urls.txt"          # one URL a line, '#' comments
     max_bytes = 50_000_000
+    auth = { env = "AMNESTY_AUTH" }            # user:password (HTTP Basic) read from $AMNESTY_AUTH
+    headers = { "X-Api-Key" = { env = "AMNESTY_KEY" } }  # header values read from the environment
+    allow_private = false          # true: may fetch loopback/private addresses (an intranet source)
+    follow_links = false           # true: folder walks follow symbolic links
 
+Secrets never stand in the sources file itself: ``auth`` and ``headers`` name
+environment variables, read when the source is fetched, sent to the URL's own
+host only, and never stored (WARC request records show them ``[redacted]``).
 The whole file is validated when it is loaded, before anything runs: unknown
 keys, wrong types, a bad cron expression, a path that is not there, a URL
 that is not http(s). Every problem is reported at once, each with the file
@@ -39,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.errors import SourceError
+from flows.fetching.policy import Credentials, has_userinfo, strip_userinfo
 from flows.settings import DEFAULT_FIXITY_CRON, ENV_SOURCES, load_settings
 from flows.sources.model import SourceItem, expand, is_url
 
@@ -47,7 +55,7 @@ DEFAULT_FILE = "sources.toml"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 TOP_KEYS = {"source", "cluster", "fixity"}
 SOURCE_KEYS = {"paths", "urls", "url_list", "cron", "interval_seconds", "timezone", "max_bytes", "max_documents",
-               "description", "enabled"}
+               "description", "enabled", "allow_private", "follow_links", "auth", "headers"}
 CLUSTER_KEYS = {"dask_address"}
 FIXITY_KEYS = {"cron", "enabled"}
 CRON_NICKNAMES = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
@@ -83,6 +91,9 @@ class Source:
     max_documents: int | None = None
     description: str | None = None
     enabled: bool = True
+    allow_private: bool = False
+    follow_links: bool = False
+    credentials: Credentials | None = None
 
     @property
     def scheduled(self) -> bool:
@@ -277,7 +288,10 @@ def _parse_source(name: str, spec: dict[str, Any], base: Path, where: str, probl
     urls = []
     for raw in _strings(problems, where, "urls", spec.get("urls")):
         if not is_url(raw):
-            problems.append(f"{where}: urls entry {raw!r} is not an http(s) URL")
+            problems.append(f"{where}: urls entry {strip_userinfo(raw)!r} is not an http(s) URL")
+        elif has_userinfo(raw):
+            problems.append(f"{where}: urls entry {strip_userinfo(raw)!r} has a user name or password in it: "
+                            "remove it and give auth = { env = \"VARIABLE\" } (credentials are never stored)")
         urls.append(raw)
     url_list = spec.get("url_list")
     if url_list is not None:
@@ -325,26 +339,62 @@ def _parse_source(name: str, spec: dict[str, Any], base: Path, where: str, probl
     description = spec.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(f"{where}: description must be a string")
-    enabled = spec.get("enabled", True)
-    if not isinstance(enabled, bool):
-        problems.append(f"{where}: enabled must be true or false")
+    flags = {}
+    for key, default in (("enabled", True), ("allow_private", False), ("follow_links", False)):
+        flags[key] = spec.get(key, default)
+        if not isinstance(flags[key], bool):
+            problems.append(f"{where}: {key} must be true or false")
+    credentials = _credentials(spec, where, problems)
     if len(problems) > before:
         return None
     return Source(name=name, paths=tuple(paths), urls=tuple(urls), url_list=url_list, cron=cron,
                   interval_seconds=interval, timezone=timezone, max_bytes=max_bytes, max_documents=max_documents,
-                  description=description, enabled=enabled)
+                  description=description, credentials=credentials, **flags)
 
 
-def plan(source: Source) -> tuple[list[str], list[SourceItem]]:
+def _env_name(value: Any) -> str | None:
+    if isinstance(value, dict) and set(value) == {"env"} and isinstance(value["env"], str) \
+            and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value["env"]):
+        return value["env"]
+    return None
+
+
+def _credentials(spec: dict[str, Any], where: str, problems: list[str]) -> Credentials | None:
+    """``auth = { env = "VAR" }`` and ``headers = { Name = { env = "VAR" } }``: variable names, never secrets."""
+    auth, headers = spec.get("auth"), spec.get("headers")
+    if auth is None and headers is None:
+        return None
+    auth_env = None
+    if auth is not None:
+        auth_env = _env_name(auth)
+        if auth_env is None:
+            problems.append(f"{where}: auth must be {{ env = \"VARIABLE\" }} (the variable holds user:password); "
+                            "secrets are never written in the sources file")
+    header_env = []
+    if headers is not None:
+        if not isinstance(headers, dict):
+            problems.append(f"{where}: headers must be a table of Name = {{ env = \"VARIABLE\" }}")
+        else:
+            for header, value in sorted(headers.items()):
+                var = _env_name(value)
+                if var is None or not re.fullmatch(r"[A-Za-z0-9-]+", header):
+                    problems.append(f"{where}: headers.{header} must be {{ env = \"VARIABLE\" }}")
+                else:
+                    header_env.append((header, var))
+    return Credentials(auth_env, tuple(header_env))
+
+
+def plan(source: Source, skipped: list[str] | None = None) -> tuple[list[str], list[SourceItem]]:
     """What one run of ``source`` would ingest, checked against its limits before anything is fetched.
 
     Returns the locations to hand to the ingest flow and their expansion.
     ``max_documents`` caps how many inputs one run may have; ``max_bytes``
     caps the size of each file (checked here) -- a run that would break a
-    limit raises :class:`LimitExceeded` and nothing is fetched.
+    limit raises :class:`LimitExceeded` and nothing is fetched. What the
+    expansion leaves out is appended to ``skipped``.
     """
     locations = source.locations()
-    items = expand(locations)
+    items = expand(locations, follow_links=source.follow_links, skipped=skipped, credentials=source.credentials)
     if source.max_documents is not None and len(items) > source.max_documents:
         raise LimitExceeded(f"source {source.name!r}: {len(items)} documents, over its max_documents = "
                             f"{source.max_documents}; nothing was fetched")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from storage.provenance import path_text
+
 from flows.errors import SourceError
+from flows.fetching.policy import Credentials, has_userinfo, strip_userinfo
 
 log = logging.getLogger(__name__)
 
@@ -18,40 +22,61 @@ MANIFEST = "manifest.toml"
 
 @dataclass(frozen=True)
 class SourceItem:
-    """One thing to fetch: a file path or an http(s) URL, with manifest facts if any."""
+    """One thing to fetch: a file path or an http(s) URL, with manifest facts if any.
+
+    A URL never carries ``user:password@`` (see :func:`expand`); its
+    ``credentials`` name environment variables, read when it is fetched.
+    """
 
     location: str
     kind: str  # "file" or "url"
     manifest: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    credentials: Credentials | None = field(default=None, hash=False, compare=False)
 
 
 def is_url(text: str) -> bool:
     return urlsplit(text).scheme.lower() in ("http", "https")
 
 
-def expand(sources: list[str]) -> list[SourceItem]:
+def _note(skipped: list[str] | None, text: str) -> None:
+    log.warning("%s", text)
+    if skipped is not None:
+        skipped.append(text)
+
+
+def expand(sources: list[str], *, follow_links: bool = False, skipped: list[str] | None = None,
+           credentials: Credentials | None = None) -> list[SourceItem]:
     """Files as given, folders recursively (sorted), URLs as given; duplicates dropped.
 
     A folder that holds a ``manifest.toml`` with ``[[document]]`` entries
     contributes exactly the files it lists (so scripts and READMEs beside the
-    documents are not archived), each with its manifest entry. Other folders
-    contribute every regular file except hidden ones. A source that does not
-    exist raises :class:`SourceError` before anything is fetched.
+    documents are not archived), each with its manifest entry; an entry must
+    name a file inside that folder (no absolute path, no ``..``, no link
+    out of it). Other folders contribute every regular file except hidden
+    ones; symbolic links are not followed unless ``follow_links``. What is
+    left out (hidden files, links, unreadable folders, credentials dropped
+    from a URL) is appended to ``skipped``, one line each. A source that does
+    not exist raises :class:`SourceError` before anything is fetched.
+    ``credentials`` go with every URL.
     """
     items: list[SourceItem] = []
     for source in sources:
         if is_url(source):
-            items.append(SourceItem(source, "url"))
+            if has_userinfo(source):
+                source = strip_userinfo(source)
+                _note(skipped, f"{source}: the user name and password in the URL were removed and are not used "
+                      "(give credentials with a sources file's auth = { env = \"VAR\" })")
+            items.append(SourceItem(source, "url", credentials=credentials))
             continue
         if "://" in source:
-            raise SourceError(f"{source}: only http and https URLs are fetched")
+            raise SourceError(f"{strip_userinfo(source)}: only http and https URLs are fetched")
         path = Path(source)
         if path.is_file():
             items.append(SourceItem(str(path), "file", _manifest_entry(path)))
         elif path.is_dir():
-            items.extend(_expand_folder(path))
+            items.extend(_expand_folder(path, follow_links, skipped))
         else:
-            raise SourceError(f"{source}: no such file, folder or http(s) URL")
+            raise SourceError(f"{path_text(source)}: no such file, folder or http(s) URL")
     seen: set[str] = set()
     unique = []
     for item in items:
@@ -63,7 +88,12 @@ def expand(sources: list[str]) -> list[SourceItem]:
 
 
 def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
-    """``{file name: entry}`` from a folder's manifest, or ``{}`` when there is none."""
+    """``{file name: entry}`` from a folder's manifest, or ``{}`` when there is none.
+
+    Every entry's ``file`` must be a relative path that stays inside
+    ``folder`` (raises :class:`SourceError` for ``/etc/passwd``, ``../x``,
+    ``/proc/self/environ`` or a link that leads out).
+    """
     path = folder / MANIFEST
     if not path.is_file():
         return {}
@@ -72,12 +102,27 @@ def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: not a valid manifest: {exc}") from exc
     entries = {}
-    for entry in data.get("document", []):
-        name = entry.get("file")
-        if not name:
+    documents = data.get("document", [])
+    if not isinstance(documents, list):
+        raise SourceError(f"{path}: 'document' must be [[document]] tables")
+    for entry in documents:
+        name = entry.get("file") if isinstance(entry, dict) else None
+        if not name or not isinstance(name, str):
             raise SourceError(f"{path}: a [[document]] entry has no 'file'")
+        _confined(folder, name, path)
         entries[name] = dict(entry)
     return entries
+
+
+def _confined(folder: Path, name: str, manifest: Path) -> None:
+    """Refuse a manifest entry that names anything outside ``folder``."""
+    if "\x00" in name or PurePosixPath(name).is_absolute() or Path(name).is_absolute() or \
+            ".." in PurePosixPath(name).parts or ".." in Path(name).parts:
+        raise SourceError(f"{manifest}: entry {name!r} is not a file inside the manifest's folder")
+    try:
+        (folder / name).resolve().relative_to(folder.resolve())
+    except (ValueError, OSError) as exc:
+        raise SourceError(f"{manifest}: entry {name!r} leads outside the manifest's folder") from exc
 
 
 def _manifest_entry(path: Path) -> dict[str, Any]:
@@ -85,7 +130,35 @@ def _manifest_entry(path: Path) -> dict[str, Any]:
     return entries.get(path.name, {})
 
 
-def _expand_folder(folder: Path) -> list[SourceItem]:
+def _walk(folder: Path, follow_links: bool, skipped: list[str] | None) -> list[Path]:
+    """Regular files under ``folder`` (sorted), hidden ones and links left out and noted."""
+    found: list[Path] = []
+
+    def unreadable(err: OSError) -> None:
+        _note(skipped, f"{path_text(str(err.filename))}: skipped, cannot be read ({err.strerror or err})")
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=follow_links):
+        base = Path(root)
+        for name in sorted(dirs):
+            if name.startswith("."):
+                _note(skipped, f"{path_text(str(base / name))}: skipped, hidden folder")
+                dirs.remove(name)
+            elif (base / name).is_symlink() and not follow_links:
+                _note(skipped, f"{path_text(str(base / name))}: skipped, a symbolic link (not followed)")
+        for name in sorted(files):
+            path = base / name
+            if name.startswith("."):
+                _note(skipped, f"{path_text(str(path))}: skipped, hidden file")
+            elif path.is_symlink() and not follow_links:
+                _note(skipped, f"{path_text(str(path))}: skipped, a symbolic link (not followed)")
+            elif path.is_file():
+                found.append(path)
+            else:
+                _note(skipped, f"{path_text(str(path))}: skipped, not a regular file")
+    return sorted(found)
+
+
+def _expand_folder(folder: Path, follow_links: bool = False, skipped: list[str] | None = None) -> list[SourceItem]:
     manifest = read_manifest(folder)
     if manifest:
         items = []
@@ -95,10 +168,4 @@ def _expand_folder(folder: Path) -> list[SourceItem]:
                 raise SourceError(f"{folder / MANIFEST}: lists {name}, which is not there")
             items.append(SourceItem(str(file), "file", entry))
         return items
-    items = []
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        items.append(SourceItem(str(path), "file"))
-    return items
+    return [SourceItem(str(path), "file") for path in _walk(folder, follow_links, skipped)]

@@ -9,6 +9,12 @@ events 1..N and requires event N to still carry the anchored hash. Anyone
 rewriting an early event must re-hash every later one, which changes event
 N's hash; an edit without re-hashing breaks the recomputed chain.
 
+The anchor also signs the records as of event N: how many documents the
+events up to N stored, and a SHA-256 over the sorted set of their original
+hashes. A check recomputes both from the rows those events stored, so a
+record removed later (even with a correctly chained event appended after it)
+is reported.
+
 The private key is created at first use in the archive home
 (``anchor-ed25519.key``, mode 0600, PKCS#8 PEM) with the public key beside it
 (``anchor-ed25519.pub``). The anchor embeds the public key, but a check trusts
@@ -18,6 +24,7 @@ only the key it is given (``--key``) or the archive's public key file.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import stat
@@ -30,8 +37,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from storage import events
+from storage.blobs import PRIVATE_FILE, make_private_dir
 from storage.database import transaction
 from storage.errors import StorageError
 from storage.models import Document, Event, Work, utcnow
@@ -65,13 +74,11 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
 
 def key_id(key: Ed25519PublicKey) -> str:
     """A short fingerprint of a public key: the first 16 hex digits of SHA-256 of its raw bytes."""
-    import hashlib
-
     return hashlib.sha256(_raw_public(key)).hexdigest()[:16]
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, data)
@@ -94,7 +101,7 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
             return load_or_create_key(path)
         pub = key.public_key().public_bytes(serialization.Encoding.PEM,
                                             serialization.PublicFormat.SubjectPublicKeyInfo)
-        _atomic_write(public_key_path(path), pub, mode=0o644)
+        _atomic_write(public_key_path(path), pub)
         return key
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
@@ -108,7 +115,7 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     pub_path = public_key_path(path)
     if not pub_path.exists():
         _atomic_write(pub_path, key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo), mode=0o644)
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     return key
 
 
@@ -127,8 +134,8 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _atomic_write(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+    make_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -146,6 +153,17 @@ def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 def _signed_bytes(payload: dict[str, Any]) -> bytes:
     return events.canonical_json(payload).encode("utf-8")
+
+
+def anchored_records(session: Session, head_id: int) -> dict[str, Any]:
+    """The records events 1..``head_id`` stored, as they are now: their count, the number of rows still there,
+    and a SHA-256 over the sorted set of their originals' hashes (one per line)."""
+    stored = select(Event.document_id).where(Event.kind == "stored", Event.id <= head_id,
+                                             Event.document_id.is_not(None)).distinct()
+    expected = session.scalar(select(func.count()).select_from(stored.subquery())) or 0
+    shas = sorted(session.scalars(select(Document.sha256).where(Document.id.in_(stored))))
+    digest = hashlib.sha256("".join(f"{sha}\n" for sha in shas).encode("ascii")).hexdigest()
+    return {"documents": len(shas), "stored_by_events": expected, "originals_sha256": digest}
 
 
 def create_anchor(archive: Archive, out: Path | None = None,
@@ -170,6 +188,8 @@ def create_anchor(archive: Archive, out: Path | None = None,
                 "documents": session.scalar(select(func.count()).select_from(Document)) or 0,
                 "works": session.scalar(select(func.count()).select_from(Work)) or 0,
             },
+            "records": {k: v for k, v in anchored_records(session, head.last_event_id).items()
+                        if k != "stored_by_events"},
             "archive": str(Path(archive.home).resolve()),
             "database": archive.url,
             "key_id": key_id(public),
@@ -200,6 +220,7 @@ class AnchorCheck:
     ok: bool = False
     signature_ok: bool = False
     chain_ok: bool = False
+    records_ok: bool = False  # the records the anchored events stored are all still there, with their originals
     head_id: int | None = None
     head_hash: str | None = None
     anchored_at: str | None = None
@@ -258,8 +279,30 @@ def check_anchor(archive: Archive, file: Path, key_path: Path | None = None) -> 
             result.problems.append("signature does not match the anchor's contents (the file was altered)")
 
     result.chain_ok = _check_prefix(archive, head_id, head_hash, result)
-    result.ok = result.signature_ok and result.chain_ok and not result.problems
+    result.records_ok = _check_records(archive, head_id, payload.get("records"), result)
+    result.ok = result.signature_ok and result.chain_ok and result.records_ok and not result.problems
     return result
+
+
+def _check_records(archive: Archive, head_id: int, signed: Any, result: AnchorCheck) -> bool:
+    """The anchored record count and originals digest still match the rows the anchored events stored."""
+    if not isinstance(signed, dict):
+        result.problems.append("the anchor does not cover the records (made by an older archivist): "
+                               "make a new anchor")
+        return False
+    with archive.reading() as session:
+        now = anchored_records(session, head_id)
+    ok = True
+    if now["documents"] != signed.get("documents") or now["stored_by_events"] != signed.get("documents"):
+        gone = int(signed.get("documents") or 0) - now["documents"]
+        result.problems.append(f"the anchor covers {signed.get('documents')} record(s); {now['documents']} of "
+                               f"them are still there ({gone} removed since the anchor)")
+        ok = False
+    if now["originals_sha256"] != signed.get("originals_sha256"):
+        result.problems.append("the set of original hashes of the anchored records changed since the anchor "
+                               "(a record removed or its sha256 rewritten)")
+        ok = False
+    return ok
 
 
 def _check_prefix(archive: Archive, head_id: int, head_hash: str, result: AnchorCheck) -> bool:

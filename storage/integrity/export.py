@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from storage import events
+from storage.blobs import make_private_dir, private_umask
 from storage.database import transaction
 from storage.errors import StorageError
 from storage.models import StoredCitation, Document, Event, Fetch, StoredFootnote, Work
@@ -166,21 +167,11 @@ def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | 
     filters = {k: v for k, v in {"work": work, "since": events.iso(since_dt) if since_dt else None}.items()
                if v is not None}
     created = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
+    make_private_dir(target)  # a new bag folder is 0700, and everything written into it 0600 / 0700
     result = ExportResult(str(target.resolve()), filters=filters)
     try:
-        _write_payload(archive, target, work, since_dt, result)
-        bag_info = {
-            "Source-Organization": "archivist",
-            "External-Description": "archivist export: original bytes, canonical texts, records with footnotes "
-                                    "and citations, works, and the hash-chained events",
-            "External-Identifier": f"archivist-chain-{result.head_id}-{result.head_hash[:16]}",
-            "Archivist-Chain-Head": f"{result.head_id} {result.head_hash}",
-            "Archivist-Documents": str(result.documents),
-            "Archivist-Filter": json.dumps(filters, sort_keys=True) if filters else "none",
-        }
-        bag = bagit.make_bag(str(target), bag_info=bag_info, processes=processes or min(4, os.cpu_count() or 1),
-                             checksums=["sha256"])
+        with private_umask():
+            bag = _write_bag(archive, target, work, since_dt, result, filters, processes)
     except BaseException:
         if created:
             shutil.rmtree(target, ignore_errors=True)
@@ -200,6 +191,23 @@ def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | 
         })
         result.event_id = event.id
     return result
+
+
+def _write_bag(archive: Archive, target: Path, work: int | None, since: datetime | None, result: ExportResult,
+               filters: dict[str, Any], processes: int | None) -> bagit.Bag:
+    """The payload, then the bag around it."""
+    _write_payload(archive, target, work, since, result)
+    bag_info = {
+        "Source-Organization": "archivist",
+        "External-Description": "archivist export: original bytes, canonical texts, records with footnotes "
+                                "and citations, works, and the hash-chained events",
+        "External-Identifier": f"archivist-chain-{result.head_id}-{result.head_hash[:16]}",
+        "Archivist-Chain-Head": f"{result.head_id} {result.head_hash}",
+        "Archivist-Documents": str(result.documents),
+        "Archivist-Filter": json.dumps(filters, sort_keys=True) if filters else "none",
+    }
+    return bagit.make_bag(str(target), bag_info=bag_info, processes=processes or min(4, os.cpu_count() or 1),
+                         checksums=["sha256"])
 
 
 def _write_payload(archive: Archive, target: Path, work: int | None, since: datetime | None,

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage import events
-from storage.blobs import BlobStore, sha256_bytes
+from storage.blobs import TEMP_PREFIX, BlobStore, sha256_bytes
+from storage.integrity.inflight import DEFAULT_GRACE_SECONDS, live_runs
 from storage.database import transaction
 from storage.models import ChainHead, StoredCitation, Document, Event, StoredFootnote
 from storage.records import field_hashes, record_hash
@@ -39,8 +41,8 @@ if TYPE_CHECKING:
     from storage.archive import Archive
 
 RECORD_EVENTS = ("stored", "re-extracted")
-# Kinds that say a record was removed on purpose (none is written yet): after one, a missing row is expected.
-REMOVAL_EVENTS = ("deleted", "purged", "removed")
+# archivist never removes a record, so no event kind explains a missing row: a kind it does not write
+# ("deleted", "purged", ...) is itself a finding (``storage.events.KINDS``).
 HASH_BUFFER = 1 << 20
 FIRST_PROBLEMS_IN_EVENT = 20
 
@@ -73,6 +75,8 @@ class Report:
     head_id: int
     head_hash: str
     problems: list[Problem]
+    in_flight: int = 0  # orphan blobs and temp files of a live ingest, younger than the grace period
+    notes: list[Problem] = field(default_factory=list)  # leftover temp files: reported, not failing
 
     @property
     def ok(self) -> bool:
@@ -82,6 +86,7 @@ class Report:
         data = asdict(self)
         data["ok"] = self.ok
         data["problems"] = [p.to_dict() for p in self.problems]
+        data["notes"] = [p.to_dict() for p in self.notes]
         return data
 
 
@@ -146,15 +151,19 @@ def _blob_problem(store: BlobStore, sha: str, what: str, doc_id: int, found: str
     return None
 
 
-def verify(archive: Archive, workers: int | None = None) -> Report:
-    """Check the whole archive; see the module docstring."""
+def verify(archive: Archive, workers: int | None = None, grace_seconds: float = DEFAULT_GRACE_SECONDS,
+           now: float | None = None) -> Report:
+    """Check the whole archive; see the module docstring.
+
+    This function is "long": one pass that interleaves the database walk with the file hashing.
+    """
     problems: list[Problem] = []
     checks: list[_DocCheck] = []
     with ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="verify") as pool:
         originals = _Hasher(pool, archive.blobs)
         texts = _Hasher(pool, archive.texts)
         with archive.reading() as session:
-            count, last_id, prev, latest_record, latest_group = _walk_chain(session, problems)
+            count, last_id, prev, latest_record, latest_group, mentioned = _walk_chain(session, problems)
             head = session.get(ChainHead, 1)
             if head is None or head.last_event_id != last_id or head.hash != prev:
                 problems.append(Problem("chain-head", "the chain head does not match the last event",
@@ -173,12 +182,18 @@ def verify(archive: Archive, workers: int | None = None) -> Report:
                 checks.append(_DocCheck(doc.id, doc.sha256, doc.text_sha256,
                                         _check_record(doc, latest_record.pop(doc.id, None),
                                                       latest_group.get(doc.id))))
+                mentioned.pop(doc.id, None)
                 session.expunge(doc)
-        # Records some event wrote whose rows are gone (deleted behind archivist's back).
+        # Records some event wrote or named whose rows are gone: archivist never removes one.
         for doc_id, (event_id, _rh, _fields) in sorted(latest_record.items()):
+            mentioned.pop(doc_id, None)
             problems_missing = Problem("record-missing", f"document {doc_id} was written by event {event_id} "
                                        "but its row is gone", doc_id, event_id=event_id)
             checks.append(_DocCheck(doc_id, "", None, [problems_missing]))
+        for doc_id, event_id in sorted(mentioned.items()):
+            checks.append(_DocCheck(doc_id, "", None, [Problem(
+                "record-missing", f"document {doc_id} is named by event {event_id} but its row is gone",
+                doc_id, event_id=event_id)]))
         checks.sort(key=lambda c: c.id)
         nbytes = 0
         referenced: set[str] = set()
@@ -198,18 +213,48 @@ def verify(archive: Archive, workers: int | None = None) -> Report:
         for hasher in (originals, texts):
             nbytes += sum(f.result()[1] for f in hasher.futures.values())
         nfiles = len(originals.futures) + len(texts.futures)
+    report = Report(sum(1 for c in checks if c.sha256), nfiles, nbytes, count, last_id, prev, problems)
+    _check_files(archive, referenced, grace_seconds, time.time() if now is None else now, report)
+    return report
+
+
+def _check_files(archive: Archive, referenced: set[str], grace_seconds: float, now: float, report: Report) -> None:
+    """Orphan blobs, stray files and leftover temp files; those of a live ingest within the grace period are
+    in flight (an ingest stores bytes before it records them)."""
+    live = bool(live_runs(archive.home))
+
+    def in_flight(path: Path) -> bool:
+        try:
+            return live and now - path.stat().st_mtime < grace_seconds
+        except OSError:
+            return True  # gone meanwhile: it was a temp file being renamed into place
+
     for sha, path in archive.blobs.walk():
-        if sha not in referenced:
-            problems.append(Problem("orphan-blob", f"blob {path} has no record (interrupted run?); "
-                                    "`archivist repair` removes it or a re-run adopts it", path=str(path),
-                                    found=sha))
-    return Report(sum(1 for c in checks if c.sha256), nfiles, nbytes, count, last_id, prev, problems)
+        if sha not in referenced and len(sha) == 64 and path == archive.blobs.path(sha):
+            if in_flight(path):
+                report.in_flight += 1
+                continue
+            report.problems.append(Problem("orphan-blob", f"blob {path} has no record (interrupted run?); "
+                                           "`archivist repair` quarantines it or a re-run adopts it",
+                                           path=str(path), found=sha))
+    for store in (archive.blobs, archive.texts):
+        for path in store.strays():
+            if in_flight(path):
+                report.in_flight += 1
+            elif path.name.startswith(TEMP_PREFIX):
+                report.notes.append(Problem("temp-file", f"leftover temp file {path} (a write was interrupted); "
+                                            "`archivist repair` quarantines it", path=str(path)))
+            elif path.name not in referenced or store is not archive.blobs:
+                report.problems.append(Problem("stray-file", f"{path} is not a file archivist wrote here "
+                                               "(not named by its hash, or not at its place)", path=str(path)))
 
 
 def _walk_chain(session: Session, problems: list[Problem]) -> tuple[
-        int, int, str, dict[int, tuple[int, str | None, dict[str, Any]]], dict[int, tuple[int, dict[str, Any]]]]:
-    """Re-hash every event in order; keep only what the record checks need."""
+        int, int, str, dict[int, tuple[int, str | None, dict[str, Any]]], dict[int, tuple[int, dict[str, Any]]],
+        dict[int, int]]:
+    """Re-hash every event in order; keep only what the record checks need (and every document id named)."""
     latest_record: dict[int, tuple[int, str | None, dict[str, Any]]] = {}
+    mentioned: dict[int, int] = {}
     latest_group: dict[int, tuple[int, dict[str, Any]]] = {}
     last_id = 0
     prev = events.GENESIS
@@ -228,21 +273,23 @@ def _walk_chain(session: Session, problems: list[Problem]) -> tuple[
             problems.append(Problem("event-altered",
                                     f"event {event.id} ({event.kind}) was altered after it was written",
                                     event.document_id, "hash", event.hash, actual, event_id=event.id))
+        if event.kind not in events.KINDS:
+            problems.append(Problem("unknown-event-kind", f"event {event.id} has kind {event.kind!r}, which "
+                                    "archivist never writes (a forged event?)", event.document_id, "kind",
+                                    None, event.kind, event_id=event.id))
         prev = event.hash
         last_id = event.id
         if event.document_id is not None:
+            mentioned.setdefault(event.document_id, event.id)
             if event.kind in RECORD_EVENTS:
                 latest_record[event.document_id] = (event.id, event.record_hash,
                                                     (event.detail or {}).get("fields") or {})
-            elif event.kind in REMOVAL_EVENTS:
-                latest_record.pop(event.document_id, None)
-                latest_group.pop(event.document_id, None)
             elif event.kind == "grouped":
                 detail = event.detail or {}
                 latest_group[event.document_id] = (
                     event.id, {k: detail.get(k) for k in ("work_id", "version", "relation", "related_document_id")})
         session.expunge(event)
-    return count, last_id, prev, latest_record, latest_group
+    return count, last_id, prev, latest_record, latest_group, mentioned
 
 
 def _check_record(doc: Document, record_event: tuple[int, str | None, dict[str, Any]] | None,

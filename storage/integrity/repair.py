@@ -21,6 +21,13 @@ one ``repaired`` event):
 * **Temp files** (``.tmp-*``, left by a write killed part-way) older than the
   grace period are removed.
 
+"Removed" always means *moved* to ``<home>/quarantine/<time>/``, never
+unlinked: a wrong database or a wrong home must not cost one original. And
+repair refuses to remove any orphan when the database knows none of the
+blobs (an empty or foreign database), or when more than
+``MAX_REMOVAL_SHARE`` of the blobs (and more than ``MAX_REMOVALS_FLOOR``)
+would go, unless ``max_removals`` explicitly allows that many.
+
 Anything else ``verify`` reported (altered records or events, a broken
 chain) cannot be repaired by rewriting: the archive would then lie about its
 history. Those stay reported, and the result is not ok.
@@ -39,7 +46,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import events
-from storage.blobs import BlobStore, atomic_write, fsync_dir, read_chunks, sha256_bytes
+from storage.blobs import BlobStore, atomic_write, fsync_dir, make_private_dir, read_chunks, sha256_bytes
 from storage.database import transaction
 from storage.integrity.fixity import Problem, Report, hash_file, verify
 from storage.models import Document, Event
@@ -48,6 +55,9 @@ if TYPE_CHECKING:
     from storage.archive import Archive
 
 DEFAULT_GRACE_SECONDS = 3600.0
+QUARANTINE = "quarantine"
+MAX_REMOVAL_SHARE = 0.10
+MAX_REMOVALS_FLOOR = 10
 
 
 @dataclass
@@ -59,6 +69,7 @@ class Action:
     path: str | None = None
     sha256: str | None = None
     document_id: int | None = None
+    moved_to: str | None = None  # where in the quarantine a removed file now is
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -160,9 +171,10 @@ def _sort_problems(report: Report) -> _Needs:
 
 
 def repair(archive: Archive, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_run: bool = False,
-           sources: list[Path] | None = None, now: float | None = None) -> RepairReport:
+           sources: list[Path] | None = None, now: float | None = None,
+           max_removals: int | None = None) -> RepairReport:
     """Verify, then repair what can be repaired; see the module docstring."""
-    report = verify(archive)
+    report = verify(archive, grace_seconds=grace_seconds, now=now)
     now = time.time() if now is None else now
     result = RepairReport(dry_run, {"documents": report.documents, "files_hashed": report.blobs_hashed,
                                     "events": report.events, "problems": len(report.problems)})
@@ -179,7 +191,8 @@ def repair(archive: Archive, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_r
     _report_lost_originals(needs, adopted, result)
     _restore_texts(archive, needs, db_texts, result)
     removable = _removable_orphans(needs, adopted, orphan_hashes, deleted_keys, grace_seconds, now, result)
-    temps = [t for store in (archive.blobs, archive.texts) for t in _temp_files(store)
+    removable = _refuse_mass_removal(report, removable, max_removals, result)
+    temps = [(store, t) for store in (archive.blobs, archive.texts) for t in _temp_files(store)
              if now - t.stat().st_mtime >= grace_seconds]
     _remove_and_log(archive, removable, temps, len(needs.other), result)
     for p in needs.other:
@@ -300,29 +313,76 @@ def _removable_orphans(needs: _Needs, adopted: set[str], orphan_hashes: dict[str
     return removable
 
 
-def _remove_and_log(archive: Archive, removable: list[tuple[Problem, str | None]], temps: list[Path],
-                    other: int, result: RepairReport) -> None:
-    """Remove orphans and temp files under the chain lock; log every change in one ``repaired`` event."""
+def removal_refusal(known: int, orphans: int, removing: int, max_removals: int | None) -> str | None:
+    """Why removing ``removing`` of ``known + orphans`` blobs is refused, or None when it is allowed."""
+    if removing and known == 0:
+        return (f"the database knows none of the {orphans} blob(s) in this home: it is empty or not this "
+                "archive's database (wrong --home or --db?); nothing is removed")
+    limit = max(MAX_REMOVALS_FLOOR, int(MAX_REMOVAL_SHARE * (known + orphans)))
+    if max_removals is not None:
+        limit = max_removals
+    if removing > limit:
+        return (f"{removing} of {known + orphans} blobs would be removed, more than the {limit} allowed: "
+                "check that this is the right database; `--max-removals N` allows more")
+    return None
+
+
+def _refuse_mass_removal(report: Report, removable: list[tuple[Problem, str | None]], max_removals: int | None,
+                         result: RepairReport) -> list[tuple[Problem, str | None]]:
+    orphans = sum(1 for p in report.problems if p.kind == "orphan-blob")
+    refusal = removal_refusal(report.documents, orphans, len(removable), max_removals)
+    if refusal is None:
+        return removable
+    result.unresolved.append({"kind": "removal-refused", "message": refusal,
+                              "advice": "orphans are kept; run repair against the right archive"})
+    for p, _found in removable:
+        result.unresolved.append(_unresolved(p, "kept: removal refused (see removal-refused)"))
+    return []
+
+
+def _quarantine(home: Path, stamp: str, store: BlobStore, path: Path) -> Path:
+    """Move ``path`` (inside ``store``) to ``<home>/quarantine/<stamp>/<store>/<relative path>``."""
+    try:
+        rel = path.relative_to(store.root)
+    except ValueError:
+        rel = Path(path.name)
+    target = Path(home) / QUARANTINE / stamp / store.root.name / rel
+    make_private_dir(target.parent)
+    os.replace(path, target)
+    fsync_dir(target.parent)
+    fsync_dir(path.parent)
+    return target
+
+
+def _remove_and_log(archive: Archive, removable: list[tuple[Problem, str | None]],
+                    temps: list[tuple[BlobStore, Path]], other: int, result: RepairReport) -> None:
+    """Quarantine orphans and temp files under the chain lock; log every change in one ``repaired`` event."""
     dry_run = result.dry_run
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
     would = "would " if dry_run else ""
     changed = [a for a in result.actions if a.kind in ("adopted", "restored-text")]
-    with transaction(archive.sessions) as session:
-        events.lock_head(session)  # no ingest can record a document while orphans are removed
+    # A dry run only reads (it works on a read-only copy); a real one holds the chain lock, so no ingest
+    # can record a document while its orphan is moved.
+    with (archive.reading() if dry_run else transaction(archive.sessions)) as session:
+        if not dry_run:
+            events.lock_head(session)
         for p, _found in removable:
             sha = p.found or ""
             if session.scalar(select(Document.id).where(Document.sha256 == sha).limit(1)) is not None:
                 continue  # recorded meanwhile: adopted by an ingest
-            action = Action("removed-orphan", f"{would}remove orphan blob {p.path} (no record refers to it)",
-                            p.path, sha)
+            action = Action("removed-orphan", f"{would}move orphan blob {p.path} (no record refers to it) to "
+                            f"the quarantine", p.path, sha)
             result.actions.append(action)
-            if not dry_run:
-                Path(p.path or "").unlink(missing_ok=True)
+            if not dry_run and Path(p.path or "").exists():
+                action.moved_to = str(_quarantine(archive.home, stamp, archive.blobs, Path(p.path or "")))
+                action.message += f" {action.moved_to}"
             changed.append(action)
-        for t in temps:
-            action = Action("removed-temp", f"{would}remove leftover temp file {t}", str(t))
+        for store, t in temps:
+            action = Action("removed-temp", f"{would}move leftover temp file {t} to the quarantine", str(t))
             result.actions.append(action)
-            if not dry_run:
-                t.unlink(missing_ok=True)
+            if not dry_run and t.exists():
+                action.moved_to = str(_quarantine(archive.home, stamp, store, t))
+                action.message += f" {action.moved_to}"
             changed.append(action)
         if changed and not dry_run:
             event = events.append_event(session, "repaired", "ok" if not result.unresolved else "partial", detail={

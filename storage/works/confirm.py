@@ -15,17 +15,23 @@ Vocabulary
 
 The decision rule (``compare``)
 ===============================
-Both texts are normalized as above.  Then:
+Grouping (one work or not) and labelling (rendition or revision) are separate
+decisions.  *Grouping* (``same_work``) uses similarity and tolerates edits;
+the *label* is evidence and is exact: once two documents are one work, they
+are a rendition only if their normalized word sequences are identical up to
+layout (``storage.works.words.compare_words``: line breaks, hyphenation,
+page furniture, markup, footnote placement, split words, misread glyphs);
+any changed, added or removed word -- a digit, "not", a name, a date -- makes
+a revision, however small, and the differing spans are kept.
 
-1. **Rendition** if the text keys are equal, or the texts are equal up to
-   extraction noise: the character streams (words concatenated) are at least
-   99% identical (Indel similarity) *and* no difference between the word
-   sequences is longer than 3 words (a difference repeated identically at two or
-   more places -- a running header left in one rendition -- is boilerplate and
-   does not count).  Noise (a mis-read letter, a page number,
-   a split or merged word) is short and scattered; an edit changes a phrase or
-   a sentence.  A one-word edit of a long text is indistinguishable from noise
-   and is therefore reported as a rendition (it is the same work either way).
+Both texts are normalized as above.  Then they are one work if:
+
+1. **Near-identical**: the text keys are equal, or the character streams
+   (words concatenated) are at least 99% identical (Indel similarity).
+   (``longest_difference_words`` is reported: the longest run of differing
+   words, a difference repeated identically at two or more places not
+   counted.)  A one-word edit of a long text is near-identical -- the same
+   work -- and, by the label rule, a revision.
 
 2. **Revision** needs two things that quotation and a shared subject do not
    produce together:
@@ -73,7 +79,8 @@ Both texts are normalized as above.  Then:
 
 3. Otherwise **unrelated**.
 
-``score`` (0..1) is 1.0 for a rendition, otherwise
+``score`` (0..1) is 1.0 for a rendition, the character similarity for a
+near-identical revision, otherwise
 ``min(1, -log10(p) / 9) * min(spread(shorter), max(spread(longer), coverage(shorter)))``
 -- the weakest of the conditions above, so a revision scores at least 1/2
 (1/3 with a matching title) and unrelated documents score low.
@@ -101,6 +108,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,10 +116,12 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from storage.works.fingerprints import GRAM, Analysis, analyze, title_words
+from storage.works.words import WordComparison, compare_words
 
 __all__ = [
     "Comparison",
     "compare",
+    "same_work",
     "RENDITION",
     "REVISION",
     "UNRELATED",
@@ -284,31 +294,53 @@ class Comparison:
     level: str
     score: float
     reasons: dict = field(default_factory=dict)
+    words: WordComparison | None = None
 
 
 def compare(
-    a_text: str, b_text: str, a_title: str | None = None, b_title: str | None = None
+    a_text: str, b_text: str, a_title: str | None = None, b_title: str | None = None,
+    a_notes: Iterable[str] = (), b_notes: Iterable[str] = (),
 ) -> Comparison:
-    """Rendition, revision or unrelated -- the rule is in the module docstring."""
+    """Rendition, revision or unrelated -- the rule is in the module docstring.
+
+    Whether the two are one work is decided by :func:`same_work` (similarity);
+    the label by an exact comparison of normalized words
+    (``storage.works.words.compare_words``, given the footnote texts of each
+    side): a rendition is the same words, any edit makes a revision.
+    """
     a, b = analyze(a_text or ""), analyze(b_text or "")
     reasons: dict = {"words_a": len(a.words), "words_b": len(b.words)}
     if not a.words or not b.words:
         reasons["rule"] = "empty text"
         return Comparison(UNRELATED, 0.0, reasons)
+    joined, score = same_work(a, b, a_title, b_title, reasons)
+    if not joined:
+        return Comparison(UNRELATED, score, reasons)
+    words = compare_words(a_text, b_text, a_notes, b_notes, (a_title, b_title))
+    reasons["same_words"] = words.same
+    reasons["word_edits"] = len(words.edits)
+    if words.ignored:
+        reasons["layout_differences"] = dict(words.ignored)
+    if words.same:
+        return Comparison(RENDITION, 1.0, reasons, words)
+    return Comparison(REVISION, min(score, 0.9999), reasons, words)
+
+
+def same_work(a: Analysis, b: Analysis, a_title: str | None, b_title: str | None,
+              reasons: dict) -> tuple[bool, float]:
+    """Whether two analysed texts are one work, and the score; measures go into ``reasons``."""
     if a.key == b.key:
         reasons["rule"] = "equal text keys"
-        return Comparison(RENDITION, 1.0, reasons)
+        return True, 1.0
 
     la, lb = len(a.stream), len(b.stream)
     if min(la, lb) / max(la, lb) >= NEAR_EXACT_SIMILARITY - 0.01:
         sim = Indel.normalized_similarity(a.stream, b.stream, score_cutoff=NEAR_EXACT_SIMILARITY)
         reasons["char_similarity"] = round(sim, 4)
         if sim >= NEAR_EXACT_SIMILARITY:
-            run = _longest_noise_run(a, b)
-            reasons["longest_difference_words"] = run
-            if run <= NOISE_MAX_WORDS:
-                reasons["rule"] = "equal up to extraction noise"
-                return Comparison(RENDITION, 1.0, reasons)
+            reasons["longest_difference_words"] = _longest_noise_run(a, b)
+            reasons["rule"] = "near-identical text"
+            return True, round(sim, 4)
 
     # align in a canonical order so that compare(a, b) and compare(b, a) agree exactly
     if a.key <= b.key:
@@ -349,6 +381,6 @@ def compare(
             "aligned passages in order through both texts" if in_place
             else "most of the shorter text kept in order in the longer"
         )
-        return Comparison(REVISION, round(score, 4), reasons)
+        return True, round(score, 4)
     reasons["rule"] = "not enough ordered, spread-out shared text"
-    return Comparison(UNRELATED, round(score, 4), reasons)
+    return False, round(score, 4)

@@ -19,7 +19,8 @@ maximal runs of letters and digits that remain; digits are kept.
 
 ``text_key`` is the SHA-256 of the words concatenated *without* separators, so it
 ignores case, punctuation, markup, whitespace and line-wrapping (including words
-split or merged by a PDF extractor).  Equal keys = the same text = rendition.
+split or merged by a PDF extractor).  Equal keys = the same work; whether it is
+the same *words* (a rendition) is decided exactly by ``storage.works.words``.
 
 Candidate keys (for the persistent inverted index)
 ==================================================
@@ -67,6 +68,7 @@ __all__ = [
     "Analysis",
     "Fingerprint",
     "analyze",
+    "dropped_lines",
     "fingerprint",
     "normalize_words",
     "text_key",
@@ -150,15 +152,35 @@ def _strip_boilerplate_lines(text: str) -> str:
     return "\n".join("" if d else line for line, d in zip(lines, drop))
 
 
-def _clean(text: str) -> str:
-    """Text with markup, boilerplate lines and hyphenation removed; case and line breaks kept."""
+def _prepare(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "<" in text:
         text = _TAG_RE.sub(" ", text)
-    text = _strip_boilerplate_lines(text)
+    return text
+
+
+def dropped_lines(text: str) -> list[tuple[str, ...]]:
+    """The normalized words of every line the normalization drops as page furniture.
+
+    (Page numbers and running headers/footers; see the module docstring.) The
+    exact word comparison uses them to tell a word the filter dropped from a
+    word an editor removed.
+    """
+    prepared = _prepare(text or "")
+    kept = _strip_boilerplate_lines(prepared).split("\n")
+    return [tuple(_words(_join_broken_words(line))) for line, after in zip(prepared.split("\n"), kept)
+            if line.strip() and not after.strip()]
+
+
+def _clean(text: str) -> str:
+    """Text with markup, boilerplate lines and hyphenation removed; case and line breaks kept."""
+    return _join_broken_words(_strip_boilerplate_lines(_prepare(text)))
+
+
+def _join_broken_words(text: str) -> str:
     text = _BREAK_HYPHEN_RE.sub("", text)
     text = _SPACED_HYPHEN_RE.sub("", text)
     # every remaining hyphen or apostrophe joins what surrounds it ("well-known",

@@ -1,12 +1,19 @@
 """Grouping documents into works, on a persistent near-duplicate index.
 
 Levels, strongest first: identical bytes never reach here (same record, a
-"seen-again" event); identical canonical text in another format is a
-*rendition*; an edited text is a *revision*; anything else starts a new
-work. Candidates come from the ``work_keys`` inverted index (keys from
+"seen-again" event); the same words in another format is a *rendition*; an
+edited text is a *revision*; anything else starts a new work. Candidates come
+from the ``work_keys`` inverted index (keys from
 ``storage.works.fingerprints.fingerprint``), so a lookup costs a few indexed
 queries however large the archive; each candidate is then confirmed by
-``storage.works.confirm.compare``, which looks at several measures, not one.
+``storage.works.confirm.compare``: similarity decides the work, an exact
+comparison of normalized words (``storage.works.words``) the label.
+
+Relations point at the closest version: a rendition at the version with the
+same words (the first one that had them), a revision at the version it most
+resembles. A curator's ``rendition_of`` / ``revision_of`` in the manifest
+wins. Each document records why (``relation_reason``) and the word spans in
+which it differs from the related version (``differences``).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from storage.models import Document, Work, WorkKey
 
 if TYPE_CHECKING:
     from extractors.record import ExtractedDocument
+    from storage.works.confirm import Comparison
 
 MAX_CANDIDATES = 8
 MIN_SHARED = 2
@@ -37,6 +45,8 @@ class Placement:
     score: float | None = None
     reasons: dict[str, Any] = field(default_factory=dict)
     renumbered: list[int] = field(default_factory=list)
+    reason: str | None = None                 # the document's relation_reason
+    differences: dict[str, Any] | None = None  # word spans against the related document
 
 
 def index_keys(text: str, title: str | None) -> list[str]:
@@ -76,53 +86,174 @@ def candidates(session: Session, keys: list[str], exclude: set[int] | None = Non
             if doc_id not in exclude and (shared >= min_shared or doc_id in exact_ids)]
 
 
+def _notes_of(doc: Document) -> list[str]:
+    return [n.text for n in doc.footnotes]
+
+
+def _rendition_root(session: Session, doc: Document) -> Document:
+    """The version ``doc`` is a rendition of, followed back to the first one with those words."""
+    seen = {doc.id}
+    while doc.relation == "rendition" and doc.related_document_id and doc.related_document_id not in seen:
+        parent = session.get(Document, doc.related_document_id)
+        if parent is None or parent.status != "stored" or parent.text is None:
+            break
+        seen.add(parent.id)
+        doc = parent
+    return doc
+
+
+def _differences(result: Comparison, old_text: str, new_text: str) -> dict[str, Any] | None:
+    from storage.works.diffing import meaning_summary
+
+    if result.words is None:
+        return None
+    record = result.words.record()
+    if not result.words.same:
+        record["summary"] = meaning_summary(old_text, new_text)
+    return record
+
+
+def _resemblance(result: Comparison) -> float:
+    """Share of the longer text's words outside edited spans (1.0 = same words)."""
+    words = result.words
+    if words is None:
+        return result.score
+    edited = sum(max(len(s.old), len(s.new)) for s in words.edits)
+    return 1.0 - edited / max(1, words.words_a, words.words_b)
+
+
 def find_match(session: Session, text: str, title: str | None, keys: list[str],
-               exclude: set[int] | None = None) -> Placement | None:
-    """The best already-placed document that ``text`` is a rendition or revision of."""
+               exclude: set[int] | None = None, notes: list[str] | None = None) -> Placement | None:
+    """The closest already-placed document that ``text`` is a rendition or revision of.
+
+    A rendition relates to the version with the same words (followed back to
+    the original those words first appeared in); otherwise a revision relates
+    to the candidate it most resembles (fewest edited words).
+    """
     from storage.works.confirm import compare
 
-    best: Placement | None = None
-    for doc_id, exact in candidates(session, keys, exclude):
+    renditions: list[tuple[Document, Comparison]] = []
+    revisions: list[tuple[float, int, Document, Comparison]] = []
+    for doc_id, _exact in candidates(session, keys, exclude):
         cand = session.get(Document, doc_id)
         if cand is None or cand.status != "stored" or cand.text is None:
             continue
-        if exact:
-            return Placement("rendition", doc_id, 1.0, {"exact_text": True})
-        result = compare(text, cand.text, title, cand.title)
-        if result.level == "unrelated":
+        result = compare(cand.text, text, cand.title, title, _notes_of(cand), notes or [])
+        if result.level == "rendition":
+            renditions.append((cand, result))
+        elif result.level == "revision":
+            revisions.append((-_resemblance(result), cand.id, cand, result))
+    if renditions:
+        roots = [(_rendition_root(session, cand), cand, result) for cand, result in renditions]
+        root, cand, result = min(roots, key=lambda r: (r[0].relation == "rendition", r[0].id))
+        if root.id != cand.id:
+            confirmed = compare(root.text, text, root.title, title, _notes_of(root), notes or [])
+            if confirmed.level == "rendition":
+                cand, result = root, confirmed
+        return Placement("rendition", cand.id, 1.0, dict(result.reasons), reason="same words",
+                         differences=_differences(result, cand.text, text))
+    if revisions:
+        _, _, cand, result = min(revisions, key=lambda r: (r[0], r[1]))
+        reasons = dict(result.reasons) | {"resemblance": round(_resemblance(result), 4)}
+        return Placement("revision", cand.id, result.score, reasons,
+                         reason=f"edited: {len(result.words.edits) if result.words else 0} spans",
+                         differences=_differences(result, cand.text, text))
+    return None
+
+
+CURATOR_KEYS = (("rendition_of", "rendition"), ("revision_of", "revision"))
+
+
+def resolve_reference(session: Session, ref: str, exclude: set[int]) -> Document | None:
+    """A stored document named by a curator: a path (as ingested, or its tail), a SHA-256 (prefix) or an identifier."""
+    from storage.models import DocumentIdentifier
+
+    ref = ref.strip()
+    if not ref:
+        return None
+    found: list[Document] = []
+    if len(ref) >= 8 and all(c in "0123456789abcdef" for c in ref.lower()):
+        found = list(session.scalars(select(Document).where(Document.sha256.startswith(ref.lower())).limit(2)))
+    if not found:
+        tail = "/" + ref.lstrip("./")
+        found = list(session.scalars(select(Document).where(
+            (Document.source == ref) | (Document.source.endswith(tail))).order_by(Document.id)))
+    if not found:
+        found = list(session.scalars(select(Document).join(DocumentIdentifier)
+                                     .where(DocumentIdentifier.value == ref).order_by(Document.id)))
+    found = [d for d in found if d.id not in exclude and d.status == "stored"]
+    return found[0] if found else None
+
+
+def curator_match(session: Session, text: str, title: str | None, manifest: dict[str, Any] | None,
+                  exclude: set[int], notes: list[str] | None = None) -> tuple[Placement | None, dict[str, Any]]:
+    """The placement a manifest's ``rendition_of`` / ``revision_of`` asks for (the curator's word wins).
+
+    Returns the placement (or ``None``) and what to record when the named
+    document is not (yet) in the archive. The words are still compared, and
+    the spans recorded, so a curator's "rendition" that differs stays visible.
+    """
+    from storage.works.confirm import compare
+
+    for key, relation in CURATOR_KEYS:
+        ref = (manifest or {}).get(key)
+        if ref in (None, "", "unknown"):
             continue
-        if best is None or result.score > (best.score or 0):
-            best = Placement(result.level, doc_id, result.score, dict(result.reasons))
-    return best
+        target = resolve_reference(session, str(ref), exclude)
+        if target is None:
+            return None, {"curator_unresolved": f"manifest {key} {str(ref)!r}: no such document in the archive"}
+        result = compare(target.text or "", text, target.title, title, _notes_of(target), notes or [])
+        reasons = dict(result.reasons) | {"curator": {key: str(ref)}, "measured_level": result.level}
+        return Placement(relation, target.id, result.score, reasons, reason="curator: manifest",
+                         differences=_differences(result, target.text or "", text)), {}
+    return None, {}
+
+
+def decide(session: Session, text: str, title: str | None, keys: list[str], exclude: set[int],
+           notes: list[str] | None = None, manifest: dict[str, Any] | None = None) -> Placement | None:
+    """The curator's placement if the manifest gives one, else the closest match (or ``None``)."""
+    placement, unresolved = curator_match(session, text, title, manifest, exclude, notes)
+    if placement is None:
+        placement = find_match(session, text, title, keys, exclude, notes) if keys else None
+        if placement is not None:
+            placement.reasons.update(unresolved)
+        elif unresolved:
+            placement = Placement("original", reasons=dict(unresolved))
+    return placement
+
+
+def manifest_of(doc: Document) -> dict[str, Any]:
+    """The curator's manifest entry kept with a stored document (``metadata.extra.manifest``)."""
+    extra = (doc.metadata_json or {}).get("extra") or {}
+    manifest = extra.get("manifest") if isinstance(extra, dict) else None
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def place(session: Session, doc: Document, record: ExtractedDocument) -> Placement:
     """Put ``doc`` (not yet flushed or just re-extracted) into a work and index it."""
-    return place_text(session, doc, record.text, record.metadata.title)
+    return place_text(session, doc, record.text, record.metadata.title,
+                      notes=[n.text for n in record.footnotes],
+                      manifest=(record.metadata.extra or {}).get("manifest"))
 
 
-def place_text(session: Session, doc: Document, text: str, title: str | None) -> Placement:
-    """:func:`place` for a document given by its canonical text and title."""
+def place_text(session: Session, doc: Document, text: str, title: str | None,
+               notes: list[str] | None = None, manifest: dict[str, Any] | None = None) -> Placement:
+    """:func:`place` for a document given by its canonical text, title, note texts and manifest entry."""
     keys = index_keys(text, title)
     exclude = {doc.id} if doc.id is not None else set()
     with session.no_autoflush:
-        match = find_match(session, text, title, keys, exclude)
-    if match is not None:
+        match = decide(session, text, title, keys, exclude, notes, manifest)
+    if match is not None and match.matched_document_id is not None:
         target = session.get(Document, match.matched_document_id)
         doc.work_id = target.work_id
-        doc.relation = match.relation
-        doc.related_document_id = target.id
-        doc.similarity = match.score
         placement = match
     else:
         work = Work(title=title or None)
         session.add(work)
         session.flush()
         doc.work_id = work.id
-        doc.relation = "original"
-        doc.related_document_id = None
-        doc.similarity = None
-        placement = Placement("original")
+        placement = Placement("original", reasons=match.reasons if match else {})
+    apply_placement(doc, placement)
     session.add(doc)
     session.flush()
     session.execute(delete(WorkKey).where(WorkKey.document_id == doc.id))
@@ -131,17 +262,43 @@ def place_text(session: Session, doc: Document, text: str, title: str | None) ->
     return placement
 
 
-def version_sort_key(doc: Document) -> tuple[str, int]:
-    """Versions are ordered by the document's own date, else when it was first obtained."""
-    own = doc.date or ""
+def apply_placement(doc: Document, placement: Placement) -> None:
+    """Write a placement's relation fields (not the work) onto ``doc``."""
+    doc.relation = placement.relation
+    doc.related_document_id = placement.matched_document_id
+    doc.similarity = placement.score
+    doc.relation_reason = placement.reason
+    doc.differences = placement.differences
+
+
+def own_date(doc: Document, members: dict[int, Document] | None = None) -> str | None:
+    """The document's own date; a rendition without one has the date of the version with its words."""
+    seen: set[int] = set()
+    while doc is not None and doc.id not in seen:
+        if doc.date:
+            return doc.date
+        seen.add(doc.id)
+        if doc.relation != "rendition" or not doc.related_document_id or members is None:
+            return None
+        doc = members.get(doc.related_document_id)
+    return None
+
+
+def version_sort_key(doc: Document, members: dict[int, Document] | None = None) -> tuple[str, str, int]:
+    """Versions are ordered by the document's own date, else when it was first obtained.
+
+    Never by the file's date (``file_date``, a PDF's /CreationDate): that is
+    when a file was made, not when the document was written.
+    """
     obtained = events.iso(doc.obtained_at) if doc.obtained_at else ""
-    return (own or obtained, doc.id or 0)
+    return (own_date(doc, members) or obtained, obtained, doc.id or 0)
 
 
 def renumber(session: Session, work_id: int, skip: int | None = None) -> list[int]:
     """Re-order the versions of a work; return ids (other than ``skip``) whose number changed."""
     docs = list(session.scalars(select(Document).where(Document.work_id == work_id)))
-    docs.sort(key=version_sort_key)
+    members = {d.id: d for d in docs}
+    docs.sort(key=lambda d: version_sort_key(d, members))
     changed = []
     for number, member in enumerate(docs, start=1):
         if member.version != number:
@@ -159,7 +316,7 @@ def renumber(session: Session, work_id: int, skip: int | None = None) -> list[in
 def grouping_detail(doc: Document) -> dict[str, Any]:
     """What a 'grouped' event asserts about a document."""
     return {"work_id": doc.work_id, "version": doc.version, "relation": doc.relation,
-            "related_document_id": doc.related_document_id}
+            "related_document_id": doc.related_document_id, "relation_reason": doc.relation_reason}
 
 
 def record_grouping(session: Session, doc: Document, run_id: int | None,
@@ -172,6 +329,8 @@ def record_grouping(session: Session, doc: Document, run_id: int | None,
     if placement is not None:
         detail["score"] = placement.score
         detail["reasons"] = placement.reasons
+        if placement.differences is not None:
+            detail["differences"] = placement.differences
     events.append_event(session, "grouped", doc.relation, document_id=doc.id, work_id=doc.work_id,
                         run_id=run_id, detail=detail)
     for other_id in placement.renumbered if placement else []:

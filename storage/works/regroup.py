@@ -20,7 +20,7 @@ from storage import events
 from storage.citations.linking import relink_all
 from storage.database import transaction
 from storage.models import Document, Work, WorkKey
-from storage.works.index import find_match, grouping_detail, index_keys, renumber
+from storage.works.index import Placement, apply_placement, decide, grouping_detail, index_keys, manifest_of, renumber
 
 if TYPE_CHECKING:
     from storage.archive import Archive
@@ -47,18 +47,21 @@ def regroup(archive: Archive) -> RegroupReport:
         session.execute(delete(WorkKey))
         session.flush()
         group_of: dict[int, int] = {}
-        placement: dict[int, tuple[str, int | None, float | None]] = {}
+        placement: dict[int, Placement] = {}
         next_group = 0
         for doc in docs:
             keys = index_keys(doc.text or "", doc.title) if doc.status == "stored" else []
-            match = find_match(session, doc.text or "", doc.title, keys, exclude={doc.id}) if keys else None
+            match = None
+            if doc.status == "stored":
+                match = decide(session, doc.text or "", doc.title, keys, {doc.id},
+                               [n.text for n in doc.footnotes], manifest_of(doc))
             if match is not None and match.matched_document_id in group_of:
                 group_of[doc.id] = group_of[match.matched_document_id]
-                placement[doc.id] = (match.relation, match.matched_document_id, match.score)
+                placement[doc.id] = match
             else:
                 group_of[doc.id] = next_group
                 next_group += 1
-                placement[doc.id] = ("original", None, None)
+                placement[doc.id] = Placement("original")
             session.add_all(WorkKey(document_id=doc.id, key=k) for k in keys)
             session.flush()
         members: dict[int, list[Document]] = {}
@@ -75,8 +78,8 @@ def regroup(archive: Archive) -> RegroupReport:
                 work_id = work.id
             used.add(work_id)
             for doc in members[group]:
-                relation, related, score = placement[doc.id]
-                doc.work_id, doc.relation, doc.related_document_id, doc.similarity = work_id, relation, related, score
+                doc.work_id = work_id
+                apply_placement(doc, placement[doc.id])
         session.flush()
         for work_id in used:
             renumber(session, work_id)
@@ -94,7 +97,8 @@ def regroup(archive: Archive) -> RegroupReport:
             else:
                 report.relabelled.append(entry)
             events.append_event(session, "grouped", doc.relation, document_id=doc.id, work_id=doc.work_id,
-                                detail=after | {"regrouped": True})
+                                detail=after | {"regrouped": True}
+                                | ({"differences": doc.differences} if doc.differences else {}))
         report.works_after = len(used)
         # Citations never link inside their own work, so links depend on the grouping.
         relink_all(session)
