@@ -144,3 +144,19 @@ def test_too_many_members_are_refused():
 def test_text_box_follows_its_paragraph_once(fmt):
     record = _read(f"textbox.{fmt}")
     assert record.text == "Before the box.\n\nInside the text box.\n\nAfter the box."
+
+
+def test_docx_and_odt_of_seed_003_join_its_work_as_renditions(cli, tmp_path):
+    from conftest import CORPUS
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    seed = next(CORPUS.glob("003_*.txt"))
+    (folder / seed.name).write_bytes(seed.read_bytes())
+    for name in ("003.docx", "003.odt"):
+        (folder / name).write_bytes((OFFICE / name).read_bytes())
+    cli("ingest", "--no-prefect", str(folder))
+    docs = cli.json("documents")
+    assert len(docs) == 3 and len({d["work_id"] for d in docs}) == 1
+    assert sorted(d["relation"] for d in docs) == ["original", "rendition", "rendition"]
+    assert {d["format"] for d in docs} == {"markdown", "docx", "odt"}
