@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from extractors.base import CONTENT
+from extractors.text.decoding import head_text, looks_binary
 from extractors.text.markers import FNDEF_RE, FNREF_RE, SUP_TAG_RE
 
 # An HTML document (not a fragment): neither Markdown nor wikitext.
@@ -44,6 +45,15 @@ _SOURCE_CODE_RE = re.compile(
     r"(?:public|private|static|const|let|var|function)\s+\w+|}\s*$|[\w.]+\s*=\s*[\w\[{(\"'])",
     re.M,
 )
+
+
+def markup_head(data: bytes) -> str | None:
+    """The decoded start of ``data`` when it may be a lightweight markup (Markdown, wikitext), else None:
+    empty, binary or an HTML document is neither."""
+    if not data.strip() or looks_binary(data):
+        return None
+    text = head_text(data)
+    return None if HTML_DOC_RE.search(text[:4096]) else text
 
 
 def looks_like_source_code(text: str) -> bool:

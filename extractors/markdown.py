@@ -27,11 +27,11 @@ from extractors.text.dates import parse_date
 from extractors.assembly import assemble, link_footnotes
 from extractors.text.markers import MARK_OPEN, SUP_LABEL_RE, marker, strip_markers
 from extractors.base import Extractor
-from extractors.evidence import HTML_DOC_RE, markdown_evidence, scaled_score, wikitext_evidence
+from extractors.evidence import markdown_evidence, markup_head, scaled_score, wikitext_evidence
 from extractors.errors import DecodingError
 from extractors.text.identifiers import find_document_identifiers
 from extractors.record import ExtractedDocument, Hints, Identifier, Metadata
-from extractors.text.decoding import decode_text, head_text, looks_binary
+from extractors.text.decoding import decode_text, looks_binary
 
 log = logging.getLogger(__name__)
 
@@ -348,10 +348,8 @@ class MarkdownExtractor(Extractor):
     extensions = frozenset({"md", "markdown"})
 
     def content_score(self, data: bytes, hints: Hints) -> int:
-        if not data.strip() or looks_binary(data):
-            return 0
-        text = head_text(data)
-        if HTML_DOC_RE.search(text[:4096]):
+        text = markup_head(data)
+        if text is None:
             return 0
         kinds, points = markdown_evidence(text)
         score = scaled_score(kinds, points)

@@ -32,10 +32,10 @@ import mwparserfromhell
 from extractors.assembly import assemble, link_footnotes
 from extractors.base import Extractor
 from extractors.errors import DecodingError
-from extractors.evidence import HTML_DOC_RE, markdown_evidence, scaled_score, wikitext_evidence
+from extractors.evidence import markdown_evidence, markup_head, scaled_score, wikitext_evidence
 from extractors.record import ExtractedDocument, Hints, Metadata
 from extractors.text.dates import parse_date
-from extractors.text.decoding import decode_text, head_text, looks_binary
+from extractors.text.decoding import decode_text, looks_binary
 from extractors.text.identifiers import find_document_identifiers
 from extractors.text.markers import strip_markers
 from extractors.wikitext.common import HEAD, HEAD_END, ITEM
@@ -101,10 +101,8 @@ class WikitextExtractor(Extractor):
     extensions = frozenset({"wiki", "mediawiki", "wikitext"})
 
     def content_score(self, data: bytes, hints: Hints) -> int:
-        if not data.strip() or looks_binary(data):
-            return 0
-        text = head_text(data)
-        if HTML_DOC_RE.search(text[:4096]):
+        text = markup_head(data)
+        if text is None:
             return 0
         kinds, points = wikitext_evidence(text)
         score = scaled_score(kinds, points)
