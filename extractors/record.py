@@ -50,6 +50,13 @@ class Citation:
     ("Ibid.", "(previously cited)", "op. cit.", "supra note 3"): it holds
     ``{"note": label, "index": i}`` — the label of the earlier note and the
     0-based index of the citation inside it.
+
+    ``container`` (journal, newspaper, book of a chapter), ``publisher``,
+    ``place`` (of publication), ``volume``, ``issue`` and ``pages`` (the
+    cited work's page range, not the ``pinpoint``) are named as the citation
+    labeller names them, and filled only from it. ``confidence`` is 1.0 for
+    fields read from markup or by rule and the mean marginal probability of
+    the labeller's fields when they come from it.
     """
 
     text: str
@@ -61,6 +68,13 @@ class Citation:
     pinpoint: str | None = None
     kind: str | None = None
     refers_to: dict[str, Any] | None = None
+    container: str | None = None
+    publisher: str | None = None
+    place: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    confidence: float = 1.0
 
 
 @dataclass

@@ -32,8 +32,18 @@ from flows.settings import settings
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Keyed:
+    """A record with its grouping keys (``storage.works.index.index_keys`` of its text and ``title``),
+    computed in the worker beside the extraction (:meth:`ExtractionPool.submit_keyed`)."""
+
+    record: ExtractedDocument
+    title: str | None
+    keys: list[str]
+
+
 def _worker_main(conn: Connection, memory_mb: int) -> None:
-    """Worker loop: receive ``(data, hints)``, send back a record or an error."""
+    """Worker loop: receive ``(data, hints, keyed)``, send back a record (with its keys) or an error."""
     if memory_mb > 0:
         try:
             import resource
@@ -43,6 +53,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
         except (ImportError, ValueError, OSError):
             pass
     from extractors import extract
+    from storage.works.index import index_keys
 
     while True:
         try:
@@ -51,9 +62,14 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             return
         if job is None:
             return
-        data, hints = job
+        data, hints, keyed = job
         try:
-            conn.send(("ok", extract(data, hints)))
+            record = extract(data, hints)
+            if keyed:  # the pure part of grouping, here on a worker's core rather than in the storing process
+                title = record.metadata.title
+                conn.send(("ok", Keyed(record, title, index_keys(record.text, title))))
+            else:
+                conn.send(("ok", record))
         except ExtractionError as exc:
             conn.send(("error", (type(exc).__name__, str(exc))))
         except MemoryError:
@@ -99,7 +115,7 @@ class ExtractionPool:
         self.memory_mb = knobs.extract_memory_mb if memory_mb is None else memory_mb
         self._ctx = mp.get_context("spawn")
         self._workers: list[_Worker] = []
-        self._queue: list[tuple[Future[ExtractedDocument], bytes, Hints]] = []
+        self._queue: list[tuple[Future[Any], bytes, Hints, bool]] = []
         self._lock = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="extraction-pool", daemon=True)
@@ -127,12 +143,19 @@ class ExtractionPool:
 
     def submit(self, data: bytes, hints: Hints) -> Future[ExtractedDocument]:
         """Queue one extraction; the Future raises ``ExtractionError`` on failure."""
-        future: Future[ExtractedDocument] = Future()
+        return self._submit(data, hints, False)
+
+    def submit_keyed(self, data: bytes, hints: Hints) -> Future[Keyed]:
+        """:meth:`submit`, the record coming back with its grouping keys (a :class:`Keyed`)."""
+        return self._submit(data, hints, True)
+
+    def _submit(self, data: bytes, hints: Hints, keyed: bool) -> Future[Any]:
+        future: Future[Any] = Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError("extraction pool is closed")
             self.start()
-            self._queue.append((future, data, hints))
+            self._queue.append((future, data, hints, keyed))
             self._lock.notify()
         return future
 
@@ -143,11 +166,11 @@ class ExtractionPool:
     def _dispatch(self) -> None:
         for worker in self._workers:
             if worker.job is None and self._queue:
-                future, data, hints = self._queue.pop(0)
+                future, data, hints, keyed = self._queue.pop(0)
                 if not future.set_running_or_notify_cancel():
                     continue
                 try:
-                    worker.conn.send((data, hints))
+                    worker.conn.send((data, hints, keyed))
                 except (OSError, ValueError) as exc:
                     future.set_exception(CorruptDocument(f"could not hand the document to a worker: {exc}"))
                     continue

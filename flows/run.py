@@ -33,33 +33,55 @@ import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
-from extractors import ExtractedDocument
+from extractors import ExtractionError
 from extractors.record import Part
 from storage import Archive, StoreOutcome
 from storage.provenance import path_text
 
 from flows import steps
 from flows.errors import FetchError
-from flows.extraction_pool import ExtractionPool
+from flows.extraction_pool import ExtractionPool, Keyed
 from flows.fetching.fetched import Fetched
 from flows.settings import FetchLimits, Settings, settings
 from flows.sources.model import SourceItem
 
 OUTCOMES = ("stored", "new_version", "unchanged", "failed")
+STORE_BATCH = 64  # documents per store transaction (group commit) when the runner stores in batches
+PENDING_BYTES = 256 * 1024 * 1024  # bytes in flight before the oldest documents are stored, whatever their count
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class ProgressTick:
+    """One item of a run done: how many are done, of how many (``None`` while unknown), and this one.
+
+    ``total`` counts the run's items plus the parts (attachments, members)
+    found so far, so it can grow while the run goes on; ``status`` is one of
+    :data:`OUTCOMES`; ``source`` is the item as shown in the run's records.
+    """
+
+    done: int
+    total: int | None
+    status: str
+    source: str
+
+
+Progress = Callable[[ProgressTick], None]
+
+
 @dataclass
 class RunSummary:
-    """Counts and failures of one run."""
+    """Counts and failures of one run; ``progress`` (when given) is told after each item is done."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     failures: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what was left out: skipped files, links, credentials
+    progress: Progress | None = field(default=None, repr=False, compare=False)
+    total: int | None = None  # items of the run plus the parts found so far (for progress)
 
     def add(self, source: str, outcome: StoreOutcome | None, error: str | None = None) -> None:
         status = outcome.status if outcome else "failed"
@@ -69,6 +91,11 @@ class RunSummary:
         self.outcomes.append(row)
         if status == "failed":
             self.failures.append({"source": source, "error": (outcome.error if outcome else None) or error})
+        if self.progress is not None:
+            try:
+                self.progress(ProgressTick(len(self.outcomes), self.total, status, source))
+            except Exception:  # noqa: BLE001 - a broken progress display never stops a run
+                log.exception("the progress callback failed")
 
 
 @dataclass
@@ -139,20 +166,42 @@ class Runner(Protocol):
         ...
 
 
+class BatchRunner(Runner, Protocol):
+    """A runner that also stores in batches (optional: :func:`run_ingest` uses it when the runner has it).
+
+    ``keep`` replaces ``put_original`` for the run's items: it keeps the bytes
+    (their fsync owed to the batch's group commit) and says whether they are
+    archived already (then they are not extracted, and stored as seen again);
+    ``store_batch`` stores up to ``batch_size`` documents in one transaction.
+    Parts of documents still go one by one (``put_original`` / ``store``).
+    """
+
+    batch_size: int
+
+    def keep(self, fetched: Fetched) -> tuple[str, bool]: ...
+
+    def store_batch(self, done: list[tuple[Capture, steps.Extraction]], run_id: int
+                    ) -> list[StoreOutcome | Exception]: ...
+
+
 def fetch_limits(base: FetchLimits, max_bytes: int | None, allow_private: bool = False) -> FetchLimits:
     """``base`` with a source's own ``max_bytes`` (when it has one) and its ``allow_private``."""
     limits = base if max_bytes is None else replace(base, max_bytes=max_bytes)
     return replace(limits, allow_private=True) if allow_private else limits
 
 
-class _PoolExtraction:
-    """A pool job seen as an :class:`ExtractionFuture`: an ``ExtractionError`` becomes an Extraction."""
+class _KeyedExtraction:
+    """A keyed pool job (record and grouping keys) seen as an :class:`ExtractionFuture`."""
 
-    def __init__(self, future: Future[ExtractedDocument]):
+    def __init__(self, future: Future[Keyed]):
         self.future = future
 
     def result(self) -> steps.Extraction:
-        return steps.extraction_of(self.future.result)
+        try:
+            keyed = self.future.result()
+        except ExtractionError as exc:
+            return steps.Extraction(error=f"{type(exc).__name__}: {exc}")
+        return steps.Extraction(record=keyed.record, keys=(keyed.title, keyed.keys))
 
 
 class InProcessRunner:
@@ -162,18 +211,22 @@ class InProcessRunner:
     ``max_bytes`` replaces the settings' fetch limit (a source's own limit);
     ``allow_private`` lifts the fetch policy's address refusal.
     Retryable fetch failures are tried again by the same rule as Prefect's
-    fetch task (:func:`flows.steps.fetch_retrying`).
+    fetch task (:func:`flows.steps.fetch_retrying`). Records are stored
+    ``batch_size`` to a transaction (a :class:`BatchRunner`).
     """
 
     def __init__(self, archive: Archive, config: Settings | None = None, *, workers: int | None = None,
-                 max_bytes: int | None = None, allow_private: bool = False):
+                 max_bytes: int | None = None, allow_private: bool = False, batch_size: int = STORE_BATCH):
         self.archive = archive
         self.config = config or settings()
         self.limits = fetch_limits(self.config.fetch, max_bytes, allow_private)
         self.workers = workers
+        self.batch_size = max(1, batch_size)
         self._pool: ExtractionPool | None = None
+        self._known: set[str] | None = None  # hashes archived (or met in this run): not extracted again
 
     def __enter__(self) -> InProcessRunner:
+        self._known = None  # read again for each run
         self._pool = ExtractionPool(self.workers or self.config.extract_workers, self.config.extract_timeout_s,
                                     self.config.extract_memory_mb)
         return self
@@ -191,16 +244,29 @@ class InProcessRunner:
 
     @property
     def window(self) -> int:
-        return 2 * self.pool.size
+        return 2 * self.pool.size + self.batch_size
 
     def fetch(self, item: SourceItem) -> Fetched:
         return steps.fetch_retrying(item, self.archive, self.limits)
+
+    def keep(self, fetched: Fetched) -> tuple[str, bool]:
+        sha = self.archive.put_original(fetched.data, sync=False)
+        if self._known is None:
+            self._known = self.archive.stored_shas()
+        seen = sha in self._known
+        self._known.add(sha)
+        return sha, seen
+
+    def store_batch(self, done: list[tuple[Capture, steps.Extraction]], run_id: int
+                    ) -> list[StoreOutcome | Exception]:
+        entries = [steps.batch_entry(c.fetched, c.sha, e, c.item.manifest) for c, e in done]
+        return self.archive.store_batch(entries, run_id)
 
     def put_original(self, fetched: Fetched, run_id: int) -> tuple[str, StoreOutcome | None]:
         return steps.put_original(self.archive, fetched, run_id)
 
     def extract(self, fetched: Fetched) -> ExtractionFuture:
-        return _PoolExtraction(self.pool.submit(fetched.data, steps.hints_for(fetched, self.config.extraction)))
+        return _KeyedExtraction(self.pool.submit_keyed(fetched.data, steps.hints_for(fetched, self.config.extraction)))
 
     def store(self, capture: Capture, extraction: steps.Extraction, run_id: int) -> StoreOutcome:
         return steps.store_extraction(self.archive, capture.fetched, capture.sha, extraction, run_id,
@@ -254,12 +320,22 @@ def _start(archive: Archive, item: SourceItem, runner: Runner, run_id: int, summ
 
 def _keep_and_extract(archive: Archive, item: SourceItem, fetched: Fetched, runner: Runner, run_id: int,
                       summary: RunSummary, logger: Logger, depth: int = 0) -> Capture | None:
-    """Keep the original and start its extraction (a Capture), unless the bytes are archived already."""
+    """Keep the original and start its extraction (a Capture), unless the bytes are archived already.
+
+    A run's item on a :class:`BatchRunner` (depth 0) is kept with ``keep``:
+    bytes archived already become a Capture that is not extracted and is
+    stored, with its batch, as seen again.
+    """
     try:
-        sha, done = runner.put_original(fetched, run_id)
-        if done is not None:
-            summary.add(path_text(item.location), done)
-            return None
+        if depth == 0 and _batched(runner):
+            sha, seen = runner.keep(fetched)  # type: ignore[attr-defined]
+            if seen:
+                return Capture(item, fetched, sha, _SEEN, depth)
+        else:
+            sha, done = runner.put_original(fetched, run_id)
+            if done is not None:
+                summary.add(path_text(item.location), done)
+                return None
     except Exception as exc:  # noqa: BLE001 - one item's failure never stops the run
         _fail(archive, item, exc, run_id, summary, logger, fetched)
         return None
@@ -285,18 +361,78 @@ class _Failed:
         return steps.Extraction(error=self.error)
 
 
+class _Seen:
+    """No extraction: the bytes are archived already (a :class:`BatchRunner` stores them as seen again)."""
+
+    def result(self) -> steps.Extraction:
+        return steps.Extraction(seen=True)
+
+
+_SEEN = _Seen()
+
+
+def _batched(runner: Runner) -> bool:
+    return callable(getattr(runner, "store_batch", None)) and callable(getattr(runner, "keep", None))
+
+
+def _extraction(capture: Capture) -> steps.Extraction:
+    try:
+        return capture.extraction.result()
+    except Exception as exc:  # noqa: BLE001 - a worker crash, a task failure: the document fails
+        return steps.Extraction(error=f"extraction broke: {type(exc).__name__}: {exc}")
+
+
 def _finish(capture: Capture, runner: Runner, run_id: int, summary: RunSummary, logger: Logger,
             archive: Archive) -> None:
     """Wait for one extraction and store its record (or the failure)."""
-    try:
-        extraction = capture.extraction.result()
-    except Exception as exc:  # noqa: BLE001 - a worker crash, a task failure: the document fails
-        extraction = steps.Extraction(error=f"extraction broke: {type(exc).__name__}: {exc}")
+    extraction = _extraction(capture)
     try:
         outcome = runner.store(capture, extraction, run_id)
     except Exception as exc:  # noqa: BLE001 - e.g. text the database refuses: the bytes are kept
         _fail(archive, capture.item, exc, run_id, summary, logger, capture.fetched, capture.sha)
         return
+    _stored(capture, extraction, outcome, runner, run_id, summary, logger, archive)
+
+
+def _finish_batch(pending: deque[Capture], runner: Runner, run_id: int, summary: RunSummary, logger: Logger,
+                  archive: Archive, limit: int = 1) -> int:
+    """Store the oldest captures: one batch of up to ``limit`` on a :class:`BatchRunner`, else the oldest one.
+
+    Returns the next batch's limit: batches start at one document and double
+    up to the runner's ``batch_size``, so the first documents of a run are
+    durable at once and a long run commits in large groups. A batch ends
+    early after a record with parts, so its parts are still ingested right
+    after it (before the documents that follow it).
+    """
+    if not _batched(runner):
+        _finish(pending.popleft(), runner, run_id, summary, logger, archive)
+        return limit
+    done: list[tuple[Capture, steps.Extraction]] = []
+    while pending and len(done) < limit:
+        capture = pending.popleft()
+        extraction = _extraction(capture)
+        done.append((capture, extraction))
+        if extraction.record is not None and extraction.record.parts:
+            break
+    try:
+        outcomes: list[StoreOutcome | Exception] = runner.store_batch(done, run_id)  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 - the whole batch refused: each document is recorded as failed
+        outcomes = [exc] * len(done)
+    for (capture, extraction), outcome in zip(done, outcomes):
+        if isinstance(outcome, Exception):
+            _fail(archive, capture.item, outcome, run_id, summary, logger, capture.fetched, capture.sha)
+        else:
+            _stored(capture, extraction, outcome, runner, run_id, summary, logger, archive)
+    return min(2 * limit, runner.batch_size)  # type: ignore[attr-defined]
+
+
+def _pending_bytes(pending: deque[Capture]) -> int:
+    return sum(len(c.fetched.data) for c in pending)
+
+
+def _stored(capture: Capture, extraction: steps.Extraction, outcome: StoreOutcome, runner: Runner, run_id: int,
+            summary: RunSummary, logger: Logger, archive: Archive) -> None:
+    """Report one stored outcome and ingest the record's parts (when it was stored now)."""
     if outcome.status == "failed":
         (logger or log).warning("%s: %s", path_text(capture.item.location), outcome.error)
     summary.add(path_text(capture.item.location), outcome)
@@ -315,6 +451,8 @@ def _ingest_parts(parent: Capture, parts: list[Part], parent_id: int, runner: Ru
     and a part's own parts follow it, one level deeper.
     """
     pending: deque[Capture] = deque()
+    if summary.total is not None:
+        summary.total += len(parts)
     for part in parts:
         fetched = steps.part_fetched(parent.fetched, part, parent_id)
         item = SourceItem(fetched.provenance.source, "part")
@@ -329,7 +467,8 @@ def _ingest_parts(parent: Capture, parts: list[Part], parent_id: int, runner: Ru
 
 def run_ingest(archive: Archive, items: list[SourceItem], runner: Runner, *, trigger: str = "manual",
                flow_run_id: str | None = None, logger: Logger = None,
-               warnings: list[str] | None = None) -> RunResult:
+               warnings: list[str] | None = None, progress: Progress | None = None,
+               config: Settings | None = None) -> RunResult:
     """Ingest ``items`` into ``archive`` through ``runner``: one run, recorded with its counts and failures.
 
     The run's start and finish (``run-started`` / ``run-finished`` events) and
@@ -337,24 +476,46 @@ def run_ingest(archive: Archive, items: list[SourceItem], runner: Runner, *, tri
     the runner. Records are stored in input order. ``logger`` (a Prefect run
     logger) is told about each failure. ``warnings`` (what the expansion left
     out) go into the summary. The run is finished even when the loop breaks.
+    ``progress`` is called with a :class:`ProgressTick` after each item (and
+    each part) is stored or failed; an exception it raises is logged, not raised.
+    ``config`` (default: the process's settings) says whether the run ends with a time-stamp.
     """
     started = time.perf_counter()
     run_id = archive.begin_run([path_text(i.location) for i in items], trigger, flow_run_id)
-    summary = RunSummary(warnings=list(warnings or []))
+    summary = RunSummary(warnings=list(warnings or []), progress=progress, total=len(items))
     pending: deque[Capture] = deque()
     status = "failed"
     try:
         with runner:
+            in_flight, limit = 0, 1  # bytes of the pending captures; the next batch's size
             for item in items:
                 capture = _start(archive, item, runner, run_id, summary, logger)
                 if capture is not None:
                     pending.append(capture)
-                while len(pending) > runner.window:
-                    _finish(pending.popleft(), runner, run_id, summary, logger, archive)
+                    in_flight += len(capture.fetched.data)
+                while len(pending) > runner.window or (pending and in_flight > PENDING_BYTES):
+                    limit = _finish_batch(pending, runner, run_id, summary, logger, archive, limit)
+                    in_flight = _pending_bytes(pending)
             while pending:
-                _finish(pending.popleft(), runner, run_id, summary, logger, archive)
+                limit = _finish_batch(pending, runner, run_id, summary, logger, archive, limit)
         status = "completed"
     finally:
         elapsed = time.perf_counter() - started
         archive.finish_run(run_id, summary.counts, summary.failures, status=status, duration_s=round(elapsed, 3))
+    _timestamp_run(archive, run_id, config or settings())
     return RunResult(run_id, summary, elapsed)
+
+
+def _timestamp_run(archive: Archive, run_id: int, config: Settings) -> None:
+    """With ``ARCHIVIST_TIMESTAMP_RUNS=1``, ask the configured time-stamp authorities to sign the chain head.
+
+    Each authority's answer or failure is a ``timestamped`` event; nothing here stops or fails the run.
+    """
+    if not config.timestamp_runs:
+        return
+    from storage.integrity.timestamps import timestamp_after_run
+
+    try:
+        timestamp_after_run(archive, config.tsa_urls, config.tsa_timeout_s, run_id)
+    except Exception as exc:  # noqa: BLE001 - a time-stamp is extra evidence, never a reason to lose the run
+        log.warning("run %s: time-stamping the chain head failed: %s", run_id, exc)

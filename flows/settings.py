@@ -13,6 +13,7 @@ Environment variable           Default                 What it bounds or names
 ``ARCHIVIST_DB_URL``           SQLite in the home      database URL
 ``ARCHIVIST_SOURCES``          ``./sources.toml``      the sources file when none is given
 ``ARCHIVIST_DASK_ADDRESS``     none                    Dask scheduler for extraction (over ``[cluster]``)
+``ARCHIVIST_COLLECTOR``        the login name          who collects (the custody of every ingest; ``--collector``)
 ``ARCHIVIST_FETCH_MAX_BYTES``  209715200 (200 MiB)     one fetched input: a file, an HTTP body (also decoded)
 ``ARCHIVIST_FETCH_MAX_SECONDS`` 1800                   one whole HTTP fetch, however slowly bytes arrive
 ``ARCHIVIST_FETCH_MAX_REDIRECTS`` 10                   redirects followed for one URL
@@ -33,6 +34,12 @@ Environment variable           Default                 What it bounds or names
 ``ARCHIVIST_CONTAINER_MAX_TOTAL_BYTES`` 268435456      bytes of all the parts of one container together
 ``ARCHIVIST_CONTAINER_MAX_RATIO`` 200                  how much a ZIP member over 1 MiB may inflate (a bomb)
 ``ARCHIVIST_CONTAINER_MAX_DEPTH`` 5                    parts of parts ingested (deeper: kept as failed records)
+``ARCHIVIST_TSA_URLS``         none                    RFC 3161 time-stamp authorities ``archivist timestamp`` asks
+                                                       (whitespace- or comma-separated URLs)
+``ARCHIVIST_TSA_CA``           none                    PEM file(s) of the TSA CA certificates ``verify`` trusts
+                                                       (several: separated by ``os.pathsep``)
+``ARCHIVIST_TSA_TIMEOUT_S``    30                      one time-stamp request
+``ARCHIVIST_TIMESTAMP_RUNS``   off                     ``1``: time-stamp the chain head at the end of every run
 ============================== ======================= =====================================================
 
 Not read from the environment: :data:`DEFAULT_FIXITY_CRON` (``0 3 * * *``, daily at
@@ -58,6 +65,7 @@ ENV_HOME = "ARCHIVIST_HOME"
 ENV_DB_URL = "ARCHIVIST_DB_URL"
 ENV_SOURCES = "ARCHIVIST_SOURCES"
 ENV_DASK_ADDRESS = "ARCHIVIST_DASK_ADDRESS"
+ENV_COLLECTOR = "ARCHIVIST_COLLECTOR"
 
 DEFAULT_FETCH_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_FETCH_MAX_SECONDS = 30 * 60.0
@@ -71,6 +79,7 @@ DEFAULT_EXTRACT_TIMEOUT_S = 120.0
 DEFAULT_EXTRACT_MEMORY_MB = 4096
 DEFAULT_CONTAINER_MAX_DEPTH = 5
 DEFAULT_FIXITY_CRON = "0 3 * * *"
+DEFAULT_TSA_TIMEOUT_S = 30.0
 DEFAULT_PREFECT_STARTUP_TIMEOUT_S = 120
 
 
@@ -107,6 +116,11 @@ class Settings:
     extract_memory_mb: int = DEFAULT_EXTRACT_MEMORY_MB
     extraction: ExtractionLimits = field(default_factory=ExtractionLimits)
     container_max_depth: int = DEFAULT_CONTAINER_MAX_DEPTH
+    collector: str | None = None  # the configured identity of whoever collects (flows.custody)
+    tsa_urls: tuple[str, ...] = ()
+    tsa_ca: tuple[str, ...] = ()
+    tsa_timeout_s: float = DEFAULT_TSA_TIMEOUT_S
+    timestamp_runs: bool = False
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:
@@ -173,6 +187,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             container_max_ratio=_number(env, "ARCHIVIST_CONTAINER_MAX_RATIO", limits.container_max_ratio, float),
         ),
         container_max_depth=int(_number(env, "ARCHIVIST_CONTAINER_MAX_DEPTH", DEFAULT_CONTAINER_MAX_DEPTH, int)),
+        collector=_text(env, ENV_COLLECTOR),
+        tsa_urls=tuple((_text(env, "ARCHIVIST_TSA_URLS") or "").replace(",", " ").split()),
+        tsa_ca=tuple(p for p in (_text(env, "ARCHIVIST_TSA_CA") or "").split(os.pathsep) if p.strip()),
+        tsa_timeout_s=_number(env, "ARCHIVIST_TSA_TIMEOUT_S", DEFAULT_TSA_TIMEOUT_S, float),
+        timestamp_runs=_flag(env, "ARCHIVIST_TIMESTAMP_RUNS"),
     )
 
 

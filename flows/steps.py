@@ -18,6 +18,7 @@ from extractors.record import Part
 from extractors.limits import ExtractionLimits
 from extractors.text.identifiers import normalize_identifier
 from storage import Archive, Provenance, StoreOutcome
+from storage.archive import BatchEntry
 from storage.provenance import path_text
 
 from flows.errors import FetchError
@@ -51,7 +52,7 @@ def fetch(item: SourceItem, archive: Archive | None = None, limits: FetchLimits 
     fetched = fetch_url(item.location, etag=etag, last_modified=last_modified, warc_dir=warc_dir,
                         max_bytes=limits.max_bytes, timeout=timeout_for(limits), max_seconds=limits.max_seconds,
                         max_redirects=limits.max_redirects, first_byte_s=limits.first_byte_s,
-                        allow_private=limits.allow_private, credentials=item.credentials)
+                        allow_private=limits.allow_private, credentials=item.credentials, custody=item.custody)
     if not fetched.not_modified:
         return fetched
     if document_id is None:
@@ -132,6 +133,8 @@ class Extraction:
 
     record: ExtractedDocument | None = None
     error: str | None = None
+    seen: bool = False  # not extracted: the bytes are archived already (stored as "seen again")
+    keys: tuple[str | None, list[str]] | None = None  # (title, grouping keys) computed beside the extraction
 
 
 def extraction_of(call: Callable[[], ExtractedDocument]) -> Extraction:
@@ -169,6 +172,22 @@ def store_extraction(archive: Archive, fetched: Fetched, sha: str, extraction: E
     if prov.warnings:
         record = replace(record, warnings=[*record.warnings, *prov.warnings])
     return archive.store_extracted(sha, len(fetched.data), prov, record, run_id)
+
+
+def batch_entry(fetched: Fetched, sha: str, extraction: Extraction, manifest: dict[str, Any] | None = None
+                ) -> BatchEntry:
+    """What :func:`store_extraction` would store, as one entry of :meth:`Archive.store_batch`."""
+    prov = fetched.provenance
+    if extraction.seen:
+        return BatchEntry(sha, len(fetched.data), prov)
+    if extraction.record is None:
+        log.warning("%s: extraction failed: %s", prov.source, extraction.error)
+        error = "; ".join([extraction.error or "extraction failed", *prov.warnings])
+        return BatchEntry(sha, len(fetched.data), prov, error=error)
+    record = apply_manifest(extraction.record, manifest or {})
+    if prov.warnings:
+        record = replace(record, warnings=[*record.warnings, *prov.warnings])
+    return BatchEntry(sha, len(fetched.data), prov, record=record, keys=extraction.keys)
 
 
 def store_not_modified(archive: Archive, fetched: Fetched, run_id: int | None) -> StoreOutcome:

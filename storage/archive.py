@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,7 +50,7 @@ from storage.models import (
     Work,
     utcnow,
 )
-from storage.provenance import Provenance
+from storage.provenance import AccessNotRecorded, Provenance, derivation_of, document_custody, fetch_custody
 from storage.records import field_hashes, record_hash
 
 if TYPE_CHECKING:
@@ -58,6 +59,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_HOME = "archive"
+
+
+@dataclass
+class BatchEntry:
+    """One document of :meth:`Archive.store_batch`: its kept bytes' hash and size, where they came from,
+    and the extracted ``record``, or the ``error`` that stopped extraction, or neither (bytes seen before)."""
+
+    sha256: str
+    size: int
+    prov: Provenance
+    record: ExtractedDocument | None = None
+    error: str | None = None
+    keys: tuple[str | None, list[str]] | None = None  # (title, grouping keys) computed by the extraction worker
 
 
 @dataclass
@@ -96,6 +110,8 @@ class Archive:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         # Reads: ``self.reading()`` (SQLite: plain BEGIN, never the write lock).
         self.readers = sessionmaker(engine.execution_options(readonly=True), expire_on_commit=False)
+        self.readonly = False  # opened for queries only (``open(readonly=True)``); see record_access
+        self._access_engine: Engine | None = None
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, db_url: str | None = None,
@@ -128,7 +144,9 @@ class Archive:
         except StorageError:
             engine.dispose()
             raise
-        return cls(path, engine)
+        archive = cls(path, engine)
+        archive.readonly = readonly
+        return archive
 
     @property
     def url(self) -> str:
@@ -136,6 +154,8 @@ class Archive:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._access_engine is not None:
+            self._access_engine.dispose()
 
     def __enter__(self) -> Archive:
         return self
@@ -205,9 +225,23 @@ class Archive:
             events.append_event(session, "fetch-failed", "failed", run_id=run_id,
                                 detail={"source": source, "error": error, "warc_path": warc_path})
 
-    def put_original(self, data: bytes) -> str:
-        """Store the original bytes (before any parsing); return their SHA-256."""
-        return self.blobs.put(data)
+    def put_original(self, data: bytes, sync: bool = True) -> str:
+        """Store the original bytes (before any parsing); return their SHA-256.
+
+        ``sync=False``: its fsync is owed to the next write that records it
+        (every write method here syncs owed blobs before it commits).
+        """
+        return self.blobs.put(data, sync=sync)
+
+    def sync_blobs(self) -> None:
+        """Make every blob written with ``sync=False`` durable (before a transaction that records them commits)."""
+        self.blobs.sync()
+        self.texts.sync()
+
+    def stored_shas(self) -> set[str]:
+        """The SHA-256 of every document stored (extracted) in the archive: one query."""
+        with self.reading() as session:
+            return set(session.scalars(select(Document.sha256).where(Document.status == "stored")))
 
     def last_validators(self, url: str) -> tuple[str | None, str | None, int | None]:
         """ETag, Last-Modified and document of the latest successful fetch of ``url``."""
@@ -236,74 +270,132 @@ class Archive:
 
     def record_seen_again(self, sha256: str, prov: Provenance, run_id: int | None = None) -> StoreOutcome:
         """The same bytes arrived again: no new record, one fetch row and one event."""
+        self.sync_blobs()
         with transaction(self.sessions) as session:
             events.lock_head(session)
-            doc = session.scalar(select(Document).where(Document.sha256 == sha256))
-            if doc is None:
-                raise DocumentNotFound(sha256)
-            self._add_fetch(session, doc.id, prov, run_id)
-            events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
-                                run_id=run_id, detail={"source": prov.source})
-            return StoreOutcome("unchanged", doc.id, sha256, doc.work_id, doc.relation)
+            return self._seen_again_in(session, sha256, prov, run_id)
+
+    def _seen_again_in(self, session: Session, sha256: str, prov: Provenance, run_id: int | None,
+                       doc: Document | None = None) -> StoreOutcome:
+        """(Writes only once the document is found: an entry that raises has written nothing.)"""
+        doc = doc or session.scalar(select(Document).where(Document.sha256 == sha256))
+        if doc is None:
+            raise DocumentNotFound(sha256)
+        if doc.status == "failed":  # bytes that failed before (e.g. twice in one run): say so
+            return self._seen_in(session, doc, prov, run_id)
+        self._add_fetch(session, doc.id, prov, run_id)
+        events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
+                            run_id=run_id, detail={"source": prov.source})
+        return StoreOutcome("unchanged", doc.id, sha256, doc.work_id, doc.relation)
+
+    def store_batch(self, entries: list[BatchEntry], run_id: int | None = None) -> list[StoreOutcome | Exception]:
+        """Store several documents in one transaction (a group commit): one outcome per entry, in order.
+
+        Each entry is a record to store (``record``), a failure to record
+        (``error``) or bytes seen before (neither). Blobs written with
+        ``sync=False`` are made durable first, the chain head is locked once,
+        and each entry runs in its own savepoint: an entry the database
+        refuses comes back as its exception, the others are stored.
+        """
+        texts = [self.texts.put(e.record.text.encode("utf-8"), sync=False) if e.record is not None else None
+                 for e in entries]
+        self.sync_blobs()
+        outcomes: list[StoreOutcome | Exception] = []
+        with transaction(self.sessions) as session:
+            events.lock_head(session)
+            seen = {e.sha256 for e in entries if e.record is None and e.error is None}
+            known = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(seen)))} \
+                if seen else {}
+            for entry, text_sha in zip(entries, texts):
+                try:
+                    if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
+                        outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id,
+                                                            known[entry.sha256]))
+                        continue
+                    with session.begin_nested():
+                        outcomes.append(self._store_entry_in(session, entry, text_sha, run_id))
+                except Exception as exc:  # noqa: BLE001 - this entry only; the caller records it as failed
+                    outcomes.append(exc)
+        return outcomes
+
+    def _store_entry_in(self, session: Session, entry: BatchEntry, text_sha: str | None,
+                        run_id: int | None) -> StoreOutcome:
+        if entry.record is not None and text_sha is not None:
+            return self._store_extracted_in(session, entry.sha256, entry.size, entry.prov, entry.record,
+                                            text_sha, run_id, entry.keys)
+        if entry.error is not None:
+            return self._store_failed_in(session, entry.sha256, entry.size, entry.prov, entry.error, None, run_id)
+        return self._seen_again_in(session, entry.sha256, entry.prov, run_id)
 
     def store_failed(self, sha256: str, size: int, prov: Provenance, error: str,
                      media_type: str | None = None, run_id: int | None = None) -> StoreOutcome:
         """Record bytes that could not be extracted; they are kept all the same."""
+        self.sync_blobs()
         with transaction(self.sessions) as session:
             events.lock_head(session)
-            existing = session.scalar(select(Document).where(Document.sha256 == sha256))
-            if existing is not None:
-                return self._seen_in(session, existing, prov, run_id)
-            work = Work(title=prov.filename or prov.source)
-            session.add(work)
-            session.flush()
-            doc = self._new_document(sha256, size, prov, work.id)
-            doc.status = "failed"
-            doc.error = error
-            doc.media_type = media_type or prov.media_type or "application/octet-stream"
-            session.add(doc)
-            session.flush()
-            self._add_fetch(session, doc.id, prov, run_id)
-            events.append_event(session, "stored", "failed", document_id=doc.id, work_id=work.id, run_id=run_id,
-                                detail={"source": prov.source, "error": error, "fields": field_hashes(doc)},
-                                record_hash=record_hash(doc))
-            work_index.record_grouping(session, doc, run_id)
-            return StoreOutcome("failed", doc.id, sha256, work.id, "original", error)
+            return self._store_failed_in(session, sha256, size, prov, error, media_type, run_id)
+
+    def _store_failed_in(self, session: Session, sha256: str, size: int, prov: Provenance, error: str,
+                         media_type: str | None, run_id: int | None) -> StoreOutcome:
+        existing = session.scalar(select(Document).where(Document.sha256 == sha256))
+        if existing is not None:
+            return self._seen_in(session, existing, prov, run_id)
+        work = Work(title=prov.filename or prov.source)
+        session.add(work)
+        session.flush()
+        doc = self._new_document(sha256, size, prov, work.id)
+        doc.status = "failed"
+        doc.error = error
+        doc.media_type = media_type or prov.media_type or "application/octet-stream"
+        session.add(doc)
+        session.flush()
+        self._add_fetch(session, doc.id, prov, run_id)
+        events.append_event(session, "stored", "failed", document_id=doc.id, work_id=work.id, run_id=run_id,
+                            detail={"source": prov.source, "error": error, "fields": field_hashes(doc)},
+                            record_hash=record_hash(doc))
+        work_index.record_grouping(session, doc, run_id)
+        return StoreOutcome("failed", doc.id, sha256, work.id, "original", error)
 
     def store_extracted(self, sha256: str, size: int, prov: Provenance, record: ExtractedDocument,
                         run_id: int | None = None) -> StoreOutcome:
         """Store one extracted record, group it into a work, all in one transaction."""
         text_sha = self.texts.put(record.text.encode("utf-8"))
+        self.sync_blobs()
         with transaction(self.sessions) as session:
             events.lock_head(session)
-            existing = session.scalar(select(Document).where(Document.sha256 == sha256))
-            if existing is not None and existing.status == "stored":
-                return self._seen_in(session, existing, prov, run_id)
-            if existing is not None:  # a failed document that now extracts
-                doc = existing
-                self._clear_extraction(session, doc)
-            else:
-                doc = self._new_document(sha256, size, prov, work_id=None)
-            self._fill_from_record(doc, record, text_sha)
-            doc.file_date = record.metadata.file_date
-            placement = work_index.place(session, doc, record)
-            session.flush()
-            self._add_children(session, doc, record)
-            if existing is None:
-                self._add_fetch(session, doc.id, prov, run_id)
-            session.flush()
-            session.refresh(doc, ["footnotes", "identifiers"])
-            search.index_document(session, doc)
-            citation_links.link_document(session, doc)
-            kind = "stored" if existing is None else "re-extracted"
-            events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
-                                detail={"source": prov.source, "extractor": record.extractor,
-                                        "format": record.format, "warnings": list(record.warnings),
-                                        "footnotes": len(record.footnotes), "fields": field_hashes(doc)},
-                                record_hash=record_hash(doc))
-            work_index.record_grouping(session, doc, run_id, placement)
-            status = "new_version" if doc.relation in ("revision", "rendition") else "stored"
-            return StoreOutcome(status, doc.id, sha256, doc.work_id, doc.relation)
+            return self._store_extracted_in(session, sha256, size, prov, record, text_sha, run_id)
+
+    def _store_extracted_in(self, session: Session, sha256: str, size: int, prov: Provenance,
+                            record: ExtractedDocument, text_sha: str, run_id: int | None,
+                            keys: tuple[str | None, list[str]] | None = None) -> StoreOutcome:
+        existing = session.scalar(select(Document).where(Document.sha256 == sha256))
+        if existing is not None and existing.status == "stored":
+            return self._seen_in(session, existing, prov, run_id)
+        if existing is not None:  # a failed document that now extracts
+            doc = existing
+            self._clear_extraction(session, doc)
+        else:
+            doc = self._new_document(sha256, size, prov, work_id=None)
+        self._fill_from_record(doc, record, text_sha)
+        doc.file_date = record.metadata.file_date
+        placement = work_index.place(session, doc, record, keys)
+        session.flush()
+        self._add_children(session, doc, record)
+        if existing is None:
+            self._add_fetch(session, doc.id, prov, run_id)
+        session.flush()
+        session.refresh(doc, ["footnotes", "identifiers"])
+        search.index_document(session, doc)
+        citation_links.link_document(session, doc, any(n.citations for n in record.footnotes))
+        kind = "stored" if existing is None else "re-extracted"
+        events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
+                            detail={"source": prov.source, "extractor": record.extractor,
+                                    "format": record.format, "warnings": list(record.warnings),
+                                    "footnotes": len(record.footnotes), "fields": field_hashes(doc)},
+                            record_hash=record_hash(doc))
+        work_index.record_grouping(session, doc, run_id, placement)
+        status = "new_version" if doc.relation in ("revision", "rendition") else "stored"
+        return StoreOutcome(status, doc.id, sha256, doc.work_id, doc.relation)
 
     # -- helpers ----------------------------------------------------------
 
@@ -344,6 +436,7 @@ class Archive:
             "description": meta.description, "keywords": list(meta.keywords),
             "page_count": meta.page_count, "extra": meta.extra,
         })
+        doc.derivation = _jsonable(derivation_of(doc.sha256, record, text_sha))
 
     @staticmethod
     def _clear_extraction(session: Session, doc: Document) -> None:
@@ -369,7 +462,9 @@ class Archive:
             for cseq, cit in enumerate(note.citations, start=1):
                 crow = StoredCitation(seq=cseq, text=cit.text, kind=cit.kind, author=cit.author, title=cit.title,
                                 date=cit.date, urls=list(cit.urls), pinpoint=cit.pinpoint,
-                                refers_to=_jsonable(cit.refers_to) if cit.refers_to else None)
+                                refers_to=_jsonable(cit.refers_to) if cit.refers_to else None,
+                                container=cit.container, publisher=cit.publisher, place=cit.place,
+                                volume=cit.volume, issue=cit.issue, pages=cit.pages, confidence=cit.confidence)
                 crow.identifiers = [CitationIdentifier(scheme=i.scheme, value=i.value) for i in cit.identifiers]
                 row.citations.append(crow)
             session.add(row)
@@ -380,6 +475,7 @@ class Archive:
             document_id=document_id, source=prov.source, final_url=prov.final_url, status_code=prov.status_code,
             headers=dict(prov.headers), etag=prov.etag, last_modified=prov.last_modified,
             fetched_at=prov.obtained_at, warc_path=prov.warc_path, run_id=run_id,
+            custody=fetch_custody(session, document_id, prov),
         ))
 
     # -- reads ------------------------------------------------------------
@@ -468,6 +564,41 @@ class Archive:
     def chain_head(self) -> tuple[int, str]:
         with self.reading() as session:
             return events.chain_head(session)
+
+    def custody(self, document_id: int) -> dict[str, Any] | None:
+        """The chain-of-custody record of the acquisition that brought the document in (``show``)."""
+        with self.reading() as session:
+            return document_custody(session, document_id)
+
+    # -- access and transfer ----------------------------------------------
+
+    def _access_writer(self) -> sessionmaker[Session]:
+        """Sessions that may append events, also when this archive was opened read-only: one short write
+        through a second engine of its own (the read-only engine never writes)."""
+        if not self.readonly:
+            return self.sessions
+        if self._access_engine is None:
+            url = self.engine.url.render_as_string(hide_password=False)
+            path = sqlite_path(url)
+            if path is not None:
+                url = f"sqlite:///{Path(unquote(str(path).split('?', 1)[0])).resolve()}"
+            self._access_engine = make_engine(url, "write")
+        return sessionmaker(self._access_engine, expire_on_commit=False)
+
+    def record_access(self, kind: str, document_id: int, detail: dict[str, Any]) -> int:
+        """Append an access or transfer event (``original-served``, ``original-exported``) about one
+        document; return its id. Raises :class:`AccessNotRecorded` when the event cannot be written."""
+        try:
+            with transaction(self._access_writer()) as session:
+                doc = session.get(Document, document_id)
+                if doc is None:
+                    raise DocumentNotFound(f"no document {document_id}")
+                detail = {"sha256": doc.sha256, **detail}
+                return events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id,
+                                           detail=detail).id
+        except (SQLAlchemyError, OSError, ArchiveUnavailable) as exc:
+            raise AccessNotRecorded(f"{self.url}: the {kind} event for document {document_id} cannot be "
+                                    f"written: {getattr(exc, 'orig', None) or exc}") from exc
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,10 +4,18 @@ Originals and canonical texts are kept byte for byte under
 ``<root>/<aa>/<bb>/<sha256>``. Writes are atomic: a temp file in the same
 directory, fsynced, then renamed into place, then the directory fsynced. A
 blob is never overwritten once present: same hash, same bytes.
+
+Group commit: ``put(..., sync=False)`` renames the blob into place without
+its fsyncs and remembers it; :meth:`BlobStore.sync` then makes every such
+blob durable at once (one ``syncfs`` of the file system on Linux, else an
+fsync of each file and folder). The archive calls it before the database
+transaction that records those blobs commits, so a record never outlives
+its blob in a crash.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import re
@@ -82,6 +90,7 @@ class BlobStore:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._unsynced: list[Path] = []  # blobs renamed into place whose fsyncs are still owed (group commit)
 
     def relpath(self, sha256: str) -> str:
         """The path of a blob relative to the root (what records store)."""
@@ -94,8 +103,12 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def put(self, data: bytes, sha256: str | None = None) -> str:
-        """Store ``data`` atomically; return its SHA-256. Idempotent."""
+    def put(self, data: bytes, sha256: str | None = None, sync: bool = True) -> str:
+        """Store ``data`` atomically; return its SHA-256. Idempotent.
+
+        With ``sync=False`` the fsyncs are owed until :meth:`sync` (group commit):
+        call it before recording the blob anywhere durable.
+        """
         digest = sha256 or sha256_bytes(data)
         target = self.path(digest)
         if target.is_file():
@@ -103,8 +116,22 @@ class BlobStore:
             # so a blob an ingest is about to record is never removed under it.
             os.utime(target)
             return digest
-        atomic_write(target, [data])
+        atomic_write(target, [data], sync=sync)
+        if not sync:
+            self._unsynced.append(target)
         return digest
+
+    def sync(self) -> None:
+        """Make every blob put with ``sync=False`` durable (data and name): one file-system sync."""
+        if not self._unsynced:
+            return
+        pending, self._unsynced = self._unsynced, []
+        if sync_filesystem(self.root):
+            return
+        for path in pending:
+            fsync_path(path)
+        for folder in dict.fromkeys(p.parent for p in pending):
+            fsync_dir(folder)
 
     def get(self, sha256: str, verify: bool = True) -> bytes:
         """The bytes of a blob; with ``verify`` they are re-hashed first."""
@@ -140,21 +167,62 @@ class BlobStore:
                 yield path
 
 
-def atomic_write(target: Path, chunks: Iterable[bytes]) -> None:
-    """Write ``chunks`` to ``target`` atomically (mode 0600): temp file beside it, fsync, rename, fsync the folder."""
-    make_private_dir(target.parent)
+def atomic_write(target: Path, chunks: Iterable[bytes], sync: bool = True) -> None:
+    """Write ``chunks`` to ``target`` atomically (mode 0600): temp file beside it, fsync, rename, fsync the folder.
+
+    ``sync=False`` leaves out both fsyncs: the caller owes them (see :meth:`BlobStore.sync`).
+    """
+    if not target.parent.is_dir():
+        make_private_dir(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)  # mode 0600
     try:
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    fsync_dir(target.parent)
+    if sync:
+        fsync_dir(target.parent)
+
+
+_LIBC: ctypes.CDLL | None | bool = None
+
+
+def sync_filesystem(path: Path) -> bool:
+    """``syncfs(2)`` the file system holding ``path`` (Linux): every write on it made durable at once.
+
+    Returns False where that call is not available or fails (the caller then fsyncs file by file).
+    """
+    global _LIBC
+    if _LIBC is None:
+        try:
+            _LIBC = ctypes.CDLL(None, use_errno=True) if hasattr(ctypes.CDLL(None), "syncfs") else False
+        except (OSError, AttributeError):
+            _LIBC = False
+    if not _LIBC:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        return _LIBC.syncfs(fd) == 0  # type: ignore[union-attr]
+    finally:
+        os.close(fd)
+
+
+def fsync_path(path: Path) -> None:
+    """fsync one file's data (a blob written without it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:

@@ -6,13 +6,19 @@ returns plain dicts, so nothing here writes and nothing outlives its session.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
 
 from storage.archive import Archive
+from storage.citations.queries import resolve_ref
+from storage.errors import DocumentNotFound
 from storage.events import iso
-from storage.models import Document, Event, Fetch, Run
+from storage.models import Document, DocumentIdentifier, Event, Fetch, Run
+from storage.records import document_detail
+
+MIN_SHA_PREFIX = 6  # hex digits of a SHA-256 that name a document (when only one has them)
 
 
 def _event_dict(event: Event) -> dict[str, Any]:
@@ -58,11 +64,13 @@ def facets(archive: Archive) -> dict[str, list[str]]:
 
 
 def run_dict(run: Run) -> dict[str, Any]:
-    """One ingest run as ``archivist runs --json`` prints it."""
-    return {"id": run.id, "started_at": str(run.started_at),
-            "finished_at": str(run.finished_at) if run.finished_at else None, "status": run.status,
-            "trigger": run.trigger, "counts": run.counts or {}, "failures": run.failures or [],
-            "flow_run_id": run.flow_run_id}
+    """One run as ``runs --json`` and ``/api/runs`` list it (times ISO 8601 UTC with ``Z``, the duration in seconds)."""
+    duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return {"id": run.id, "status": run.status, "trigger": run.trigger, "started_at": iso(run.started_at),
+            "finished_at": iso(run.finished_at) if run.finished_at else None,
+            "duration_s": round(duration, 3) if duration is not None else None,
+            "sources": len(run.sources or []), "counts": dict(run.counts or {}),
+            "failures": list(run.failures or []), "flow_run_id": run.flow_run_id}
 
 
 def last_event(archive: Archive, kind: str) -> dict[str, Any] | None:
@@ -86,3 +94,61 @@ def document_page(archive: Archive, limit: int, offset: int) -> tuple[int, list[
         for doc in docs:
             _ = doc.identifiers  # loaded inside the session
         return total, docs
+
+
+def matching_ids(archive: Archive, ref: str) -> list[int]:
+    """Every document ``ref`` names, by id: an id, a SHA-256 prefix of 6+ hex digits (all documents
+    whose hash starts so), an identifier (every document carrying it, failed ones too), a URL."""
+    text = (ref or "").strip()
+    with archive.reading() as session:
+        if text.isdigit() and len(text) < 12 and session.get(Document, int(text)) is not None:
+            return [int(text)]
+        if len(text) >= MIN_SHA_PREFIX and re.fullmatch(r"[0-9a-fA-F]+", text):
+            found = list(session.scalars(select(Document.id).where(Document.sha256.startswith(text.lower()))
+                                         .order_by(Document.id).limit(100)))
+            if found:
+                return found
+        found = list(session.scalars(select(DocumentIdentifier.document_id)
+                                     .where(DocumentIdentifier.value == text).distinct()))
+        if found:
+            return sorted(set(found))
+        try:
+            docs, _, _ = resolve_ref(session, text)
+        except DocumentNotFound:
+            return []
+        return [d.id for d in docs]
+
+
+def brief(doc: Document) -> dict[str, Any]:
+    """One line's worth of a document (``show``'s list of what a reference matches)."""
+    return {"id": doc.id, "status": doc.status, "work_id": doc.work_id, "version": doc.version,
+            "format": doc.format, "sha256": doc.sha256, "title": doc.title, "source": doc.source}
+
+
+def briefs(archive: Archive, ids: list[int]) -> list[dict[str, Any]]:
+    """:func:`brief` of each document of ``ids``, in that order."""
+    with archive.reading() as session:
+        by_id = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
+    return [brief(by_id[i]) for i in ids if i in by_id]
+
+
+def fetches(archive: Archive, document_id: int) -> list[dict[str, Any]]:
+    """Every time the document's bytes were obtained (first first): where from, when, with what answer."""
+    with archive.reading() as session:
+        rows = list(session.scalars(select(Fetch).where(Fetch.document_id == document_id).order_by(Fetch.id)))
+    return [{"source": f.source, "final_url": f.final_url, "status_code": f.status_code, "etag": f.etag,
+             "last_modified": f.last_modified, "fetched_at": iso(f.fetched_at), "warc_path": f.warc_path,
+             "run_id": f.run_id} for f in rows]
+
+
+def document_payload(archive: Archive, doc: Document, matches: list[int] | None = None) -> dict[str, Any]:
+    """The whole record as ``show --json`` and ``GET /api/documents/{ref}`` give it (one serialiser for both):
+    the record, its text and notes, the notes citing it, every fetch, its custody and derivation, and the
+    documents the reference named (``matches``; just this one when not given)."""
+    data = document_detail(doc)
+    data["cited_by"] = archive.cited_by(doc.id)
+    data["fetches"] = fetches(archive, doc.id)
+    data["matches"] = briefs(archive, matches or [doc.id])
+    data["custody"] = archive.custody(doc.id)
+    data["derivation"] = doc.derivation
+    return data

@@ -32,6 +32,7 @@ GENESIS = "0" * 64
 KINDS = frozenset({
     "run-started", "run-finished", "run-interrupted", "fetch-failed", "not-modified", "seen-again",
     "stored", "re-extracted", "grouped", "regrouped", "verified", "repaired", "anchored", "exported",
+    "timestamped", "original-served", "original-exported",
 })
 _TOOLS = ("archivist", "pypdf", "trafilatura", "beautifulsoup4", "lxml", "mwparserfromhell",
           "markdown-it-py", "charset-normalizer", "ftfy", "sqlalchemy", "prefect")
@@ -82,11 +83,22 @@ def compute_hash(event: Event) -> str:
 
 
 def lock_head(session: Session) -> ChainHead:
-    """Take the chain-head lock for this transaction and return the head row."""
+    """Take the chain-head lock for this transaction and return the head row.
+
+    Taken once per transaction: the row is remembered in ``session.info`` with
+    the transaction that locked it, so a batch of events (a group commit)
+    costs one lock and one head update, not one per event.
+    """
+    root = session.get_transaction()
+    held = session.info.get("chain_head")
+    if held is not None and root is not None and held[0] is root:
+        return held[1]
     stmt = select(ChainHead).where(ChainHead.id == 1)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     head = session.scalars(stmt).one()
+    if root is not None:
+        session.info["chain_head"] = (root, head)
     return head
 
 
@@ -122,7 +134,7 @@ def append_event(
     session.add(event)
     head.last_event_id = event.id
     head.hash = event.hash
-    session.flush()
+    # no flush here: the events of a transaction go in with its next flush (one executemany per batch)
     return event
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    LargeBinary,
     DateTime,
     Float,
     ForeignKey,
@@ -106,6 +107,8 @@ class Document(Base):
     # the document this one was found inside (an e-mail's attachment, a container's member)
     part_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # what the canonical text and record were derived from, by which tool and version (migration 0006)
+    derivation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     work: Mapped[Work] = relationship(back_populates="documents")
     footnotes: Mapped[list[StoredFootnote]] = relationship(
@@ -204,6 +207,14 @@ class StoredCitation(Base):
     pinpoint: Mapped[str | None] = mapped_column(String(200))
     refers_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     cited_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    # the citation labeller's fields (migration 0009); NULL in rows written before them
+    container: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(Text)
+    volume: Mapped[str | None] = mapped_column(Text)
+    issue: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
 
     footnote: Mapped[StoredFootnote] = relationship(back_populates="citations", foreign_keys=[footnote_id])
     identifiers: Mapped[list[CitationIdentifier]] = relationship(
@@ -240,6 +251,8 @@ class Fetch(Base):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     warc_path: Mapped[str | None] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    # chain of custody: collector, purpose, tools, host, time zone, peer and TLS chain (migration 0006)
+    custody: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class WorkKey(Base):
@@ -293,3 +306,29 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class TimestampToken(Base):
+    """An RFC 3161 time-stamp token over a chain head and the set of original hashes (``archivist timestamp``).
+
+    ``message`` is the canonical JSON the token's message imprint hashes
+    (``storage.integrity.timestamps``); ``response`` the authority's DER
+    TimeStampResp as received; ``certificates`` the PEM certificates the
+    response carried (the authority's chain). The ``timestamped`` event that
+    ``event_id`` names carries the SHA-256 of ``response``, so a rewritten row
+    is found by ``verify``.
+    """
+
+    __tablename__ = "timestamp_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    tsa_url: Mapped[str] = mapped_column(Text)
+    head_id: Mapped[int] = mapped_column(Integer, index=True)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    response: Mapped[bytes] = mapped_column(LargeBinary)
+    certificates: Mapped[list[Any]] = mapped_column(default=list)
+    gen_time: Mapped[datetime | None]
+    serial_number: Mapped[str | None] = mapped_column(String(80))
+    event_id: Mapped[int | None] = mapped_column(Integer, index=True)

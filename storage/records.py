@@ -29,7 +29,20 @@ def _citation_dict(cit: StoredCitation) -> dict[str, Any]:
         "pinpoint": cit.pinpoint,
         "refers_to": cit.refers_to,
         "cited_document_id": cit.cited_document_id,
-    }
+    } | {name: getattr(cit, name) for name in LABELLED_FIELDS}
+
+
+LABELLED_FIELDS = ("container", "publisher", "place", "volume", "issue", "pages", "confidence")
+"""A citation's fields from the labeller (migration 0009); the record hash covers them where they say
+something (a field set, a confidence below 1), so records written before them keep their hash."""
+
+
+def _hashed_citation(cit: StoredCitation) -> dict[str, Any]:
+    data = {k: v for k, v in _citation_dict(cit).items() if k != "cited_document_id"}
+    for name in LABELLED_FIELDS:
+        if data[name] is None or (name == "confidence" and data[name] == 1.0):
+            del data[name]
+    return data
 
 
 def footnote_dict(note: StoredFootnote) -> dict[str, Any]:
@@ -134,8 +147,7 @@ def record_payload(doc: Document) -> dict[str, Any]:
         "warnings": list(doc.warnings or []),
         "footnotes": [
             {k: v for k, v in footnote_dict(n).items() if k != "citations"}
-            | {"citations": [{k: v for k, v in _citation_dict(c).items() if k != "cited_document_id"}
-                             for c in n.citations]}
+            | {"citations": [_hashed_citation(c) for c in n.citations]}
             for n in doc.footnotes
         ],
     }

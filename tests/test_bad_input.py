@@ -17,7 +17,7 @@ def test_corrupt_file_among_good_ones(cli, tmp_path):
     (folder / "d_good.md").write_text("# A heading\n\nSome *Markdown* text with a [link](https://example.org).\n")
     result = cli("ingest", "--no-prefect", str(folder))
     assert "2 stored" in result.output and "2 failed" in result.output, result.output
-    docs = {d["source"].rsplit("/", 1)[-1]: d for d in cli.json("documents")}
+    docs = {d["source"].rsplit("/", 1)[-1]: d for d in cli.json("documents")["documents"]}
     assert docs["a_good.txt"]["status"] == "stored"
     assert docs["d_good.md"]["status"] == "stored"
     for name in ("b_report.pdf", "c_binary.bin"):
@@ -43,5 +43,5 @@ def test_failed_document_reingested_stays_one_record(cli, tmp_path):
     bad.write_bytes(os.urandom(2048))
     cli("ingest", "--no-prefect", str(bad))
     cli("ingest", "--no-prefect", str(bad))
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     assert len(docs) == 1 and docs[0]["status"] == "failed"

@@ -18,7 +18,7 @@ def _ingest(cli, *paths):
 
 
 def _ids(cli):
-    return {d["source"].rsplit("/", 1)[-1]: d["id"] for d in cli.json("documents")}
+    return {d["source"].rsplit("/", 1)[-1]: d["id"] for d in cli.json("documents")["documents"]}
 
 
 # ---------------------------------------------------------------- the must-hold case
@@ -42,7 +42,7 @@ def test_un_symbol_link_in_both_orders(any_cli, order):
     assert entry["source"].endswith("citing_brief.md")
 
     # the same through the document id, a prefixed spelling and the hash
-    sha = next(d["sha256"] for d in any_cli.json("documents") if d["id"] == cited_id)
+    sha = next(d["sha256"] for d in any_cli.json("documents")["documents"] if d["id"] == cited_id)
     for ref in (str(cited_id) if order == "cited-first" else sha[:12], "UN Doc. A/HRC/37/24"):
         again = any_cli.json("cites", ref)
         assert again["target"]["id"] == cited_id, ref
@@ -346,7 +346,8 @@ CSL_ITEM = {
         "issued": _DATE, "URL": {"type": "string", "pattern": "^https?://"}, "DOI": {"type": "string"},
         "ISBN": {"type": "string"}, "number": {"type": "string"}, "note": {"type": "string"},
         "publisher": {"type": "string"}, "container-title": {"type": "string"}, "archive": {"type": "string"},
-        "archive_location": {"type": "string"},
+        "archive_location": {"type": "string"}, "publisher-place": {"type": "string"},
+        "volume": {"type": "string"}, "issue": {"type": "string"}, "page": {"type": "string"},
     },
 }
 

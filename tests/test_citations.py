@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -297,3 +298,129 @@ def test_id_at_and_supra_pinpoints():
     assert cites[1][0].kind == "case"
     assert cites[2][0].refers_to == {"note": "1", "index": 0}
     assert cites[2][0].pinpoint == "at 490–91"
+
+
+# ---------------------------------------------------------------- issue 13: more of each pattern, and every field
+
+
+@pytest.mark.parametrize("text, author, title, year", [
+    # initials and "&", three authors, particles, a book whose title the labeller calls a container
+    ("Okafor, N. C., Lindqvist, M., & Ruiz-Pérez, A. (2019). Testimony after the massacres. Human Rights "
+     "Quarterly, 41(2), 233–259.", "Okafor, N. C., Lindqvist, M., & Ruiz-Pérez, A.", "Testimony after the massacres",
+     "2019"),
+    ("Abrahamian, E. & Keddie, N. R. (1999). Tortured confessions: Prisons and public recantations in modern Iran. "
+     "Berkeley: University of California Press.", "Abrahamian, E. & Keddie, N. R.",
+     "Tortured confessions: Prisons and public recantations in modern Iran", "1999"),
+    ("van der Berg, J. P., & O'Neill, S. (2004). Memory and the courts. Law & Society Review, 38(1), 1–30.",
+     "van der Berg, J. P., & O'Neill, S.", "Memory and the courts", "2004"),
+    # upper-case family names, "(year)," after them
+    ("FOUCAULT, M. (1975), Surveiller et punir, Paris, Gallimard.", "FOUCAULT, M.", "Surveiller et punir", "1975"),
+    ("ARENDT, H. (1963), Eichmann in Jerusalem, New York, Viking Press.", "ARENDT, H.", "Eichmann in Jerusalem",
+     "1963"),
+    ("DA SILVA, J. A. (2010), Justiça de transição no Brasil, São Paulo, Editora Unesp.", "DA SILVA, J. A.",
+     "Justiça de transição no Brasil", "2010"),
+    # ";" between authors, with initials or with full given names
+    ("Rahimi, S.; Tehrani, M.; Novak, J. (2018). The prison letters. Tehran Review, 4(1), 12–30.",
+     "Rahimi, S.; Tehrani, M.; Novak, J.", "The prison letters", "2018"),
+    ("Mendez, Juan; Wentzel, Marta (2006). Truth commissions in Latin America. Lima: Fondo Editorial.",
+     "Mendez, Juan; Wentzel, Marta", "Truth commissions in Latin America", "2006"),
+    # given names first, "and", no markup
+    ("Kate Mensah and Hossein Alavi. A history of enforced disappearance in the twentieth century. Journal of "
+     "Genocide Research, 7(3):301–320, 2005.", "Kate Mensah and Hossein Alavi",
+     "A history of enforced disappearance in the twentieth century", "2005"),
+    ("Nora Fischer, Ali Rezaei and Pieter Blue. Counting the dead: statistical methods for mass graves. "
+     "Statistical Science, 30(2):150–171, 2015.", "Nora Fischer, Ali Rezaei and Pieter Blue",
+     "Counting the dead: statistical methods for mass graves", "2015"),
+    # the access date is never the year, in English and French, before or after the URL
+    ("Amnesty International. (2018, December 4). Blood-soaked secrets. Retrieved January 9, 2020, from "
+     "https://www.amnesty.org/en/documents/mde13/9421/2018/en/", "Amnesty International", "Blood-soaked secrets",
+     "2018"),
+    ("Boroumand, L. (2011). The 1988 massacre remembered. Accessed 12 May 2021. "
+     "https://www.iranrights.org/library/document/1234", "Boroumand, L.", "The 1988 massacre remembered", "2011"),
+    ("Sadr, A. (2009, March 2). Witness statement. Consulté le 3 mars 2021, sur https://example.org/w/1",
+     "Sadr, A.", "Witness statement", "2009"),
+    ("Mortimer, E. (1989, February 5). Iran's executions. Financial Times. Retrieved from https://www.ft.com/x "
+     "on March 23, 2016.", "Mortimer, E.", "Iran's executions", "1989"),
+])
+def test_issue_patterns_on_more_references(text, author, title, year):
+    assert split_citations(text) == [text.strip(" ;,")]
+    cite = parse_citation(text)
+    assert (cite.author, cite.title, (cite.date or "")[:4]) == (author, title, year)
+
+
+def test_full_name_lists_are_joined_only_before_a_year():
+    assert split_citations("Mendez, Juan; Wentzel, Marta; Castro, Ana (eds.) (2006). Truth. Lima: Fondo.") == [
+        "Mendez, Juan; Wentzel, Marta; Castro, Ana (eds.) (2006). Truth. Lima: Fondo."]
+    assert split_citations("Reuters, Tehran; Amnesty International, Iran 2019 report.") == [
+        "Reuters, Tehran", "Amnesty International, Iran 2019 report."]
+
+
+def test_labeller_fields_are_kept_with_their_confidence():
+    cite = parse_citation("Okonkwo, C. N., & Lindqvist, M. (2019). Testimony and the archive of violence. "
+                          "Human Rights Quarterly, 41(2), 233–259.")
+    assert (cite.container, cite.volume, cite.issue, cite.pages) == ("Human Rights Quarterly", "41", "2", "233–259")
+    assert (cite.publisher, cite.place) == (None, None)
+    assert 0.6 < cite.confidence < 1.0  # the labeller's mean marginal, never a flat 1
+    book = parse_citation("RICOEUR, P. (1983), Temps et récit, Paris, Éditions du Seuil.")
+    assert (book.publisher, book.place, book.container, book.kind) == ("Éditions du Seuil", "Paris", None, "book")
+
+
+def test_marked_up_title_gets_the_labellers_other_fields():
+    # the quoted title is trusted as it is; the labeller adds the journal, volume, issue and pages
+    cite = parse_citation("Maria Okafor, “Testimony and the Archive,” Human Rights Quarterly 41, no. 2 (2019): "
+                          "233–59.")
+    assert (cite.author, cite.title, cite.date) == ("Maria Okafor", "Testimony and the Archive", "2019")
+    assert (cite.container, cite.volume, cite.issue, cite.pages) == ("Human Rights Quarterly", "41", "2", "233–59")
+    assert cite.confidence < 1.0
+    # nothing after the title but a date: the labeller is not asked, the reading is the markup's own
+    plain = parse_citation("Amnesty International, *Blood-soaked secrets*, 4 December 2018, para. 12.")
+    assert (plain.container, plain.volume, plain.confidence) == (None, None, 1.0)
+
+
+def test_an_entrys_own_number_is_no_field():
+    cite = parse_citation("(1) Johnson, L. S. Prison memoirs of the revolution. Journal of Iranian Studies 1978, "
+                          "114 (9), 257–265.")
+    assert (cite.container, cite.volume, cite.issue, cite.pages) == ("Journal of Iranian Studies", "114", "9",
+                                                                     "257–265")
+    assert parse_citation("(1) Sánchez, B. K. Droits. Iran Nameh 1981, 91, 703–714.").issue is None
+
+
+def test_csl_json_carries_the_labellers_fields():
+    from storage.citations.csl import citation_csl
+    from storage.models import StoredCitation
+
+    cit = StoredCitation(text="Okonkwo, C. N. (2019). Testimony. Human Rights Quarterly, 41(2), 233–259.",
+                         kind="article", author="Okonkwo, C. N.", title="Testimony", date="2019", urls=[],
+                         container="Human Rights Quarterly", volume="41", issue="2", pages="233–259")
+    item = citation_csl(cit, "x-1")
+    assert item["type"] == "article-journal"
+    assert (item["container-title"], item["volume"], item["issue"], item["page"]) == (
+        "Human Rights Quarterly", "41", "2", "233–259")
+    book = citation_csl(StoredCitation(text="x", kind="book", title="Temps et récit", urls=[], place="Paris",
+                                       publisher="Éditions du Seuil"), "x-2")
+    assert (book["publisher"], book["publisher-place"]) == ("Éditions du Seuil", "Paris")
+
+
+def test_show_json_lists_the_labellers_fields(cli, tmp_path):
+    page = tmp_path / "brief.md"
+    page.write_text("The commission's records were studied closely.[^1]\n\n"
+                    "[^1]: Okonkwo, C. N., & Lindqvist, M. (2019). Testimony and the archive of violence. "
+                    "Human Rights Quarterly, 41(2), 233–259.\n", encoding="utf-8")
+    cli("ingest", "--no-prefect", str(page))
+    sha = hashlib.sha256(page.read_bytes()).hexdigest()
+    (cite,) = cli.json("show", sha)["footnotes"][0]["citations"]
+    assert (cite["container"], cite["volume"], cite["issue"], cite["pages"]) == ("Human Rights Quarterly", "41", "2",
+                                                                              "233–259")
+    assert (cite["publisher"], cite["place"]) == (None, None) and 0.6 < cite["confidence"] < 1.0
+    (item,) = cli.json("show", sha, "--csl")
+    assert item["container-title"] == "Human Rights Quarterly" and item["page"] == "233–259"
+
+
+def test_seed_labeller_fields_hold_no_pinpoints_or_index_numbers(parsed):
+    # seed 003's notes are UN documents and NGO reports with pinpoints ("para. 220", "p. 4",
+    # "minute 2:46"), index numbers ("(Index: MDE 13/9421/2018)") and resolutions ("43/137")
+    _, cites = parsed
+    fields = [(label, name, getattr(c, name)) for label, note in zip(range(1, 95), cites) for c in note
+              for name in ("container", "publisher", "place", "volume", "issue", "pages") if getattr(c, name)]
+    assert fields == [(58, "container", "Financial Times")]
+    assert cites[57][1].confidence < 1.0 and cites[0][0].confidence == 1.0

@@ -43,7 +43,7 @@ def test_a_zip_of_the_corpus_gives_every_seed_as_its_own_document(cli, tmp_path)
     path.write_bytes(data)
     result = cli.json("ingest", "--no-prefect", str(path))
     assert result["counts"]["stored"] + result["counts"]["new_version"] == 1 + len(SEEDS), result
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     container = next(d for d in docs if d["sha256"] == _sha(data))
     assert container["format"] == "zip" and container["part_of"] is None
     assert _blob(cli, container["sha256"]).read_bytes() == data  # the container's own bytes kept
@@ -75,7 +75,7 @@ def test_a_tar_gz_keeps_regular_members_and_skips_links_and_unsafe_names(cli, tm
     path.write_bytes(buf.getvalue())
     result = cli.json("ingest", "--no-prefect", str(path))
     assert result["counts"]["stored"] == 2, result
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     assert len(docs) == 2
     container = next(d for d in docs if d["part_of"] is None)
     member = next(d for d in docs if d["part_of"] == container["id"])
@@ -97,7 +97,7 @@ def test_a_zip_bomb_is_bounded_warned_and_the_run_goes_on(cli, tmp_path):
     (inbox / "b_seed.txt").write_bytes(SEEDS[3].read_bytes())
     result = cli.json("ingest", "--no-prefect", str(inbox))
     assert result["counts"]["stored"] == 3, result  # the bomb, its readme, the seed after it
-    docs = {Path(d["source"]).name: d for d in cli.json("documents")}
+    docs = {Path(d["source"]).name: d for d in cli.json("documents")["documents"]}
     container = docs["a_bomb.zip"]
     assert _blob(cli, container["sha256"]).read_bytes() == bomb
     shown = cli.json("show", str(container["id"]))
@@ -116,7 +116,7 @@ def test_member_count_and_total_size_limits_come_from_the_settings(tmp_path, mon
         with monkeypatch.context() as env:
             env.setenv(setting, value)
             result = cli.json("ingest", "--no-prefect", str(path))
-        docs = cli.json("documents")
+        docs = cli.json("documents")["documents"]
         parts = [d for d in docs if d["part_of"] is not None]
         assert len(parts) == kept and result["counts"]["stored"] == kept + 1, result  # 3 x 48 bytes fit in 150
         container = next(d for d in docs if d["part_of"] is None)
@@ -133,7 +133,7 @@ def test_nesting_deeper_than_the_limit_is_kept_as_failed_records(cli, tmp_path, 
     monkeypatch.setenv("ARCHIVIST_CONTAINER_MAX_DEPTH", "1")
     result = cli.json("ingest", "--no-prefect", str(path))
     assert result["counts"]["stored"] == 2 and result["counts"]["failed"] == 1, result
-    docs = {d["source"][len(str(path)):]: d for d in cli.json("documents")}
+    docs = {d["source"][len(str(path)):]: d for d in cli.json("documents")["documents"]}
     assert set(docs) == {"", "!/middle.zip", "!/middle.zip!/inner.zip"}
     deep = docs["!/middle.zip!/inner.zip"]
     assert deep["status"] == "failed" and "ARCHIVIST_CONTAINER_MAX_DEPTH" in deep["error"]
@@ -176,7 +176,7 @@ def _mixed_inputs(root: Path) -> list[str]:
 
 
 def _records(cli: Cli) -> list[tuple]:
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     sha_of = {d["id"]: d["sha256"] for d in docs}
     return sorted((d["sha256"], d["status"], d["format"], d["source"].rsplit("/in/", 1)[-1],
                    sha_of.get(d["part_of"])) for d in docs)

@@ -142,7 +142,7 @@ def test_sigkill_part_way_then_a_rerun_completes_clean(tmp_path):
     cli = Cli(home)
     report = cli.json("verify")  # clean without repair: the re-run adopted every orphan blob
     assert report["ok"], report["problems"]
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     assert len(docs) == len(paths) and {d["sha256"] for d in docs} == expected
     assert all(d["status"] == "stored" for d in docs)
     # A kill inside BlobStore.put can leave a ``.tmp-*`` file (invisible to verify); repair removes only those.

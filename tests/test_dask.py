@@ -61,11 +61,11 @@ def _task_prefixes(cluster) -> set[str]:
 
 
 def _records(cli: Cli) -> dict[str, dict]:
-    return {d["sha256"]: {k: v for k, v in d.items() if k not in VOLATILE} for d in cli.json("documents")}
+    return {d["sha256"]: {k: v for k, v in d.items() if k not in VOLATILE} for d in cli.json("documents")["documents"]}
 
 
 def _works(cli: Cli) -> list:
-    return sorted([(d["version"], d["relation"], d["sha256"]) for d in w["versions"]] for w in cli.json("works"))
+    return sorted([(d["version"], d["relation"], d["sha256"]) for d in w["versions"]] for w in cli.json("works")["works"])
 
 
 def test_ingest_on_a_dask_cluster_gives_the_same_records_as_a_local_run(cluster, pg_url, tmp_path, prefect_harness):
@@ -100,7 +100,7 @@ def test_the_sources_file_names_the_cluster(cluster, pg_url, tmp_path, prefect_h
     cli = Cli(tmp_path / "archive", pg_url)
     result = cli.json("ingest", "--source", "docs", "--sources", str(sources))
     assert result["counts"]["stored"] == 2 and result["counts"]["failed"] == 0
-    assert cli.json("runs")[0]["trigger"] == "cli:docs"
+    assert cli.json("runs")["runs"][0]["trigger"] == "cli:docs"
     assert "extract" in _task_prefixes(cluster)
     shown = cli.json("show", "2")
     assert [n["label"] for n in shown["footnotes"]] == ["1"]

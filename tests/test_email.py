@@ -101,7 +101,7 @@ def test_each_attachment_is_its_own_document_linked_by_part_of(any_cli, tmp_path
     (inbox / "z_seed.txt").write_bytes(SEEDS[1].read_bytes())
     result = cli.json("ingest", "--no-prefect", str(inbox))
     assert result["counts"]["stored"] == 4, result
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     by_sha = {d["sha256"]: d for d in docs}
     message = next(d for d in docs if d["format"] == "email")
     pdf = by_sha[hashlib.sha256(PDF.read_bytes()).hexdigest()]
@@ -128,7 +128,7 @@ def test_a_reply_lists_the_archived_messages_of_its_thread(any_cli, tmp_path):
                                            "<root-1@example.org>").as_bytes())
     (inbox / "c.eml").write_bytes(_message("Unrelated", "<other-3@example.org>").as_bytes())
     cli("ingest", "--no-prefect", str(inbox))
-    ids = {Path(d["source"]).name: d["id"] for d in cli.json("documents")}
+    ids = {Path(d["source"]).name: d["id"] for d in cli.json("documents")["documents"]}
     reply = cli.json("show", str(ids["b.eml"]))
     assert reply["metadata"]["extra"]["thread"] == "<root-1@example.org>"
     assert reply["metadata"]["extra"]["email"]["in_reply_to"] == "<root-1@example.org>"
@@ -145,7 +145,7 @@ def test_a_broken_attachment_fails_on_its_own_and_the_message_is_kept(cli, tmp_p
     path.write_bytes(msg.as_bytes())
     result = cli.json("ingest", "--no-prefect", str(path))
     assert result["counts"]["stored"] == 1 and result["counts"]["failed"] == 1, result
-    docs = {d["source"]: d for d in cli.json("documents")}
+    docs = {d["source"]: d for d in cli.json("documents")["documents"]}
     failed = docs[f"{path}!/broken.pdf"]
     assert failed["status"] == "failed" and failed["error"] and failed["part_of"] == docs[str(path)]["id"]
     sha = failed["sha256"]
@@ -161,7 +161,7 @@ def test_an_email_with_a_pdf_and_a_docx_gives_three_documents_linked_by_part_of(
     path = tmp_path / "two-attachments.eml"
     path.write_bytes(msg.as_bytes())
     cli("ingest", "--no-prefect", str(path))
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     assert len(docs) == 3, [(d["source"], d["format"]) for d in docs]
     message = next(d for d in docs if d["source"] == str(path))
     attached = {d["sha256"]: d for d in docs if d is not message}

@@ -155,7 +155,7 @@ def test_404_is_not_retried_and_its_body_is_kept(cli, server):
     result = cli("ingest", "--no-prefect", url)
     assert "1 failed" in result.output, result.output
     assert len(requests_to(server, "/gone")) == 1
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     assert len(docs) == 1
     doc = docs[0]
     assert doc["status"] == "failed" and "404" in doc["error"]
@@ -303,7 +303,7 @@ def ingested(_server, tmp_path_factory):
     urls = {name: _server.url_for("/" + name) for name in ("report", "article", "gz", "page.html")}
     cli = Cli(tmp_path_factory.mktemp("fetching") / "archive")
     result = cli.json("ingest", "--no-prefect", *urls.values())
-    docs = {d["source"].rsplit("/", 1)[-1]: d for d in cli.json("documents")}
+    docs = {d["source"].rsplit("/", 1)[-1]: d for d in cli.json("documents")["documents"]}
     fetches, _ = db_rows(cli.home)
     _server.clear()
     return {"cli": cli, "result": result, "docs": docs, "urls": urls, "compressed": compressed,
@@ -382,7 +382,7 @@ def test_second_run_sends_validators_and_a_304_is_unchanged(cli, server):
     assert "If-None-Match" not in reqs[0].headers
     for req in reqs[1:]:
         assert req.headers["If-None-Match"] == etag and req.headers["If-Modified-Since"] == modified
-    assert len(cli.json("documents")) == 1
+    assert len(cli.json("documents")["documents"]) == 1
     fetches, kinds = db_rows(cli.home)
     assert kinds.count("not-modified") == 2
     assert [f.status_code for f in fetches] == [200, 304, 304]

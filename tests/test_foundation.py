@@ -30,7 +30,7 @@ def _by_seed(docs: list[dict]) -> dict[str, dict]:
 
 
 def test_every_seed_is_stored_byte_identical_and_findable_by_hash(ingested):
-    docs = ingested.json("documents")
+    docs = ingested.json("documents")["documents"]
     assert set(RECORD_KEYS) <= set(docs[0])
     by_sha = {d["sha256"]: d for d in docs}
     for seed in SEEDS:
@@ -44,17 +44,17 @@ def test_every_seed_is_stored_byte_identical_and_findable_by_hash(ingested):
 
 
 def test_corpus_renditions_go_through_the_pdf_and_html_paths(ingested):
-    docs = ingested.json("documents")
+    docs = ingested.json("documents")["documents"]
     formats = {d["format"] for d in docs if d["status"] == "stored"}
     assert {"pdf", "html", "markdown", "text"} <= formats, formats
 
 
 def test_reingesting_the_corpus_adds_no_record(ingested):
-    before = ingested.json("documents")
+    before = ingested.json("documents")["documents"]
     result = json.loads(ingested("ingest", str(CORPUS), "--json").stdout)
     assert result["counts"]["unchanged"] == len(before)
     assert result["counts"]["stored"] == result["counts"]["new_version"] == result["counts"]["failed"] == 0
-    after = ingested.json("documents")
+    after = ingested.json("documents")["documents"]
     assert [d["sha256"] for d in after] == [d["sha256"] for d in before]
     con = sqlite3.connect(ingested.home / "archive.sqlite3")
     seen = con.execute("SELECT count(*) FROM events WHERE kind = 'seen-again'").fetchone()[0]
@@ -62,17 +62,17 @@ def test_reingesting_the_corpus_adds_no_record(ingested):
 
 
 def test_encyclopedia_revisions_share_a_work_and_statements_do_not(ingested):
-    seeds = _by_seed(ingested.json("documents"))
+    seeds = _by_seed(ingested.json("documents")["documents"])
     assert seeds["000"]["work_id"] == seeds["001"]["work_id"]
     others = {seeds[k]["work_id"] for k in ("002", "003", "004")}
     assert len(others) == 3 and seeds["000"]["work_id"] not in others
-    works = {w["id"]: w for w in ingested.json("works")}
+    works = {w["id"]: w for w in ingested.json("works")["works"]}
     versions = works[seeds["000"]["work_id"]]["versions"]
     assert [v["version"] for v in versions] == list(range(1, len(versions) + 1))
 
 
 def test_seed_003_has_94_linked_footnotes(ingested):
-    seed = _by_seed(ingested.json("documents"))["003"]
+    seed = _by_seed(ingested.json("documents")["documents"])["003"]
     shown = ingested.json("show", str(seed["id"]))
     notes = shown["footnotes"]
     assert [n["label"] for n in notes] == [str(i) for i in range(1, 95)]
@@ -84,8 +84,8 @@ def test_seed_003_has_94_linked_footnotes(ingested):
 
 
 def test_search_finds_death_commission_with_snippets(ingested):
-    hits = ingested.json("search", "Death Commission")
-    seeds = _by_seed(ingested.json("documents"))
+    hits = ingested.json("search", "Death Commission")["hits"]
+    seeds = _by_seed(ingested.json("documents")["documents"])
     found = {h["id"] for h in hits}
     for key in ("000", "002", "003", "004"):
         assert seeds[key]["id"] in found

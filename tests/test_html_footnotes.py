@@ -7,11 +7,11 @@ import json
 import pathlib
 
 import pytest
-from bs4 import BeautifulSoup
+from cssselect import SelectorError
 
 from extractors.html.extractor import HtmlExtractor
 from extractors.html.footnote_rules import INLINE_MARKUPS, LINKED_MARKUPS
-from extractors.html.footnotes import take_footnotes
+from extractors.html.footnotes import compile_selector, take_footnotes
 from extractors.html.parse import parse_html
 from extractors.record import Hints
 from extractors.text.markers import HTML_TOKEN_RE
@@ -41,6 +41,9 @@ def take(html: str):
     "legal_co_footnote.html",  # label block and body block apart
     "journal_inline_anchors.html",  # one block holding every note: many notes, not one
     "inline_footnote_text.html",  # footnote-text spans after and inside the marker
+    "tufte_sidenotes.html",  # Tufte CSS: numbered sidenotes and unnumbered margin notes behind toggles
+    "bare_sup_ordered_list.html",  # <sup>N</sup> without links over an <ol> of notes; an exponent m<sup>2</sup>
+    "bare_sup_numbered_paragraphs.html",  # <sup>N</sup> without links over paragraphs "<sup>N</sup> text"
 ])
 def test_markup_notes_as_displayed(name):
     doc = extract(name)
@@ -117,16 +120,32 @@ def test_one_block_with_many_targets_is_split():
 
 
 def test_rules_are_valid_selectors():
-    soup = BeautifulSoup("<p></p>", "html.parser")
+    root = parse_html("<p></p>")
     for rule in LINKED_MARKUPS:
         for selector in (rule.refs, rule.notes, rule.body, rule.drop):
             if selector:
-                soup.select(selector)  # soupsieve raises on a malformed selector
+                compile_selector(selector)(root)  # cssselect raises on a malformed selector
         assert rule.hints
     for rule in INLINE_MARKUPS:
         for selector in (rule.markers, rule.note, rule.unit):
             if selector:
-                soup.select(selector)
+                compile_selector(selector)(root)
+        assert rule.hints
+    with pytest.raises(SelectorError):
+        compile_selector("a[href^=")
+
+
+def test_selectors_match_as_css_says():
+    # class tokens, attribute prefixes, :not() and child combinators as a browser reads them
+    root = parse_html('<div class="fn-group"><div class="fn x" id="a"></div><p class="fnx"></p></div>'
+                      '<a href="#_ftn1" id="r"></a><a href="#_ftnref1" id="b"></a>'
+                      '<label class="margin-toggle sidenote-number" id="s"></label><label class="margin-toggle" id="m">'
+                      '</label>')
+    ids = lambda sel: [el.get("id") for el in compile_selector(sel)(root)]  # noqa: E731
+    assert ids("div.fn-group > div.fn") == ["a"]
+    assert ids('a[href^="#_ftn"]:not([href^="#_ftnref"])') == ["r"]
+    assert ids("label.margin-toggle:not(.sidenote-number)") == ["m"]
+    assert ids("label.margin-toggle.sidenote-number, div.fn") == ["a", "s"]  # page order
 
 
 def test_note_span_without_marker_is_numbered_in_place():
@@ -141,3 +160,46 @@ def test_note_span_without_marker_is_numbered_in_place():
     text = "".join(root.itertext())
     assert "Source" not in text and len(HTML_TOKEN_RE.findall(text)) == 3
 
+
+
+def test_tufte_sidenotes_numbered_by_their_counter_and_margin_notes_apart():
+    result, root = take('<html><body><p>First claim.<label for="sn-a" class="margin-toggle sidenote-number">'
+                        '</label><input type="checkbox" id="sn-a" class="margin-toggle"/><span class="sidenote">'
+                        'Source one.</span> Then a remark.<label for="mn-a" class="margin-toggle">&#8853;</label>'
+                        '<input type="checkbox" id="mn-a" class="margin-toggle"/><span class="marginnote">A remark '
+                        'in the margin.</span> Second claim.<label for="sn-b" class="margin-toggle '
+                        'sidenote-number"></label><input type="checkbox" id="sn-b" class="margin-toggle"/>'
+                        '<span class="sidenote">Source <em>two</em>.</span></p></body></html>')
+    assert sorted(result.notes) == [("1", "Source one."), ("2", "Source two."), ("m1", "A remark in the margin.")]
+    assert result.confidence == {}  # the counter of Tufte CSS numbers them: a sure reading
+    text = "".join(root.itertext())
+    assert "Source" not in text and "margin." not in text and "\u2295" not in text
+    assert len(HTML_TOKEN_RE.findall(text)) == 3
+
+
+def test_bare_sup_markers_over_a_numbered_list():
+    result, root = take('<html><body><p>One.<sup>1</sup> Two.<sup>2</sup> Area 40 km<sup>2</sup>, ten<sup>3</sup>'
+                        ' words.<sup>[3]</sup> Again.<sup>1</sup></p><h2>Notes</h2><ol><li>First source.</li>'
+                        '<li>Second source.</li><li>Third source.</li></ol><p>After.</p></body></html>')
+    assert result.notes == [("1", "First source."), ("2", "Second source."), ("3", "Third source.")]
+    assert result.confidence == {"1": 0.9, "2": 0.9, "3": 0.9}  # paired by number, not by a link
+    assert list(result.labels.values()) == ["1", "2", "3", "3", "1"]
+    text = "".join(root.itertext())
+    assert "source" not in text and "Notes" not in text and "km2" in text and text.endswith("After.")
+
+
+@pytest.mark.parametrize("page", [
+    # a list of steps and exponents: no marker names the items 1…n
+    '<p>Water boils at 10<sup>2</sup> degrees, the plot is 2,000 m<sup>2</sup>.</p><ol><li>Boil.</li><li>Cool.'
+    '</li></ol>',
+    # markers 1 and 2, but the list has three items: not its notes
+    '<p>A.<sup>1</sup> B.<sup>2</sup></p><ol><li>One.</li><li>Two.</li><li>Three.</li></ol>',
+    # the list comes before the markers
+    '<ol><li>One.</li><li>Two.</li></ol><p>A.<sup>1</sup> B.<sup>2</sup></p>',
+    # linked markers belong to the linked detector; bare numbers without a list stay text
+    '<p>A.<sup>1</sup> B.<sup>2</sup></p><p>The end.</p>',
+])
+def test_bare_sup_without_its_notes_is_left_alone(page):
+    result, root = take(f"<html><body>{page}</body></html>")
+    assert result.notes == [] and result.labels == {}
+    assert not HTML_TOKEN_RE.search("".join(root.itertext()))

@@ -75,12 +75,52 @@ def test_first_paragraph_beginning_like_the_title_is_not_taken_for_the_headline(
     assert not any("no main text" in w for w in doc.warnings)
 
 
-def test_devset_pages_are_never_worse_than_trafilatura():
-    rows = devset.score(devset.load_set([PAGES]))["rows"]
-    assert len(rows) >= 8
-    for row in rows:
+@pytest.fixture(scope="module")
+def devset_rows():
+    return devset.score(devset.load_set([PAGES]))["rows"]
+
+
+def test_devset_pages_are_never_worse_than_trafilatura(devset_rows):
+    assert len(devset_rows) >= 11
+    for row in devset_rows:
         assert row["ours"][2] >= row["theirs"][2] - 0.01, row["name"]
+        assert row["ours_text"][2] >= row["theirs"][2] - 0.01, row["name"]
         assert not row["empty"], row["name"]
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def test_devset_floors(devset_rows):
+    # the floors reached on the hand-written pages (the mozilla/readability part of the set is not
+    # committed: tests/devsets/html/build.py scores it, see the README): main-text F1 0.997 against
+    # trafilatura's 0.991, every title, date and author right where trafilatura misses 3 of 9 authors
+    ours, theirs = _mean(r["ours"][2] for r in devset_rows), _mean(r["theirs"][2] for r in devset_rows)
+    assert ours >= 0.995 and ours >= theirs + 0.005, (ours, theirs)
+    for field in ("title", "date", "author"):
+        scored = [r[field] for r in devset_rows if r[field] is not None]
+        assert len(scored) >= 7, field
+        assert all(ok for ok, _ in scored), [r["name"] for r in devset_rows if r[field] and not r[field][0]]
+    authors = [r["author"] for r in devset_rows if r["author"] is not None]
+    assert _mean(ok for ok, _ in authors) >= _mean(theirs_ok for _, theirs_ok in authors) + 0.3
+
+
+def test_devset_scoring_takes_reference_marks_out_of_every_text():
+    # archivist keeps "[12]" as a marker, not as characters: a gold sentence with the mark left in
+    # would lose the 4-grams that span it, on archivist's side only
+    gold = "The commission heard the families of the detainees.[12] It met again in the spring[n 3] of 1989."
+    ours = "The commission heard the families of the detainees. It met again in the spring of 1989."
+    assert devset.prf(ours, gold) == (1.0, 1.0, 1.0)
+    assert devset.prf(gold, gold) == (1.0, 1.0, 1.0)
+    assert devset.prf("[edit] The commission heard the families", "The commission heard the families")[0] < 1.0
+
+
+def test_devset_folders_are_counted_once(tmp_path):
+    # "--pages tests/devsets/html/pages" names the default folder again: its pages are scored once
+    again = PAGES.parent / ".." / "html" / "pages"
+    assert devset.unique_folders([PAGES, again, tmp_path / "missing"]) == [PAGES]
 
 
 # --- boilerplate named like it, text that is not ----------------------------------------
@@ -144,6 +184,19 @@ def test_restored_blocks_skip_captions_and_figures():
     assert sentence(5) in doc.text
 
 
+def test_code_block_with_line_breaks_is_not_put_back_a_second_time():
+    # trafilatura renders <br> as a space; the page's block read without them ("letters/$ archive")
+    # matched no extracted paragraph and was restored after the one trafilatura kept
+    paras = "".join(f"<p>{sentence(i)}</p>" for i in range(4))
+    page = (f"<html><body><article><h1>Running the tools</h1>{paras}<p>We can run that in any of them:</p>"
+            "<pre><code>$ archive ingest letters/<br>$ archive show 4<br>letters, 12 found<br>$ archive verify<br>"
+            f"all fixity checks passed</code></pre><p>{sentence(9)}</p></article></body></html>")
+    text = extract(page).text
+    assert text.count("archive ingest") == 1, text
+    assert "$ archive show 4 letters, 12 found $ archive verify" in text
+    assert sentence(9) in text
+
+
 def test_infobox_rows_are_article_text():
     # an encyclopedia's infobox holds facts of the article (readability and trafilatura keep it);
     # navigation boxes and tables of contents are still dropped
@@ -175,6 +228,15 @@ def test_metadata_elements_anywhere_in_the_page_are_read():
     assert doc.metadata.authors == ["Jane Roe"]
     assert doc.metadata.canonical_url == "https://example.org/reports/2021/a.html"
     assert doc.metadata.keywords == ["detention", "archives"]
+
+
+def test_published_time_comes_before_a_creation_date():
+    # JSON-LD's dateCreated in UTC is the next day; the page says when it was published
+    page = ("<html><head><meta property='article:published_time' content='2017-02-23T17:18:13-08:00'>"
+            "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"headline\": \"Report\","
+            " \"dateCreated\": \"2017-02-24T01:18:13Z\"}</script></head><body><article><h1>Report</h1>"
+            f"<p>{sentence(1)}</p><p>{sentence(2)}</p></article></body></html>")
+    assert extract(page).metadata.date == "2017-02-23"
 
 
 def test_bylines_and_datelines_in_asides_footers_and_links_are_not_the_articles():
@@ -215,6 +277,12 @@ def test_authors_of_devset_pages(name):
     assert not any(a.lower().startswith(("by ", "par ", "por ", "von ")) for a in authors)
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.iterdir() if _expected(p.name).get("title")))
+def test_titles_of_devset_pages(name):
+    # the headline without the site's name, also where words are not separated by spaces (ja-date)
+    assert devset.title_ok(_page(name).metadata.title, _expected(name)["title"]), _page(name).metadata.title
+
+
 def test_organisation_authors_are_kept_apart():
     jsonld = _page("jsonld-published-vs-modified").metadata
     assert jsonld.authors == ["Amina Rahimi"]
@@ -230,6 +298,8 @@ def test_organisation_authors_are_kept_apart():
     ("Par Jean Dupont, publié le 3 mars 2023", ["Jean Dupont"]),
     ("By Nathan Willis March 25, 2015", ["Nathan Willis"]),
     ("Author: Anna Berg", ["Anna Berg"]),
+    ("Bruno (Henrique Zecchin) Rodrigues ", ["Bruno Henrique Zecchin Rodrigues"]),
+    ("Martin Untersinger (avec Damien Leloup et Morgane Tual)", ["Martin Untersinger"]),
     ("CC7567", []),
     ("April 28, 2019 at 6:01 am", []),
 ])

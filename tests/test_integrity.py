@@ -37,7 +37,7 @@ def test_clean_archive_verifies(small):
 
 
 def test_flipped_byte_in_an_original_is_named(small):
-    doc = small.json("documents")[1]
+    doc = small.json("documents")["documents"][1]
     blob = small.home / "blobs" / doc["sha256"][:2] / doc["sha256"][2:4] / doc["sha256"]
     data = bytearray(blob.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -49,14 +49,14 @@ def test_flipped_byte_in_an_original_is_named(small):
 
 
 def test_missing_blob_is_named(small):
-    doc = small.json("documents")[0]
+    doc = small.json("documents")["documents"][0]
     (small.home / "blobs" / doc["sha256"][:2] / doc["sha256"][2:4] / doc["sha256"]).unlink()
     problems = _problems(small)
     assert [(p["kind"], p["document_id"]) for p in problems] == [("missing-blob", doc["id"])]
 
 
 def test_title_edited_with_sql_is_named(small):
-    doc = small.json("documents")[2]
+    doc = small.json("documents")["documents"][2]
     with _db(small) as con:
         con.execute("UPDATE documents SET title = 'Something else' WHERE id = ?", (doc["id"],))
     problems = _problems(small)

@@ -109,22 +109,22 @@ def test_archive_at_the_first_revision_is_refused_then_upgraded_and_readable(old
         assert done["backup"] and (cli.home / "backups").is_dir()
     assert cli.json("db", "current")["state"] == "up to date"
 
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     assert [(d["sha256"], d["title"], d["status"]) for d in docs] == [(SHA, "Summer 1988", "stored")]
     shown = cli.json("show", "MDE 13/0001/2024")
     assert shown["text"] == TEXT and shown["authors"] == ["A. Witness"]
     assert [(n["label"], n["context"]) for n in shown["footnotes"]] == [
         ("1", "Families were never told where the dead were buried.")]
-    runs = cli.json("runs")
+    runs = cli.json("runs")["runs"]
     assert runs[0]["counts"]["stored"] == 1 and runs[0]["status"] == "completed"
-    assert [w["title"] for w in cli.json("works")] == ["Summer 1988"]
-    assert [h["id"] for h in cli.json("search", "buried")] == [1]
+    assert [w["title"] for w in cli.json("works")["works"]] == ["Summer 1988"]
+    assert [h["id"] for h in cli.json("search", "buried")["hits"]] == [1]
 
     # and the upgraded archive takes new records
     new = cli.home.parent / "new.txt"
     new.write_text("A second, unrelated statement about cemetery gatherings in Khavaran.\n", encoding="utf-8")
     assert cli.json("ingest", "--no-prefect", str(new))["counts"]["stored"] == 1
-    assert len(cli.json("documents")) == 2
+    assert len(cli.json("documents")["documents"]) == 2
 
 
 def test_every_revision_is_walked_and_only_head_is_accepted(tmp_path):
@@ -173,4 +173,4 @@ def test_db_commands_on_a_missing_or_empty_archive(tmp_path):
     (tmp_path / "nothing").mkdir()
     assert cli.json("db", "current")["state"] == "empty"
     assert cli.json("db", "upgrade")["to"] == head_revision()
-    assert cli.json("documents") == []
+    assert cli.json("documents")["documents"] == []

@@ -156,7 +156,7 @@ def test_docx_and_odt_of_seed_003_join_its_work_as_renditions(cli, tmp_path):
     for name in ("003.docx", "003.odt"):
         (folder / name).write_bytes((OFFICE / name).read_bytes())
     cli("ingest", "--no-prefect", str(folder))
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     assert len(docs) == 3 and len({d["work_id"] for d in docs}) == 1
     assert sorted(d["relation"] for d in docs) == ["original", "rendition", "rendition"]
     assert {d["format"] for d in docs} == {"markdown", "docx", "odt"}

@@ -158,7 +158,7 @@ max_bytes = 100
         plan(sf.get("few"))
     refused = cli("ingest", "--source", "small", "--sources", str(f), "--no-prefect", expect=1)
     assert "3 file(s) over its max_bytes = 100" in refused.output and "nothing was fetched" in refused.output
-    assert cli.json("documents") == []
+    assert cli.json("documents")["documents"] == []
 
 
 # -- the command line ---------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_ingest_a_named_source_without_prefect(tmp_path, cli, monkeypatch):
     monkeypatch.setenv("ARCHIVIST_SOURCES", str(f))
     result = cli.json("ingest", "--source", "docs", "--no-prefect")
     assert result["counts"]["stored"] == 2
-    run = cli.json("runs")[0]
+    run = cli.json("runs")["runs"][0]
     assert run["trigger"] == "cli:docs" and run["counts"]["stored"] == 2
     assert "no source named 'nope' (sources: docs)" in cli("ingest", "--source", "nope", expect=1).output
     assert "not both" in cli("ingest", "--source", "docs", str(f), expect=2).output
@@ -197,12 +197,25 @@ def _wait_for_run(cli: Cli, trigger: str, proc: subprocess.Popen, log: Path, tim
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if (cli.home / "archive.sqlite3").exists():
-            for run in reversed(cli.json("runs")):  # oldest first
+            for run in reversed(cli.json("runs")["runs"]):  # oldest first
                 if run["trigger"] == trigger and run["status"] == "completed":
                     return run
         assert proc.poll() is None, log.read_text(errors="replace")
         time.sleep(0.5)
     raise AssertionError(f"no completed {trigger} run in {timeout} s:\n{log.read_text(errors='replace')}")
+
+
+def _wait_for_runs(cli: Cli, trigger: str, n: int, proc: subprocess.Popen, log: Path,
+                   timeout: float = 120) -> list[dict]:
+    """The first ``n`` runs of ``trigger``, once every one of them has completed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = [r for r in reversed(cli.json("runs")["runs"]) if r["trigger"] == trigger][:n]
+        if len(runs) == n and all(r["status"] == "completed" for r in runs):
+            return runs
+        assert proc.poll() is None, log.read_text(errors="replace")
+        time.sleep(0.5)
+    raise AssertionError(f"not {n} completed {trigger} runs in {timeout} s:\n{log.read_text(errors='replace')}")
 
 
 @pytest.fixture
@@ -272,8 +285,11 @@ def test_serve_runs_the_scheduled_source_and_manual_triggers_run_the_other(two_s
             assert all(r.auto_scheduled for r in planned)
         scheduled = _wait_for_run(cli, "deployment:folder", proc, log)
         first_scheduled_s = time.monotonic() - started
-        assert scheduled["counts"]["stored"] == 2 and scheduled["counts"]["failed"] == 1, scheduled
-        assert "scan.bin" in scheduled["failures"][0]["source"] and scheduled["failures"][0]["error"]
+        # both scheduled runs (3 s apart: on a busy machine the second overlaps the first, and each may store
+        # what the other did not): together they store the two files, scan.bin is recorded as failed
+        both = _wait_for_runs(cli, "deployment:folder", 2, proc, log)
+        assert sum(r["counts"]["stored"] for r in both) == 2, both
+        assert any("scan.bin" in f["source"] and f["error"] for r in both for f in r["failures"]), both
 
         # `prefect deployment run 'ingest/web'`: through the API server, executed by serve
         flow_run = run_deployment("ingest/web", timeout=120)
@@ -306,7 +322,7 @@ def test_serve_runs_the_scheduled_source_and_manual_triggers_run_the_other(two_s
         assert not folder.paused and folder.schedules[0].active
 
     # run reports: every run is in `archivist runs`, with run-started / run-finished events and an artifact
-    runs = {r["id"]: r for r in cli.json("runs")}
+    runs = {r["id"]: r for r in cli.json("runs")["runs"]}
     assert {"cli:web", "deployment:folder", "deployment:web"} <= {r["trigger"] for r in runs.values()}
     events = _events(cli.home)
     for run_id, run in runs.items():
@@ -335,6 +351,6 @@ def test_source_max_bytes_caps_http_bodies_too(cli, tmp_path, httpserver):
     sources.write_text(f'[source.web]\nurls = ["{httpserver.url_for("/big.html")}"]\nmax_bytes = 1000\n')
     result = cli("ingest", "--no-prefect", "--source", "web", "--sources", str(sources), "--json")
     assert '"failed": 1' in result.output
-    run = cli.json("runs")[0]
+    run = cli.json("runs")["runs"][0]
     assert "over the 1000-byte limit" in run["failures"][0]["error"]
-    assert cli.json("documents") == []
+    assert cli.json("documents")["documents"] == []

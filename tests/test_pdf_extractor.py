@@ -527,5 +527,137 @@ def test_numbering_that_starts_again_on_each_page():
     got = [(n.label, n.text, n.markers[0].page if n.markers else None) for n in doc.footnotes]
     assert got == [(str(k + 1), f"{('First', 'Second')[k]} note on {facilities[p]}.", p + 1)
                    for p in range(3) for k in range(2)], got
-    # The first page's notes are linked by label; the restarted ones by page, which is an inference.
-    assert [n.confidence for n in doc.footnotes] == [1.0, 1.0, 0.9, 0.9, 0.9, 0.9]
+    # No links: the first page's notes are tied by label and geometry; the restarted ones by page.
+    assert [n.confidence for n in doc.footnotes] == [0.95, 0.95, 0.9, 0.9, 0.9, 0.9]
+
+
+# -- notes run together, internal links, notes out of sequence (issue 13) ----------------------
+
+BODY = "The commission heard the families of those held in the prison during the summer"
+
+
+def _cited_body(page, labels: list[str], top: float = 780, place: str = "Evin") -> list[tuple[float, float]]:
+    """One body line per label, the label raised at its end; returns where each marker sits."""
+    spots = []
+    y = top
+    for label in labels:
+        end = page.text(72, y, f"{BODY} in {place}, in the year {label}0 and after.")
+        page.text(end, y + 4, label, size=6.5)
+        spots.append((end, y + 4))
+        y -= 14
+    return spots
+
+
+def test_notes_run_together_in_one_paragraph_are_split_at_their_raised_labels():
+    """footmisc ``para``: several notes on one line ("1 First. 2 Second."), others opening a line.
+
+    The raised labels that carry the page's sequence on open notes; a raised number that does not
+    (an exponent, a later label) and plain numbers stay in the text."""
+    page = LAYOUT.Page()
+    _cited_body(page, ["1", "2", "3", "4", "5"])
+    page.rule(72, 216, 170)
+    parts = [[("1", "Report of the mission, para. 4."), ("2", "Interview, 3 May 2020."),
+              ("3", "Between 5 and 40 percent,")],
+             [(None, "as the register shows, of 10"), ("6", " detainees were held in cells.")],
+             [("4", "Letter of the ministry of 30 April.")],
+             [("5", "Standard Minimum Rules, rule 68.")]]
+    y = 156.0
+    for line in parts:
+        x = 72.0
+        for label, text in line:
+            if label:
+                x = page.text(x, y + 3, label, size=5.5) + 1
+            x = page.text(x, y, text, size=9) + 6
+        y -= 11
+    doc = extract_bytes(LAYOUT.document([page]))
+    got = [(n.label, n.text) for n in doc.footnotes]
+    assert got == [("1", "Report of the mission, para. 4."), ("2", "Interview, 3 May 2020."),
+                   ("3", "Between 5 and 40 percent, as the register shows, of 106 detainees were held in cells."),
+                   ("4", "Letter of the ministry of 30 April."), ("5", "Standard Minimum Rules, rule 68.")], got
+    assert all(len(n.markers) == 1 for n in doc.footnotes)
+
+
+def _linked_page(links: dict[str, str] | None) -> bytes:
+    """Three cited notes; ``links``: marker label -> the label of the note its /Link jumps to."""
+    page = LAYOUT.Page()
+    spots = _cited_body(page, ["1", "2", "3"])
+    page.rule(72, 216, 150)
+    tops = {}
+    y = 136.0
+    for label, text in (("1", "Report of the mission, para. 4."), ("2", "Interview, 3 May 2020."),
+                        ("3", "Letter of the ministry of 30 April.")):
+        x = page.text(72, y + 3, label, size=5.5) + 2
+        page.text(x, y, text, size=9)
+        tops[label] = y + 9
+        y -= 11
+    for label, target in (links or {}).items():
+        x, y = spots[int(label) - 1]
+        page.goto((x - 0.5, y - 1, x + 4, y + 6), 0, tops[target])
+    return LAYOUT.document([page])
+
+
+def test_internal_links_confirm_markers_and_unsure_ties_carry_a_lower_confidence():
+    """A marker whose /Link jumps to its note: confidence 1.0. Without links, the tie is geometry
+    (0.95); in a linked document a note no link confirms is less sure (0.8); a link that jumps to
+    another note contradicts the label (0.6, with a warning)."""
+    doc = extract_bytes(_linked_page({"1": "1", "2": "2", "3": "3"}))
+    assert [(n.label, n.confidence) for n in doc.footnotes] == [("1", 1.0), ("2", 1.0), ("3", 1.0)]
+    assert not doc.warnings
+    doc = extract_bytes(_linked_page(None))
+    assert [n.confidence for n in doc.footnotes] == [0.95, 0.95, 0.95]
+    doc = extract_bytes(_linked_page({"1": "1", "2": "2"}))
+    assert [n.confidence for n in doc.footnotes] == [1.0, 1.0, 0.8]
+    doc = extract_bytes(_linked_page({"1": "1", "2": "3", "3": "3"}))
+    assert [n.confidence for n in doc.footnotes] == [1.0, 0.6, 1.0]
+    assert any("link to a note with another label" in w for w in doc.warnings), doc.warnings
+
+
+def test_links_tie_markers_to_their_notes_when_labels_repeat():
+    """Numbering per page with the same label twice on a page's sequence: the link picks the note."""
+    pages = []
+    for p, place in enumerate(("Evin", "Gohardasht")):
+        page = LAYOUT.Page()
+        spots = _cited_body(page, ["1", "2"], place=place)
+        page.rule(72, 216, 150)
+        for k, label in enumerate(("1", "2")):
+            y = 136.0 - 11 * k
+            x = page.text(72, y + 3, label, size=5.5) + 2
+            page.text(x, y, f"Note {label} on {place}.", size=9)
+            page.goto((spots[k][0] - 0.5, spots[k][1] - 1, spots[k][0] + 4, spots[k][1] + 6), p, y + 9)
+        pages.append(page)
+    doc = extract_bytes(LAYOUT.document(pages))
+    got = [(n.label, n.text, n.markers[0].page, n.confidence) for n in doc.footnotes]
+    assert got == [("1", "Note 1 on Evin.", 1, 1.0), ("2", "Note 2 on Evin.", 1, 1.0),
+                   ("1", "Note 1 on Gohardasht.", 2, 1.0), ("2", "Note 2 on Gohardasht.", 2, 1.0)], got
+
+
+def test_notes_set_out_of_sequence_and_pages_of_notes_only():
+    """A producer that moves a note that does not fit to a later page and sets it after later ones
+    (WeasyPrint: 4, 3, 6 with 5 moved on again), and a sheet that holds only the rest of a note."""
+    page1 = _page_with_notes([f"{BODY}, line {i}." for i in range(6)], {0: "1", 2: "2", 4: "3"},
+                             [("1", ["Report of the mission, para. 4."]), ("2", ["Interview, 3 May 2020."])])
+    notes2 = [("4", ["Letter of the ministry of 30 April."]), ("3", ["Standard Minimum Rules, rule 68."]),
+              ("6", ["Decision of the court of appeal of 2 June, which the", "families"])]
+    page2 = _page_with_notes([f"{BODY}, line {i}." for i in range(6, 10)], {0: "4", 1: "5", 2: "6"}, notes2)
+    page3 = LAYOUT.Page()
+    page3.text(86, 800, "appealed within the month, as the lawyers confirmed.", size=9)
+    page3.text(72, 780, "5", size=9)
+    page3.text(86, 780, "Communication of the special procedures of 9 July.", size=9)
+    doc = extract_bytes(LAYOUT.document([page1, page2, page3]))
+    got = {n.label: n for n in doc.footnotes}
+    assert sorted(got, key=int) == ["1", "2", "3", "4", "5", "6"], [(n.label, n.text) for n in doc.footnotes]
+    assert got["3"].text == "Standard Minimum Rules, rule 68."
+    assert got["4"].text == "Letter of the ministry of 30 April."
+    assert got["6"].text == ("Decision of the court of appeal of 2 June, which the families appealed within "
+                             "the month, as the lawyers confirmed."), got["6"].text
+    assert got["5"].text == "Communication of the special procedures of 9 July."
+    assert all(n.markers for n in doc.footnotes)
+    # Read in sequence: tied by label and geometry; found out of sequence: an inference, less sure.
+    assert [got[k].confidence for k in "123456"] == [0.95, 0.95, 0.9, 0.9, 0.9, 0.9]
+
+
+def test_an_address_broken_after_its_scheme_is_rejoined():
+    """lualatex breaks "https:" from "//www…" at a line end; a plain word before a colon stays apart."""
+    assert join_lines(["See https:", "//www.ohchr.org/en/documents/2011/09/were-not."]) == \
+        "See https://www.ohchr.org/en/documents/2011/09/were-not."
+    assert join_lines(["as the word https:", "The next line"]) == "as the word https: The next line"

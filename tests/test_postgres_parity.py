@@ -38,11 +38,11 @@ def _strip(value):
 
 
 def _documents(cli: Cli) -> dict[str, dict]:
-    return {d["sha256"]: _strip(d) for d in cli.json("documents")}
+    return {d["sha256"]: _strip(d) for d in cli.json("documents")["documents"]}
 
 
 def _sha_by_id(cli: Cli) -> dict[int, str]:
-    return {d["id"]: d["sha256"] for d in cli.json("documents")}
+    return {d["id"]: d["sha256"] for d in cli.json("documents")["documents"]}
 
 
 def test_documents_are_the_same(both):
@@ -56,7 +56,7 @@ def test_documents_are_the_same(both):
 def test_works_have_the_same_members_in_the_same_order(both):
     def works(cli: Cli):
         return sorted([(d["version"], d["relation"], d["sha256"]) for d in w["versions"]]
-                      for w in cli.json("works"))
+                      for w in cli.json("works")["works"])
 
     sqlite_works, pg_works = (works(cli) for cli in both)
     assert len(sqlite_works) >= 4
@@ -85,7 +85,7 @@ def test_search_finds_the_same_documents(both, query):
     found = []
     for cli in both:
         ids = _sha_by_id(cli)
-        hits = cli.json("search", query, "--limit", "50")
+        hits = cli.json("search", query, "--limit", "50")["hits"]
         assert all(h["snippet"] for h in hits), hits
         found.append({ids[h["id"]] for h in hits})
     assert found[0] == found[1], query

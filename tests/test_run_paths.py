@@ -67,10 +67,16 @@ def _inputs(root: Path) -> list[str]:
     return [str(inbox), str(curated)]
 
 
+def _listing(cli: Cli, command: str) -> list[dict]:
+    """The rows of ``documents`` / ``works`` (a bare list, or the ``{schema_version, ..., <command>: [...]}`` form)."""
+    found = cli.json(command)
+    return found[command] if isinstance(found, dict) else found
+
+
 def _snapshot(cli: Cli) -> dict:
     """Everything that must not depend on the runner (ids, times and paths left out)."""
     docs = {}
-    for summary in cli.json("documents"):
+    for summary in _listing(cli, "documents"):
         detail = cli.json("show", str(summary["id"]))
         docs[summary["sha256"]] = {
             "status": summary["status"], "failed": bool(summary["error"]), "name": Path(summary["source"]).name,
@@ -80,8 +86,8 @@ def _snapshot(cli: Cli) -> dict:
             "text_sha": hashlib.sha256((detail["text"] or "").encode()).hexdigest() if detail["text"] else None,
             "footnotes": [(n["label"], n["text"]) for n in detail["footnotes"]],
         }
-    sha_of = {d["id"]: d["sha256"] for d in cli.json("documents")}
-    works = {frozenset(sha_of[v["id"]] for v in w["versions"]) for w in cli.json("works")}
+    sha_of = {d["id"]: d["sha256"] for d in _listing(cli, "documents")}
+    works = {frozenset(sha_of[v["id"]] for v in w["versions"]) for w in _listing(cli, "works")}
     con = sqlite3.connect(cli.home / "archive.sqlite3")
     try:
         kinds = Counter(kind for (kind,) in con.execute("SELECT kind FROM events"))
@@ -131,3 +137,54 @@ def test_in_process_and_prefect_runs_give_the_same_archive(sources, tmp_path, pr
     assert dict(Counter(s for _, s, _ in _outcomes(first))) == {k: v for k, v in first["counts"].items() if v}
     direct("verify")
     flowed("verify")
+
+
+def _archive_rows(home: Path) -> dict:
+    """Records, works and event kinds of an archive, read with SQL (ids and times left out)."""
+    con = sqlite3.connect(home / "archive.sqlite3")
+    try:
+        docs = {sha: (status, relation, version, title, text_sha) for sha, status, relation, version, title, text_sha
+                in con.execute("SELECT sha256, status, relation, version, title, text_sha256 FROM documents")}
+        works = {frozenset(s.split(",")) for (s,) in
+                 con.execute("SELECT group_concat(sha256) FROM documents GROUP BY work_id")}
+        kinds = Counter(kind for (kind,) in con.execute("SELECT kind FROM events"))
+        fetches = con.execute("SELECT count(*) FROM fetches").fetchone()[0]
+    finally:
+        con.close()
+    return {"documents": docs, "works": works, "events": kinds, "fetches": fetches}
+
+
+def _run(home: Path, sources: list[str], **runner_args) -> tuple[dict, list]:
+    from flows.run import InProcessRunner, run_ingest
+    from flows.sources.model import expand
+    from storage import Archive
+    from storage.integrity.fixity import verify
+
+    ticks: list = []
+    with Archive.open(home) as archive:
+        items = expand(sources)
+        result = run_ingest(archive, items, InProcessRunner(archive, workers=2, **runner_args), progress=ticks.append)
+        again = run_ingest(archive, expand(sources), InProcessRunner(archive, workers=2, **runner_args))
+        assert verify(archive).ok
+    # the unchanged inputs again: the stored ones unchanged, the failed ones failed again (still kept)
+    assert again.summary.counts["stored"] == again.summary.counts["new_version"] == 0
+    assert again.summary.counts["failed"] == result.summary.counts["failed"]
+    return result.to_dict(), ticks
+
+
+def test_batched_stores_give_the_same_archive_as_one_document_per_transaction(sources, tmp_path):
+    """Group commits (several documents a transaction, seen-again bytes not extracted) change nothing recorded."""
+    one, _ = _run(tmp_path / "one", sources, batch_size=1)
+    many, ticks = _run(tmp_path / "many", sources, batch_size=4)
+    assert _outcomes(one) == _outcomes(many) and one["counts"] == many["counts"]
+    a, b = _archive_rows(tmp_path / "one"), _archive_rows(tmp_path / "many")
+    assert a == b
+    assert a["events"]["seen-again"] >= len(one["outcomes"])  # the re-ingest: one event per item
+
+
+def test_progress_is_told_after_every_item(sources, tmp_path):
+    result, ticks = _run(tmp_path / "home", sources)
+    assert [t.done for t in ticks] == list(range(1, len(result["outcomes"]) + 1))
+    assert {t.total for t in ticks} == {len(result["outcomes"])}  # no parts here: the total is the items'
+    assert [(Path(t.source).name, t.status) for t in ticks] == [(Path(o["source"]).name, o["status"])
+                                                                for o in result["outcomes"]]

@@ -42,7 +42,7 @@ def corpus_cli(request, both) -> Cli:
 def _seeds(cli: Cli) -> dict[int, str]:
     """Document id → seed number ("000"…"004") of the corpus file it was made from."""
     out = {}
-    for d in cli.json("documents"):
+    for d in cli.json("documents")["documents"]:
         name = d["source"].rsplit("/", 1)[-1]
         out[d["id"]] = name[:3]
     return out
@@ -50,7 +50,7 @@ def _seeds(cli: Cli) -> dict[int, str]:
 
 def _found_seeds(cli: Cli, *args: str) -> set[str]:
     seeds = _seeds(cli)
-    return {seeds[i] for h in cli.json("search", *args, "--limit", "50") for i in h["documents"]}
+    return {seeds[i] for h in cli.json("search", *args, "--limit", "50")["hits"] for i in h["documents"]}
 
 
 # -- what is indexed -------------------------------------------------------------------
@@ -63,9 +63,9 @@ def test_death_commission_still_finds_its_documents(corpus_cli):
 
 
 def test_text_only_in_003s_footnotes_is_found_and_names_the_note(corpus_cli):
-    shown = {d["id"]: corpus_cli.json("show", str(d["id"])) for d in corpus_cli.json("documents")}
+    shown = {d["id"]: corpus_cli.json("show", str(d["id"])) for d in corpus_cli.json("documents")["documents"]}
     assert not any("on file with Amnesty" in d["text"] for d in shown.values())  # notes only
-    hits = corpus_cli.json("search", '"on file with Amnesty"')
+    hits = corpus_cli.json("search", '"on file with Amnesty"')["hits"]
     assert len(hits) == 1 and {_seeds(corpus_cli)[i] for i in hits[0]["documents"]} == {"003"}
     notes = hits[0]["notes"]
     assert notes and all("[Amnesty]" in n["snippet"] for n in notes)
@@ -81,7 +81,7 @@ def test_text_only_in_003s_footnotes_is_found_and_names_the_note(corpus_cli):
 
 def test_persian_title_in_003s_notes_found_with_persian_yeh(corpus_cli):
     # The note spells محلاتي and پيرامون with Arabic yeh; a Persian keyboard types ی.
-    hits = corpus_cli.json("search", "note:محلاتی پیرامون")
+    hits = corpus_cli.json("search", "note:محلاتی پیرامون")["hits"]
     assert {_seeds(corpus_cli)[i] for h in hits for i in h["documents"]} == {"003"}
     assert any(n["label"] == "35" for n in hits[0]["notes"])
 
@@ -89,21 +89,21 @@ def test_persian_title_in_003s_notes_found_with_persian_yeh(corpus_cli):
 def test_identifier_and_title_fields(corpus_cli):
     assert _found_seeds(corpus_cli, "id:MDE 13/6418/2023") == {"003"}
     assert _found_seeds(corpus_cli, "id:MDE*") == {"003"}
-    by_title = corpus_cli.json("search", "title:diplomats")
-    assert [h["work_id"] for h in by_title] == [corpus_cli.json("search", "title:diplomats")[0]["work_id"]]
-    assert not corpus_cli.json("search", "title:Khavaran")  # in the text, never in a title
+    by_title = corpus_cli.json("search", "title:diplomats")["hits"]
+    assert [h["work_id"] for h in by_title] == [corpus_cli.json("search", "title:diplomats")["hits"][0]["work_id"]]
+    assert not corpus_cli.json("search", "title:Khavaran")["hits"]  # in the text, never in a title
 
 
 def test_khomein_prefix_finds_every_document_that_mentions_khomeini(corpus_cli):
-    mentions = {_seeds(corpus_cli)[d["id"]] for d in corpus_cli.json("documents")
+    mentions = {_seeds(corpus_cli)[d["id"]] for d in corpus_cli.json("documents")["documents"]
                 if "khomein" in (corpus_cli.json("show", str(d["id"]))["text"] or "").lower()}
     assert len(mentions) == 5
     assert _found_seeds(corpus_cli, "Khomein*") == mentions
-    assert not corpus_cli.json("search", "Khomein")  # without * only the whole word
+    assert not corpus_cli.json("search", "Khomein")["hits"]  # without * only the whole word
 
 
 def test_a_work_with_three_renditions_appears_once(corpus_cli):
-    hits = corpus_cli.json("search", "Death Commission")
+    hits = corpus_cli.json("search", "Death Commission")["hits"]
     works = [h["work_id"] for h in hits]
     assert len(works) == len(set(works))
     amnesty = [h for h in hits if {_seeds(corpus_cli)[i] for i in h["documents"]} == {"003"}]
@@ -112,9 +112,9 @@ def test_a_work_with_three_renditions_appears_once(corpus_cli):
 
 
 def test_paging_and_total(corpus_cli):
-    everything = corpus_cli.json("search", "1988", "--limit", "50")
+    everything = corpus_cli.json("search", "1988", "--limit", "50")["hits"]
     assert len(everything) >= 4 and everything[0]["total"] == len(everything)
-    pages = [corpus_cli.json("search", "1988", "--limit", "2", "--offset", str(o)) for o in (0, 2)]
+    pages = [corpus_cli.json("search", "1988", "--limit", "2", "--offset", str(o))["hits"] for o in (0, 2)]
     assert [h["work_id"] for p in pages for h in p] == [h["work_id"] for h in everything][:4]
     assert all(h["total"] == len(everything) for p in pages for h in p)
     assert "\n" not in "".join(h["snippet"] for h in everything)
@@ -124,10 +124,10 @@ def test_filters(corpus_cli):
     assert _found_seeds(corpus_cli, "Death Commission", "--format", "pdf") == {"003"}
     assert _found_seeds(corpus_cli, "Death Commission", "--identifier", "MDE 13/6418/2023") == {"003"}
     assert _found_seeds(corpus_cli, "Death Commission", "--date-from", "2023", "--date-to", "2023-02") == {"003"}
-    assert not corpus_cli.json("search", "Death Commission", "--date-to", "1999")
-    assert not corpus_cli.json("search", "Death Commission", "--language", "fa")
-    work = corpus_cli.json("search", "Death Commission")[0]["work_id"]
-    assert {h["work_id"] for h in corpus_cli.json("search", "1988", "--work", str(work))} == {work}
+    assert not corpus_cli.json("search", "Death Commission", "--date-to", "1999")["hits"]
+    assert not corpus_cli.json("search", "Death Commission", "--language", "fa")["hits"]
+    work = corpus_cli.json("search", "Death Commission")["hits"][0]["work_id"]
+    assert {h["work_id"] for h in corpus_cli.json("search", "1988", "--work", str(work))["hits"]} == {work}
 
 
 # -- one language, the same on both databases -----------------------------------------
@@ -143,8 +143,8 @@ QUERY_TABLE = [
 def test_the_same_query_gives_the_same_documents_on_both_databases(both, query):
     found = []
     for cli in both:
-        shas = {d["id"]: d["sha256"] for d in cli.json("documents")}
-        hits = cli.json("search", query, "--limit", "50")
+        shas = {d["id"]: d["sha256"] for d in cli.json("documents")["documents"]}
+        hits = cli.json("search", query, "--limit", "50")["hits"]
         assert all(h["snippet"] and "\n" not in h["snippet"] for h in hits), hits
         found.append(({shas[i] for h in hits for i in h["documents"]}, hits[0]["total"] if hits else 0))
     assert found[0] == found[1], query
@@ -183,9 +183,9 @@ def test_each_spelling_variant_finds_the_other(any_cli, tmp_path, written, typed
     (folder / "a.txt").write_text(f"گزارش درباره {written} در تابستان.\n", encoding="utf-8")
     (folder / "b.txt").write_text(f"A note about {typed} in the summer of that year.\n", encoding="utf-8")
     any_cli.json("ingest", "--no-prefect", str(folder))
-    docs = {d["source"].rsplit("/", 1)[-1]: d["id"] for d in any_cli.json("documents")}
+    docs = {d["source"].rsplit("/", 1)[-1]: d["id"] for d in any_cli.json("documents")["documents"]}
     for query, expected in ((typed, {docs["a.txt"], docs["b.txt"]}), (written, {docs["a.txt"], docs["b.txt"]})):
-        found = {i for h in any_cli.json("search", query) for i in h["documents"]}
+        found = {i for h in any_cli.json("search", query)["hits"] for i in h["documents"]}
         assert found == expected, (query, found)
 
 
@@ -230,9 +230,9 @@ def test_the_largest_allowed_query_runs_on_both(any_cli):
     words = [f"w{i}" for i in range(MAX_TERMS - 4)]
     query = " OR ".join(words) + ' -(a OR b) "c d"'
     parse(query)
-    assert any_cli.json("search", query) == []
+    assert any_cli.json("search", query)["hits"] == []
     chained = " ".join(f"x{i}" for i in range(MAX_TERMS))
-    assert any_cli.json("search", chained) == []
+    assert any_cli.json("search", chained)["hits"] == []
 
 
 def test_parser_emits_flat_expressions():
@@ -275,10 +275,10 @@ def test_regroup_keeps_search_grouped_by_the_current_works(any_cli, tmp_path):
     (folder / "v1.txt").write_text(body + "First copy.\n", encoding="utf-8")
     (folder / "v2.txt").write_text(body + "Second copy.\n", encoding="utf-8")
     any_cli.json("ingest", "--no-prefect", str(folder))
-    before = any_cli.json("search", "Gohardasht")
+    before = any_cli.json("search", "Gohardasht")["hits"]
     any_cli.json("regroup")
-    after = any_cli.json("search", "Gohardasht")
-    works = {w["id"]: {d["id"] for d in w["versions"]} for w in any_cli.json("works")}
+    after = any_cli.json("search", "Gohardasht")["hits"]
+    works = {w["id"]: {d["id"] for d in w["versions"]} for w in any_cli.json("works")["works"]}
     assert sorted(i for h in after for i in h["documents"]) == sorted(i for h in before for i in h["documents"])
     for hit in after:
         assert set(hit["documents"]) <= works[hit["work_id"]]
@@ -335,7 +335,7 @@ def test_a_title_match_ranks_first_for_a_phrase_on_both(any_cli, tmp_path):
     _distinct_texts(folder, 3, "Evin prison")
     (folder / "title.txt").write_text("Evin prison visits\n\nFamilies waited outside for news.\n", encoding="utf-8")
     any_cli.json("ingest", "--no-prefect", str(folder))
-    hits = any_cli.json("search", '"Evin prison"')
+    hits = any_cli.json("search", '"Evin prison"')["hits"]
     assert len(hits) == 4 and hits[0]["source"].endswith("title.txt"), [h["source"] for h in hits]
 
 

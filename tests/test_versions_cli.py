@@ -36,7 +36,7 @@ def revised(cli, tmp_path):
 
 
 def test_diff_marks_added_removed_and_changed(revised):
-    docs = revised.json("documents")
+    docs = revised.json("documents")["documents"]
     assert docs[0]["work_id"] == docs[1]["work_id"]
     diff = revised.json("diff", str(docs[0]["id"]), str(docs[1]["id"]))
     ops = sorted(c["op"] for c in diff["changes"])
@@ -50,12 +50,12 @@ def test_diff_marks_added_removed_and_changed(revised):
 
 
 def test_diff_of_a_document_with_itself_is_empty(revised):
-    doc = revised.json("documents")[0]
+    doc = revised.json("documents")["documents"][0]
     assert revised.json("diff", str(doc["id"]), str(doc["id"]))["identical"] is True
 
 
 def test_history_lists_versions_with_change_sizes(revised):
-    work_id = revised.json("documents")[0]["work_id"]
+    work_id = revised.json("documents")["documents"][0]["work_id"]
     history = revised.json("history", str(work_id))
     assert [v["version"] for v in history["versions"]] == [1, 2]
     assert history["versions"][0]["change"] is None
@@ -63,13 +63,13 @@ def test_history_lists_versions_with_change_sizes(revised):
 
 
 def test_regroup_restores_works_and_reports_moves(revised):
-    docs = revised.json("documents")
+    docs = revised.json("documents")["documents"]
     with sqlite3.connect(revised.home / "archive.sqlite3") as con:  # a broken grouping behind our back
         con.execute("INSERT INTO works (id, title, created_at) VALUES (99, 'stray', '2026-01-01')")
         con.execute("UPDATE documents SET work_id = 99, version = 1 WHERE id = ?", (docs[1]["id"],))
     report = revised.json("regroup")
     assert len(report["moved"]) == 1 and report["moved"][0]["document_id"] == docs[1]["id"]
-    after = revised.json("documents")
+    after = revised.json("documents")["documents"]
     assert after[0]["work_id"] == after[1]["work_id"] == docs[0]["work_id"]
     again = revised.json("regroup")
     assert again["moved"] == [] and again["relabelled"] == []
@@ -83,7 +83,7 @@ def test_pdf_and_html_renditions_diff_to_nothing(cli, tmp_path):
     for name in ("003_amnesty_statement.pdf", "003_amnesty_statement.html"):
         (folder / name).write_bytes((CORPUS / "renditions" / name).read_bytes())
     cli("ingest", "--no-prefect", str(folder))
-    pdf, html = sorted(cli.json("documents"), key=lambda d: d["media_type"])
+    pdf, html = sorted(cli.json("documents")["documents"], key=lambda d: d["media_type"])
     assert pdf["work_id"] == html["work_id"]
     assert "rendition" in {pdf["relation"], html["relation"]}
     diff = cli.json("diff", str(pdf["id"]), str(html["id"]))
@@ -99,7 +99,7 @@ def test_diff_marks_the_changed_words_and_lists_figures_first(cli, tmp_path):
     _write(tmp_path / "docs", "a_v1.md", v1)
     _write(tmp_path / "docs", "b_v2.md", v2)
     cli("ingest", "--no-prefect", str(tmp_path / "docs"))
-    docs = cli.json("documents")
+    docs = cli.json("documents")["documents"]
     assert docs[1]["relation"] == "revision" and docs[1]["relation_reason"] == "edited: 2 spans"
     diff = cli.json("diff", str(docs[0]["id"]), str(docs[1]["id"]))
     assert diff["summary"][0] == "figures changed: 30,000 → 3,000"

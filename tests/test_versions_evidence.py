@@ -100,7 +100,7 @@ def test_rewrapped_lines_are_a_rendition():
 
 def _ingest(cli, folder):
     cli("ingest", "--no-prefect", str(folder))
-    return {d["source"].rsplit("/", 1)[-1]: d for d in cli.json("documents")}
+    return {d["source"].rsplit("/", 1)[-1]: d for d in cli.json("documents")["documents"]}
 
 
 def test_relations_point_at_the_closest_version(cli, tmp_path):
@@ -128,7 +128,7 @@ def test_relations_point_at_the_closest_version(cli, tmp_path):
     assert (d["relation"], shown["d_edited_rewrapped.txt"]["related_document_id"]) == ("rendition", b["id"])
 
     history = cli.json("history", f"doc:{d['id']}")
-    rows = {r["document_id"]: r for r in history["versions"]}
+    rows = {r["id"]: r for r in history["versions"]}
     assert history["document_id"] == d["id"] and history["work_id"] == a["work_id"]
     assert rows[d["id"]]["diffed_against"] == b["id"] and rows[d["id"]]["change"]["words_added"] == 0
     assert rows[c["id"]]["diffed_against"] == a["id"]
@@ -188,7 +188,7 @@ def test_seed_renditions_and_works_without_a_manifest(cli, tmp_path):
 
 def test_seed_manifest_curator_relations_and_dates(cli):
     cli("ingest", "--no-prefect", str(CORPUS))
-    docs = {d["source"].rsplit("/", 1)[-1]: d for d in cli.json("documents")}
+    docs = {d["source"].rsplit("/", 1)[-1]: d for d in cli.json("documents")["documents"]}
     seed_003 = docs["003_50b2b079aba8eece.txt"]
     pdf, html = docs["003_amnesty_statement.pdf"], docs["003_amnesty_statement.html"]
     for rendition in (pdf, html):
@@ -197,9 +197,9 @@ def test_seed_manifest_curator_relations_and_dates(cli):
     # the PDF's own date is the statement's (manifest), its /CreationDate is only the file's date
     assert pdf["date"] == "2023-02-06" and pdf["file_date"] == "2026-11-23"
     history = cli.json("history", "MDE 13/6418/2023")
-    order = [r["document_id"] for r in history["versions"]]
+    order = [r["id"] for r in history["versions"]]
     assert order.index(seed_003["id"]) == 0
-    assert {r["document_id"]: r["date"] for r in history["versions"]}[pdf["id"]] == "2023-02-06"
+    assert {r["id"]: r["date"] for r in history["versions"]}[pdf["id"]] == "2023-02-06"
 
 
 def test_a_curators_word_wins_and_the_difference_is_kept(cli, tmp_path):

@@ -137,7 +137,7 @@ def test_search_open_a_note_follow_a_citation(server, browser, shots):
 def test_open_a_diff_of_two_versions(server, browser, shots):
     base, cli = server
     work = cli.json("show", str(ids_by_name(cli)["000_eb76b57703d98c0a.txt"]))["work_id"]
-    versions = [d["document_id"] for d in cli.json("history", str(work))["versions"]]
+    versions = [d["id"] for d in cli.json("history", str(work))["versions"]]
     browser.get(f"{base}/works/{work}")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.versions tbody tr")
     assert len(rows) == len(versions)

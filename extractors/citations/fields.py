@@ -66,6 +66,13 @@ _NAME_ONLY_RE = re.compile(
     r"^\s*(?:[A-Z][\w'’\-]+\s+){0,2}[A-Z][\w'’\-]+,\s*"
     r"(?:(?:[A-Z]\.\s*|[A-Z]\.?-[A-Z]\.\s*)+|[A-Z][a-zà-ÿ]+(?:\s+[A-Z]\.)+)\s*$"
 )
+# "Mendez, Juan" is one author of "Mendez, Juan; Wentzel, Marta (2006). Title" only when a name
+# follows it that ends the list (a year, "eds.") or continues it (";"): "Reuters, Tehran; …" is not.
+_FULL_NAME_ONLY_RE = re.compile(r"^\s*(?:[A-Z][\w'’\-]+\s+){0,2}[A-Z][\w'’\-]+,\s*[A-Z][a-zà-ÿ'’\-]+(?:\s+[A-Z]\.)*\s*$")
+_NAME_THEN_LIST_END_RE = re.compile(
+    r"^\s*(?:[A-Z][\w'’\-]+\s+){0,2}[A-Z][\w'’\-]+,\s*[A-Z][\w'’\-.]*(?:\s+[A-Z][\w'’\-.]*){0,2}\s*"
+    r"(?:$|\(\s*(?:eds?\.|(?:1[6-9]|20)\d\d))"
+)
 _PIN_TOKEN = r"(?:pp?|paras?|§§?|ch|chap|fn|n|at)\.?\s*[\dIVXLivxl]+(?:\s*[-–]\s*[\dIVXivx]+)?"
 _PINPOINT_RE = re.compile(
     r"(?<![\w])(?:(?:pp?|paras?)\.?)\s*\d+[a-z]?(?:\s*[-–]\s*\d+)?"
@@ -113,11 +120,23 @@ _JOURNAL_RE = re.compile(r"\b(?:Journal|Review|Quarterly|Vol\.|vol\.|Volume|No\.
 # Words a reference rarely has but commentary does: two of them make a note prose, not a reference.
 _PROSE_WORD_RE = re.compile(r"\b(?:is|are|was|were|has|have|had|been|made|did|does|not|that|they|their|it|"
                             r"this|these|which|who|would|could|should|also)\b")
-# Below this marginal probability a tagged author or title is not used (the comma rule stands).
+# Below this marginal probability a tagged field is not used (for author and title: the comma rule stands).
 TAGGER_MIN_CONFIDENCE = 0.6
+# The labeller's fields a citation keeps besides author, title and date (Citation attributes of the same name).
+TAGGED_FIELDS = ("container", "publisher", "place", "volume", "issue", "pages")
 
 # Lower-case words an author list may have: "Durik & Harackiewicz", "Ludwig van Beethoven", "et al.".
 _NAME_PARTICLES = frozenset("and & et al al. y e und van von der den de da do dos das del la le di bin ibn".split())
+
+# Markdown emphasis markers, removed before labelling a reference whose title markup was already read
+_EMPHASIS_RE = re.compile(r"(?<!\w)[*_]+|[*_]+(?!\w)")
+# words after a title that name no field of their own: pinpoints, "see", "at", "available", "online", "UN Doc."
+_LOCATOR_NAMES = frozenset("pp p para paras at see also n fn no nos vol available online ibid id un doc minute "
+                           "minutes".split())
+# what a pinpoint starts with ("p. 4", "para. 220", "minute 2:46", "at 12", "§ 3"), but not "pp." (a range)
+_PINPOINT_WORDS = r"(?<![\w.])(?:p\.|pg\.|paras?\.?|minutes?|at|§§?|n\.|fn\.|note)"
+# "(Index: MDE 13/9421/2018)", "AI Index MDE 13/31/88": an NGO's document number, no field of the labeller's
+_INDEX_PHRASE_RE = re.compile(r"\(?\b(?:AI\s+)?Index:?[^)]*\)?")
 
 _QUOTE_PAIRS = {"“": "”", "«": "»", "„": "“"}
 
@@ -200,6 +219,7 @@ def split_citations(text: str) -> list[str]:
         if segments and (
             (re.match(r"\s*[a-z]", segment) and not re.match(r"\s*(?:see|cf\.|ibid|id\.|supra)\b", segment, re.I))
             or _NAME_ONLY_RE.match(segments[-1].rsplit(";", 1)[-1])
+            or (_FULL_NAME_ONLY_RE.match(segments[-1].rsplit(";", 1)[-1]) and _NAME_THEN_LIST_END_RE.match(segment))
         ):
             segments[-1] = segments[-1] + ";" + segment
         else:
@@ -405,6 +425,8 @@ def _fill_fields(cite: Citation, text: str) -> None:
         _fill_by_commas(cite, _unescape_markdown(plain))
         if not _is_repeat(text) and not _looks_like_prose(plain):
             tagged_date = _fill_from_tagger(cite, _unescape_markdown(plain))
+    elif not _is_repeat(text) and not _looks_like_prose(plain):
+        _fill_around_title(cite, plain, t_end)
     # Date, from the text outside the title, URLs and identifiers.
     rest = plain
     if t_start >= 0:
@@ -450,7 +472,9 @@ def _tagged_author(value: str) -> str | None:
     "Durik, A. M., & Harackiewicz, J. M." is kept whole; "Human Rights
     Council, Report of the Special Rapporteur" keeps only its first part.
     """
-    if re.search(r"[\"“”«»*_]", value) or not value or value[0].islower() or len(value) > 200:
+    if not value or re.search(r"[\"“”«»*_]", value) or len(value) > 200:
+        return None
+    if value[0].islower() and value.split()[0] not in _NAME_PARTICLES:  # "van der Berg, J. P." is a name
         return None
     parts = re.split(r"(?<=[,;])\s+", value)
     kept = [parts[0]]
@@ -475,6 +499,9 @@ def _fill_from_tagger(cite: Citation, text: str) -> str | None:
     comma rule's title, which was read from the same wrong split.
     """
     fields = tag_reference(text)
+    if "title" not in fields and "container" in fields and not {"volume", "issue", "pages"} & set(fields):
+        # a container holds something: with no title and no volume or pages, it is the work itself (a book)
+        fields["title"] = fields.pop("container")
     authors = fields.get("author")
     author = _tagged_author(authors[0][0]) if authors and authors[0][1] >= TAGGER_MIN_CONFIDENCE else None
     if author:
@@ -492,12 +519,66 @@ def _fill_from_tagger(cite: Citation, text: str) -> str | None:
         if not cite.title or titles[0][0] in cite.title or cite.title in titles[0][0]:
             cite.title = titles[0][0]
     # A stray number the tagger calls a date ("(1)") is passed over for one that has a year.
-    dates = [value for value, _ in fields.get("date", []) if _YEAR_RE.search(value)]
+    dates = [(value, conf) for value, conf in fields.get("date", []) if _YEAR_RE.search(value)]
     if "container" in fields:
         cite.kind = "article"
     elif "publisher" in fields or "place" in fields:
         cite.kind = "book"
-    return dates[0] if dates else None
+    used = [conf for name, value in (("author", cite.author), ("title", cite.title)) if value
+            for tagged, conf in fields.get(name, [])[:1] if tagged == value]
+    used += [conf for _value, conf in dates[:1]] + _take_tagged_fields(cite, fields, text)
+    if used:
+        cite.confidence = labeller_confidence(used)
+    return dates[0][0] if dates else None
+
+
+def labeller_confidence(marginals: list[float]) -> float:
+    """A citation's confidence from the marginals of the labeller's fields it kept: their mean, below 1.
+
+    Three decimals, never rounded up to 1.0: a labelled field is a reading, not a certainty.
+    """
+    return min(0.999, round(sum(marginals) / len(marginals), 3))
+
+
+def _take_tagged_fields(cite: Citation, fields: dict[str, list[tuple[str, float]]], text: str) -> list[float]:
+    """Set the :data:`TAGGED_FIELDS` the labeller is sure of; returns their confidences.
+
+    Pages after "p.", "para." or "minute" are where the note points (its pinpoint), not the
+    cited work's page range: the labeller learnt pages from bibliographies, which have no pinpoints.
+    Nor is a part of a slashed document number ("43/137") a volume or a page.
+    """
+    used = []
+    for name in TAGGED_FIELDS:
+        values = fields.get(name)
+        if not values or values[0][1] < TAGGER_MIN_CONFIDENCE or values[0][0] == cite.title:
+            continue
+        value = values[0][0]
+        if name == "pages" and re.search(rf"{_PINPOINT_WORDS}\s*{re.escape(value)}", text, re.I):
+            continue
+        if name in ("volume", "issue", "pages") and re.search(rf"\d/{re.escape(value)}\b|\b{re.escape(value)}/\d", text):
+            continue  # "Resolution 43/137": one document number, no volume 43 and page 137
+        setattr(cite, name, value)
+        used.append(values[0][1])
+    return used
+
+
+def _fill_around_title(cite: Citation, plain: str, t_end: int) -> None:
+    """Container, publisher, volume… of a citation whose title the markup gives (the title is trusted).
+
+    The labeller runs only when the text after the title may name one: ", 4 December 2018, para.
+    12." or "(Index: MDE 13/9421/2018), UN Doc. A/45/697" names none.
+    """
+    plain = _INDEX_PHRASE_RE.sub(lambda m: " " * len(m.group(0)), plain)
+    after = _ACCESS_RE.sub(" ", plain[t_end:])
+    for ident in cite.identifiers:
+        after = after.replace(ident.value, " ")
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", after) if w.lower() not in MONTHS]
+    if all(w.lower() in _LOCATOR_NAMES for w in words):
+        return
+    text = _EMPHASIS_RE.sub("", _unescape_markdown(plain))
+    used = _take_tagged_fields(cite, tag_reference(text), text)
+    if used:
+        cite.confidence = labeller_confidence(used)
 
 
 def _kind(cite: Citation, plain: str, how: str, hint: str | None = None) -> str:

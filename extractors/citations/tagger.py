@@ -26,7 +26,8 @@ from extractors.errors import ExtractionError
 
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "citations.crfsuite"
 _LOCK = threading.Lock()
-_TRIM = " ,;:.([{)]}“”‘’\"'«»*_"
+_TRIM = " ,;:.([{)]}<>“”‘’\"'«»*_"
+_ENTRY_NUMBER_RE = re.compile(r"\s*(?:\(\d{1,3}\)|\[\d{1,3}\]|\d{1,3}\.(?=\s))")
 # reference texts whose fields are kept, and the longest text kept (longer ones are not cached)
 CACHE_SIZE = 4096
 CACHE_MAX_CHARS = 2000
@@ -92,6 +93,12 @@ def _cached_fields(text: str) -> tuple[tuple[str, tuple[tuple[str, float], ...]]
 def _fields(text: str) -> dict[str, list[tuple[str, float]]]:
     tokens = tokenize(text)
     labels, probs = label_tokens(tokens)
+    # A list entry's own number ("(1)", "[12]", "3. ") is no field, whatever the model says of it.
+    entry = _ENTRY_NUMBER_RE.match(text)
+    if entry:
+        for k, tok in enumerate(tokens):
+            if tok.end <= entry.end():
+                labels[k] = "O"
     fields: dict[str, list[tuple[str, float]]] = {}
     i = 0
     while i < len(tokens):

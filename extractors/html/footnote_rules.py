@@ -1,4 +1,4 @@
-"""Known HTML footnote markups as declarative CSS-selector rules (matched with soupsieve).
+"""Known HTML footnote markups as declarative CSS-selector rules (compiled to XPath with cssselect).
 
 The general structural detector in :mod:`extractors.html.footnotes` finds notes from links
 alone (a marker links or refers to an element; back-links confirm). These rules add what a
@@ -6,10 +6,11 @@ markup says about itself and structure cannot tell: which anchors are references
 carry no ``<sup>`` or class (Word, LibreOffice), which ancestor holds the whole note (Word's
 multi-paragraph notes), where the text sits when it is apart from the label (legal databases),
 what inside a note is label or back-link, and the inline markups whose note is a span after
-(or inside) the marker instead of a linked element (WordPress plugins, ``footnote-text``).
+(or inside) the marker instead of a linked element (WordPress plugins, ``footnote-text``, Tufte CSS
+side and margin notes behind their toggles).
 
 Each rule names ``hints``: strings one of which occurs in some attribute
-value of every page using the markup; the (costly) selector pass runs only on pages holding one.
+value of every page using the markup; the selectors run only on pages holding one.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ class InlineMarkup:
     name: str
     hints: tuple[str, ...]
     markers: str  # the marker as displayed
-    note: str  # the note's text: inside the marker, its next sibling, or referred to by id
+    note: str  # the note's text: inside the marker, its next sibling (past a toggle input), or referred to by id
     unit: str = ""  # a wrapper of marker and note replaced as a whole by the marker
+    # markers that print no label of their own (a CSS counter draws it) get ``counter`` + their number
+    # in page order, counted per rule; None: the marker's text is the label
+    counter: str | None = None
 
 
 LINKED_MARKUPS: tuple[LinkedMarkup, ...] = (
@@ -88,6 +92,14 @@ LINKED_MARKUPS: tuple[LinkedMarkup, ...] = (
 )
 
 INLINE_MARKUPS: tuple[InlineMarkup, ...] = (
+    # Tufte CSS: <label for="sn-1" class="margin-toggle sidenote-number"></label>
+    # <input type="checkbox" id="sn-1" class="margin-toggle"/><span class="sidenote">text</span>;
+    # the number is the CSS counter sidenote-counter (1, 2, … in page order)
+    InlineMarkup(name="tufte sidenotes", hints=("sidenote",), markers="label.margin-toggle.sidenote-number",
+                 note="span.sidenote", counter=""),
+    # Tufte CSS margin notes: the same without a number (the toggle shows ⊕): labelled m1, m2, …
+    InlineMarkup(name="tufte margin notes", hints=("marginnote",),
+                 markers="label.margin-toggle:not(.sidenote-number)", note="span.marginnote", counter="m"),
     # Modern Footnotes: <sup class="modern-footnotes-footnote"><a>1</a></sup>
     # <span class="modern-footnotes-footnote__note">text</span>
     InlineMarkup(name="wordpress modern footnotes", hints=("modern-footnotes",),

@@ -8,8 +8,10 @@ The note is the block around the link target (or the block a rule names); a labe
 takes its text from the block after it; one block that several targets point into is split at
 the targets. On top, :mod:`extractors.html.footnote_rules` holds the known markups as
 declarative CSS-selector rules (Word, LibreOffice, legal databases, journal platforms,
-WordPress plugins, inline ``footnote-text`` spans), matched with soupsieve on a bs4 mirror of
-the lxml tree. Conventions read without a rule:
+WordPress plugins, inline ``footnote-text`` spans, Tufte CSS side and margin notes), compiled
+once to XPath by cssselect and run on the lxml tree itself, and only on pages that hold one of
+a rule's hints. Bare ``<sup>N</sup>`` markers with no link are paired with a numbered list of
+notes by number (:func:`_take_numbered`). Conventions read without a rule:
 
 * encyclopedia (MediaWiki): ``sup.reference > a[href="#cite_note-…"]`` into
   ``ol.references``; backlinks ``span.mw-cite-backlink`` (``^ a b``) dropped;
@@ -37,10 +39,16 @@ import re
 from copy import deepcopy
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup
+from cssselect import HTMLTranslator
 from lxml import etree
 
-from extractors.html.footnote_rules import INLINE_MARKUPS, LINKED_MARKUPS, REFERRING_ATTRIBUTES, InlineMarkup
+from extractors.html.footnote_rules import (
+    INLINE_MARKUPS,
+    LINKED_MARKUPS,
+    REFERRING_ATTRIBUTES,
+    InlineMarkup,
+    LinkedMarkup,
+)
 from extractors.text.markers import html_token
 
 REF_CLASSES = {"footnote-ref", "footnote-reference", "footnoteref", "fnref", "noteref", "footnote-link",
@@ -191,10 +199,24 @@ def clean_body(body: str, label: str) -> str:
     body = re.sub(r"^\(\s*[,\s]*\)\s*", "", body)
     body = re.sub(r"^[\^↑↩︎\s]+", "", body)
     if label:
-        body = re.sub(rf"^[\[(]?{re.escape(label)}[\])]?[.:)]?\s+", "", body)
+        body = _without_label(body, label)
     body = re.sub(r"^[.:)\]]\s+", "", body)  # the rest of "1. " once a linked label "1" is dropped
     body = re.sub(r"[\s↩︎\u21a9\ufe0e\^]+$", "", body)
     return body.strip()
+
+
+def _without_label(body: str, label: str) -> str:
+    """``body`` without a leading ``label`` printed as "1 ", "[1] ", "(1) ", "1. ", "1) " or "1: ".
+
+    String tests, not a regex per label: a page of 300 notes would compile 300 patterns.
+    """
+    rest = body[1:] if body[:1] in "[(" else body
+    if not rest.startswith(label):
+        return body
+    rest = rest[len(label):]
+    rest = rest[1:] if rest[:1] in "])" else rest
+    rest = rest[1:] if rest[:1] in ".:)" else rest
+    return rest.lstrip() if rest[:1].isspace() else body
 
 
 def note_body(note: etree._Element, label: str, backlink_ids: set[str], drops: frozenset | set = frozenset()) -> str:
@@ -284,20 +306,22 @@ class RuleHits:
 _HINT_VALUES = etree.XPath("//@*", smart_strings=False)  # one path: a union of paths is much slower
 
 
-def _mirror(root: etree._Element) -> tuple[BeautifulSoup, dict[int, etree._Element]]:
-    """A bs4 copy of the element structure of ``root`` (tags and attributes, no text) for soupsieve."""
-    soup = BeautifulSoup("", "html.parser")
-    back: dict[int, etree._Element] = {}
-    stack = [(root, soup)]
-    while stack:
-        el, parent = stack.pop()
-        if not isinstance(el.tag, str):
-            continue
-        tag = soup.new_tag(el.tag, attrs={k: v for k, v in el.attrib.items() if isinstance(k, str)})
-        parent.append(tag)
-        back[id(tag)] = el
-        stack.extend((child, tag) for child in reversed(el))
-    return soup, back
+def compile_selector(selector: str) -> etree.XPath:
+    """A rule's CSS selector as a compiled XPath over the lxml tree (cssselect's HTML translation).
+
+    Raises :class:`cssselect.SelectorError` on a malformed selector.
+    """
+    return etree.XPath(HTMLTranslator().css_to_xpath(selector))
+
+
+# every rule's selectors, compiled once at import: matching a rule is a few XPath runs over the tree
+_SELECTORS: dict[str, etree.XPath] = {
+    selector: compile_selector(selector)
+    for rule in (*LINKED_MARKUPS, *INLINE_MARKUPS)
+    for selector in ((rule.refs, rule.notes, rule.body, rule.drop) if isinstance(rule, LinkedMarkup)
+                     else (rule.markers, rule.note, rule.unit))
+    if selector
+}
 
 
 def match_rules(root: etree._Element) -> RuleHits:
@@ -308,10 +332,9 @@ def match_rules(root: etree._Element) -> RuleHits:
     hits = RuleHits()
     if not linked and not inline:
         return hits
-    soup, back = _mirror(root)
 
     def select(selector: str) -> list[etree._Element]:
-        return [back[id(tag)] for tag in soup.select(selector)] if selector else []
+        return _SELECTORS[selector](root) if selector else []
 
     for rule in linked:
         hits.refs.update(select(rule.refs))
@@ -329,6 +352,10 @@ def _inline_note(marker: etree._Element, notes: set, ids: dict[str, etree._Eleme
         if el in notes:
             return el
     nxt = marker.getnext()
+    if (nxt is not None and nxt.tag == "input" and not (marker.tail or "").strip()
+            and nxt.get("id") and nxt.get("id") == marker.get("for")):
+        marker = nxt  # Tufte CSS: label, then the checkbox it toggles, then the note
+        nxt = marker.getnext()
     if nxt is not None and nxt in notes and not (marker.tail or "").strip():
         return nxt
     for el in marker.iter():
@@ -364,8 +391,9 @@ def _take_inline(hits: RuleHits, ids: dict[str, etree._Element], result: NoteSet
     A note span without a marker (its number drawn by CSS) stands for its own marker: it is
     numbered in page order, with a confidence below 1.
     """
-    for _rule, markers, in_order, units in hits.inline:
+    for rule, markers, in_order, units in hits.inline:
         notes, taken = set(in_order), set()
+        counted = 0
         pairs = [(m, _inline_note(m, notes, ids)) for m in markers
                  if not any(anc in notes for anc in m.iterancestors())]
         pairs = [(m, n) for m, n in pairs if n is not None]
@@ -376,7 +404,10 @@ def _take_inline(hits: RuleHits, ids: dict[str, etree._Element], result: NoteSet
                 continue
             taken.add(note)
             label = _label_outside(marker, note) if marker is not note else ""
-            if not label or len(label) > MAX_LABEL_CHARS:
+            if rule.counter is not None:
+                counted += 1
+                label = f"{rule.counter}{counted}"
+            elif not label or len(label) > MAX_LABEL_CHARS:
                 label = str(len(result.notes) + 1)
                 result.confidence[label] = 0.8
             if label in used:
@@ -546,8 +577,6 @@ def take_footnotes(root: etree._Element) -> NoteSet:
     if hits.inline:
         linked = {frag for frag in map(_fragment, root.xpath("//a/@href", smart_strings=False)) if frag}
         _take_inline(hits, ids, result, used, linked)
-    if not ids:
-        return result
     order: dict[etree._Element, int] = {}
 
     def position(el: etree._Element) -> int:
@@ -555,12 +584,21 @@ def take_footnotes(root: etree._Element) -> NoteSet:
             order.update((node, i) for i, node in enumerate(root.iter()))
         return order.get(el, 0)
 
+    if ids:
+        _take_linked(root, ids, hits, result, used, position)
+    _take_numbered(root, result, used, position)
+    return result
+
+
+def _take_linked(root: etree._Element, ids: dict[str, etree._Element], hits: RuleHits, result: NoteSet,
+                 used: dict, position) -> None:
+    """Read the notes that markers link or refer to: markers become tokens, notes leave the tree."""
     found = _candidates(root, ids, hits, position)
     notes_set = {note for _a, _t, note, _l in found}
     # anchors inside notes are backlinks or nested references, not markers
     found = [f for f in found if not any(anc in notes_set for anc in f[0].iterancestors())]
     if not found:
-        return result
+        return
     keys, split = _note_keys(found, hits)
     refs = [(a, keys[i], label) for i, (a, _t, _n, label) in enumerate(found)]
     backlink_ids = _backlink_targets([a for a, _, _ in refs])
@@ -581,31 +619,136 @@ def take_footnotes(root: etree._Element) -> NoteSet:
             _replace_with_text(unit, toks)
 
     for el, start in plan:
-        if el.getparent() is None:
-            continue
-        if start is None:
-            _remove_note(el)
-        else:
+        if el.getparent() is not None and start is not None:
             _truncate_from(el, start)
-    return result
+    _remove_notes([el for el, start in plan if start is None])
 
 
-def _remove_note(note: etree._Element) -> None:
-    """Remove a note, then climb removing containers left empty and their "Notes" heading."""
-    if note.tag == "dt":
-        dd = note.getnext()
-        if dd is not None and dd.tag == "dd" and dd.getparent() is not None:
-            _drop(dd)
-    parent = note.getparent()
-    if parent is None:
+# ---------------------------------------------------------------- bare <sup>N</sup> over a numbered list
+
+_BARE_LABEL_RE = re.compile(r"^\[?(\d{1,3})\]?$")
+# what an exponent follows: a number, or a unit after one ("10<sup>3</sup>", "2,000 m<sup>2</sup>", "m/s<sup>2</sup>")
+_EXPONENT_AFTER_RE = re.compile(r"(?:\d|\d\s*[^\W\d_]{1,3}(?:/[^\W\d_]{1,3})?)\s*$")
+# how a note of a numbered list starts: "1. ", "[1] ", "(1) ", "1) ", "1 " (a leading <sup>1</sup> reads "1 ")
+_NOTE_START_RE = re.compile(r"^[\[(]?(\d{1,3})[\]).:]?(?=\s)")
+_NOTE_BLOCKS = frozenset({"p", "div", "li", "dd"})
+BARE_NOTE_CONFIDENCE = 0.9
+
+
+def _text_before(el: etree._Element) -> str:
+    """The last characters of text right before ``el``."""
+    prev = el.getprevious()
+    if prev is None:
+        parent = el.getparent()
+        return (parent.text or "")[-20:] if parent is not None else ""
+    return (prev.tail or "")[-20:] or _text(prev)[-20:]
+
+
+def _leading_text(el: etree._Element, chars: int = 8) -> str:
+    """The first words of ``el``'s text (at least ``chars`` characters of it when it has them)."""
+    parts: list[str] = []
+    size = 0
+    for piece in el.itertext():
+        parts.append(piece)
+        size += len(piece.strip())
+        if size >= chars:
+            break
+    return " ".join("".join(parts).split())
+
+
+def _bare_markers(root: etree._Element) -> list[tuple[etree._Element, int]]:
+    """``<sup>N</sup>`` (or ``[N]``) in page order that no link is in or around and that is no exponent."""
+    found = []
+    for sup in root.iter("sup"):
+        m = _BARE_LABEL_RE.match(_text(sup))
+        if (m and next(sup.iter("a"), None) is None and not any(el.tag == "a" for el in sup.iterancestors())
+                and not _EXPONENT_AFTER_RE.search(_text_before(sup))):
+            found.append((sup, int(m.group(1))))
+    return found
+
+
+def _numbered_lists(root: etree._Element) -> list[list[tuple[int, etree._Element]]]:
+    """Lists that may hold notes 1…n: every ``ol`` (items numbered from ``start``) and every run of
+    sibling blocks whose texts start with 1, 2, 3… ("1. ", "[2] ", a leading ``<sup>3</sup>``)."""
+    lists = []
+    for ol in root.iter("ol"):
+        start = int(ol.get("start")) if (ol.get("start") or "").isdigit() else 1
+        items = [li for li in ol if li.tag == "li"]
+        if items:
+            lists.append([(start + k, li) for k, li in enumerate(items)])
+    for parent in root.iter():
+        run: list[tuple[int, etree._Element]] = []
+        for child in [*parent, None]:
+            m = _NOTE_START_RE.match(_leading_text(child)) if child is not None and child.tag in _NOTE_BLOCKS else None
+            label = int(m.group(1)) if m else None
+            if label is not None and label == len(run) + 1:
+                run.append((label, child))
+                continue
+            if run:
+                lists.append(run)
+            run = [(1, child)] if label == 1 else []
+    return lists
+
+
+def _take_numbered(root: etree._Element, result: NoteSet, used: dict, position) -> None:
+    """Read notes that bare ``<sup>N</sup>`` markers point to by number only (no link, no id).
+
+    The notes are a numbered list after the first marker (an ``ol``, or blocks "1. …", "2. …")
+    holding exactly the notes 1…n the markers name, each marker in sequence (a new label is the
+    next number; an earlier one is a note cited again). Anything less is no match: the page is
+    left as it is. Notes read so carry :data:`BARE_NOTE_CONFIDENCE`.
+    """
+    markers = _bare_markers(root)
+    if not markers:
         return
-    _drop(note)
-    el = parent
-    while el is not None and el.tag not in ("body", "html") and _is_empty_container(el):
-        up = el.getparent()
-        _remove_heading_before(el)
-        _drop(el)
-        el = up
+    for notes in sorted(_numbered_lists(root), key=len, reverse=True):
+        inside = {id(el) for _label, note in notes for el in note.iter()}
+        accepted, expected = [], 1
+        for sup, label in markers:
+            if id(sup) in inside or position(sup) > position(notes[0][1]):
+                continue
+            if label == expected:
+                expected += 1
+            elif label > expected:
+                continue  # out of sequence: an exponent or a number of something else
+            accepted.append((sup, label))
+        labels = [label for label, _note in notes]
+        if not accepted or labels != list(range(1, expected)) or any(str(n) in used for n in labels):
+            continue
+        for label, note in notes:
+            result.notes.append((str(label), note_body(note, str(label), set())))
+            result.confidence[str(label)] = BARE_NOTE_CONFIDENCE
+            used[str(label)] = note
+        for sup, label in accepted:
+            index = len(result.labels)
+            result.labels[index] = str(label)
+            _replace_with_text(sup, html_token(index))
+        _remove_notes([note for _label, note in notes])
+        return
+
+
+def _remove_notes(notes: list[etree._Element]) -> None:
+    """Remove notes, then climb from each container removing those left empty and their "Notes" heading.
+
+    All notes go first: a list of 300 notes is checked for emptiness once, not after every note.
+    """
+    parents: dict[int, etree._Element] = {}
+    for note in notes:
+        if note.tag == "dt":
+            dd = note.getnext()
+            if dd is not None and dd.tag == "dd" and dd.getparent() is not None:
+                _drop(dd)
+        parent = note.getparent()
+        if parent is not None:
+            _drop(note)
+            parents.setdefault(id(parent), parent)
+    for el in parents.values():
+        while el is not None and el.getparent() is not None and el.tag not in ("body", "html") \
+                and _is_empty_container(el):
+            up = el.getparent()
+            _remove_heading_before(el)
+            _drop(el)
+            el = up
 
 
 def _is_empty_container(el: etree._Element) -> bool:

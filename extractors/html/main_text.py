@@ -385,6 +385,8 @@ def source_blocks(root: etree._Element) -> list[tuple[etree._Element, str]]:
         if el.tag == "tr":
             text = " ".join(" ".join("".join(c.itertext()).split()) for c in el if isinstance(c.tag, str))
             text = " ".join(text.split())
+        elif el.find(".//br") is not None:
+            text = _text_with_breaks(el)
         else:
             text = _NORMALIZED_TEXT(el)  # XML whitespace only: Unicode spaces are collapsed below
             if not text.isascii():
@@ -395,6 +397,25 @@ def source_blocks(root: etree._Element) -> list[tuple[etree._Element, str]]:
 
 
 _NORMALIZED_TEXT = etree.XPath("normalize-space(.)")
+
+
+def _text_with_breaks(el: etree._Element) -> str:
+    """Normalized text of ``el`` with a space for every ``<br>``, as trafilatura renders line breaks
+    ("hello.wasm<br>$ wasmer" is two words, not "hello.wasm$"): else the block matches no
+    extracted paragraph and is put back a second time."""
+    out: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        out.append(node.text or "")
+        for child in node:
+            if child.tag == "br":
+                out.append(" ")
+            elif isinstance(child.tag, str):
+                walk(child)
+            out.append(child.tail or "")
+
+    walk(el)
+    return " ".join("".join(out).split())
 
 
 def _key(text: str) -> str:

@@ -8,6 +8,7 @@ finally htmldate for dates.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import date
@@ -233,11 +234,22 @@ def find_title(root: etree._Element, meta: dict, objects: list[dict], site_names
             low_h, low_c = h1.lower(), cand.lower()
             if low_h == low_c or _similar(h1, cand) >= 0.6 or (
                 len(h1) >= 0.6 * len(cand) and (low_h in low_c or low_c in low_h)
-            ):
+            ) or _is_segment(low_h, low_c):
                 return h1
     if candidates:
         return candidates[0]
     return h1s[0] if h1s else None
+
+
+def _is_segment(headline: str, title: str) -> bool:
+    """Whether ``headline`` is the longest part of ``title`` between separators, longer than every
+    other ("家族が… | Example"; a site's name in its ``<h1>`` is not the headline)."""
+    for sep in _SEPARATORS:
+        if sep in title:
+            parts = [part.strip() for part in title.split(sep)]
+            if headline in parts and all(len(part) < len(headline) for part in parts if part != headline):
+                return True
+    return False
 
 
 _HEADLINE_PROPS = etree.XPath("//*[@itemprop='headline']")
@@ -287,29 +299,37 @@ def _parse_loose(value: str, languages: tuple[str, ...] | None = None) -> str | 
     return written_date(value, languages)
 
 
+_HAS_PUBDATE = etree.XPath("boolean(//time[@pubdate])")
+_PUBLISHED_ELEMENTS = etree.XPath("//*[@itemprop='datePublished' or @itemprop='dateCreated']"
+                                  "|//time[@pubdate]|//*[contains(@class,'published')][@datetime]")
+
+
 def find_date(root: etree._Element, meta: dict, objects: list[dict], url: str | None,
               use_htmldate: bool = True, attrs: _PageAttrs | None = None) -> str | None:
     """Publication day (``YYYY-MM-DD``), local to the page (no time-zone shifting)."""
     attrs = attrs or _PageAttrs(root)
+    # an explicit publication date (JSON-LD, then meta tags) before a creation date
     for obj in objects:
         if _is_article(obj):
-            for key in ("datePublished", "dateCreated"):
-                day = _iso_day(obj.get(key) if isinstance(obj.get(key), str) else None)
-                if day:
-                    return day
+            day = _iso_day(obj.get("datePublished") if isinstance(obj.get("datePublished"), str) else None)
+            if day:
+                return day
     for key in _DATE_META:
         for value in meta.get(key, []):
             day = _iso_day(value)
             if day:
                 return day
     for obj in objects:
+        if _is_article(obj):
+            day = _iso_day(obj.get("dateCreated") if isinstance(obj.get("dateCreated"), str) else None)
+            if day:
+                return day
+    for obj in objects:
         day = _iso_day(obj.get("datePublished") if isinstance(obj.get("datePublished"), str) else None)
         if day:
             return day
-    if "date" in attrs.itemprops or "published" in attrs.classes or (attrs.has_time() and root.xpath(
-            "boolean(//time[@pubdate])")):
-        for el in root.xpath("//*[@itemprop='datePublished' or @itemprop='dateCreated']"
-                             "|//time[@pubdate]|//*[contains(@class,'published')][@datetime]"):
+    if "date" in attrs.itemprops or "published" in attrs.classes or (attrs.has_time() and _HAS_PUBDATE(root)):
+        for el in _PUBLISHED_ELEMENTS(root):
             day = _iso_day(el.get("datetime") or el.get("content") or _text(el))
             if day:
                 return day
@@ -357,9 +377,7 @@ def _header_time(root: etree._Element, attrs: _PageAttrs) -> str | None:
 
 
 # visible bylines and datelines: "Published 3 March 2023", "Publié le 3 mars 2023", "12. März 2023"
-_DATELINE_CANDIDATES = etree.XPath(
-    "//*[self::div or self::span or self::p or self::time or self::small or self::li or self::dd"
-    " or self::header or self::em][self::time or @class or @id]")
+_DATELINE_TAGS = ("div", "span", "p", "time", "small", "li", "dd", "header", "em")
 _DATELINE_WORDS = ("date", "time", "byline", "publi", "meta")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -369,20 +387,37 @@ def _outside(el: etree._Element, tags: tuple[str, ...]) -> bool:
     return not any(anc.tag in tags for anc in el.iterancestors())
 
 
-def _dateline_elements(root: etree._Element, limit: int) -> list[etree._Element]:
+def _elements_valued(root: etree._Element, tags: tuple[str, ...], values: dict[str, list[str]],
+                     always: str | None = None) -> list:
+    """Elements of ``tags`` (any tag when empty) whose attribute equals one of ``values[attribute]``,
+    and every ``always`` element among them, in document order.
+
+    libxml2 selects the elements carrying the attributes; the values are looked up in sets. Testing
+    the words on every element in Python (``translate`` and ``in``) cost milliseconds on large
+    pages, and so did comparing values in XPath (each comparison builds XPath objects).
+    """
+    sets = {attribute: set(found) for attribute, found in values.items() if found}
+    tests = ([f"self::{always}"] if always else []) + [f"@{attribute}" for attribute in sets]
+    if not tests:
+        return []
+    scope = "[" + " or ".join(f"self::{tag}" for tag in tags) + "]" if tags else ""
+    return [el for el in _xpath(f"descendant::*[{' or '.join(tests)}]{scope}")(root)
+            if el.tag == always or any(el.get(attribute) in found for attribute, found in sets.items())]
+
+
+@functools.lru_cache(maxsize=32)
+def _xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression)
+
+
+def _dateline_elements(root: etree._Element, limit: int, attrs: _PageAttrs | None = None) -> list[etree._Element]:
     """The first ``limit`` ``<time>`` elements and div/span/p/small/li/dd/header/em elements whose
     class or id holds (in ASCII lower case) date, time, byline, publi or meta, outside links, footers
-    and asides, in document order.
-
-    The words are tested here rather than in XPath: ``translate()`` over every element of a large
-    page cost milliseconds.
-    """
+    and asides, in document order."""
+    attrs = attrs or _PageAttrs(root)
+    values = {"class": attrs.values_with("class", _DATELINE_WORDS), "id": attrs.values_with("id", _DATELINE_WORDS)}
     out: list[etree._Element] = []
-    for el in _DATELINE_CANDIDATES(root):
-        if el.tag != "time":
-            names = f"{el.get('class') or ''} {el.get('id') or ''}".translate(_ASCII_LOWER)
-            if not any(word in names for word in _DATELINE_WORDS):
-                continue
+    for el in _elements_valued(root, _DATELINE_TAGS, values, always="time"):
         if _outside(el, ("a", "footer", "aside")):
             out.append(el)
             if len(out) >= limit:
@@ -397,7 +432,7 @@ def _byline_date(root: etree._Element, attrs: _PageAttrs) -> str | None:
         return None
     lang = (root.get("lang") or "").split("-")[0].lower()
     languages = (lang,) if re.fullmatch(r"[a-z]{2}", lang) else None
-    for el in _dateline_elements(root, 30):
+    for el in _dateline_elements(root, 30, attrs):
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
         if _MODIFIED_RE.search(names):
             continue
@@ -425,11 +460,28 @@ class _PageAttrs:
     def __init__(self, root: etree._Element) -> None:
         self.root = root
         self._cache: dict[str, str] = {}
+        self._lists: dict[str, list[str]] = {}
+
+    def _list(self, name: str, xpath: etree.XPath) -> list[str]:
+        if name not in self._lists:
+            self._lists[name] = xpath(self.root)
+        return self._lists[name]
 
     def _values(self, name: str, xpath: etree.XPath) -> str:
         if name not in self._cache:
-            self._cache[name] = " ".join(xpath(self.root))
+            self._cache[name] = " ".join(self._list(name, xpath))
         return self._cache[name]
+
+    def values_with(self, attribute: str, words: tuple[str, ...]) -> list[str]:
+        """The distinct values of ``attribute`` ("class" or "id") holding, in ASCII lower case,
+        one of ``words``: each value is tested once, however many elements carry it."""
+        values = self._list(attribute, _CLASS_VALUES if attribute == "class" else _ID_VALUES)
+        found = []
+        for value in set(values):
+            lowered = value.translate(_ASCII_LOWER)
+            if any(word in lowered for word in words):
+                found.append(value)
+        return found
 
     @property
     def classes(self) -> str:
@@ -481,6 +533,10 @@ _BYLINE_END_RE = re.compile(
 _LEADING_LABEL_RE = re.compile(r"^\s*(?:author|authors|autor|auteur|autore|written by|text|words)\s*:\s*", re.I)
 
 
+# a parenthesis inside a name, followed by the rest of it: capitalised words or initials only
+_NAME_IN_PARENS_RE = re.compile(r"\s*\(((?:[A-ZÀ-Þ][\w.'’-]*\s*){1,3})\)\s+(?=[A-ZÀ-Þ][\w'’-]+\b(?!\s*\())")
+
+
 def clean_author(raw: str) -> list[str]:
     """Names from a byline or author field: "By Jane Doe and John Roe | Reuters" → two names.
 
@@ -493,6 +549,7 @@ def clean_author(raw: str) -> list[str]:
     end = _BYLINE_END_RE.search(raw)
     if end and end.start() > 0:
         raw = raw[: end.start()]
+    raw = _NAME_IN_PARENS_RE.sub(r" \1 ", raw)  # "Bruno (Henrique Zecchin) Rodrigues": one name
     raw = re.split(r"\s+[|–—-]\s+|\s*\(|\s*\n", raw)[0]
     out = []
     for part in _AUTHOR_SPLIT_RE.split(raw):
@@ -521,16 +578,19 @@ def find_authors(root: etree._Element, meta: dict, objects: list[dict], attrs: _
         if names:
             return _dedupe(names)
     attrs = attrs or _PageAttrs(root)
-    if not ("author" in attrs.itemprops or "author" in attrs.rels or _BYLINE_CLASS_RE.search(attrs.classes)):
-        return []
-    els = root.xpath("//*[@itemprop='author']//*[@itemprop='name']|//a[@rel='author']"
-                     "|//*[@itemprop='author'][not(.//*[@itemprop='name'])]")
+    itemprop, rel = "author" in attrs.itemprops, "author" in attrs.rels
+    if itemprop and rel:
+        els = _AUTHOR_ELEMENTS(root)
+    elif itemprop or rel:
+        els = (_ITEMPROP_AUTHORS if itemprop else _REL_AUTHORS)(root)
+    else:
+        els = []
     names = []
-    for el in els[:10]:
+    for el in _one_byline(_own_bylines(root, els))[:10]:
         names.extend(clean_author(el.get("content") or _text(el)))
     if names:
         return _dedupe(names)
-    for el in _byline_elements(root, 10):
+    for el in _own_bylines(root, _byline_elements(root, 20, attrs)):
         text = _text(el)
         if 3 <= len(text) <= 120:
             names = clean_author(text)
@@ -539,18 +599,50 @@ def find_authors(root: etree._Element, meta: dict, objects: list[dict], attrs: _
     return []
 
 
-_BYLINE_CLASS_RE = re.compile(r"byline|author|autor|auteur|signature|firma|writer", re.IGNORECASE)
-_CLASSED = etree.XPath("//*[@class]")
+# containers of readers' comments: their bylines name commenters
+_COMMENTS_RE = re.compile(r"(?<![A-Za-z])(?:[Cc]omments?|[Dd]isqus|[Rr]espond|[Rr]epl(?:y|ies))(?![a-z])")
+_HEADLINE_ARTICLE = etree.XPath("(//h1[ancestor::article])[1]/ancestor::article[1]")
+
+
+def _own_bylines(root: etree._Element, els: list) -> list:
+    """Author elements of the article itself: none in readers' comments, and those inside the
+    ``<article>`` holding the headline when some are (others name the authors of teasers)."""
+    els = [el for el in els if not any(_COMMENTS_RE.search(f"{a.get('class') or ''} {a.get('id') or ''}")
+                                       for a in el.iterancestors())]
+    if len(els) > 1:
+        article = _HEADLINE_ARTICLE(root)
+        if article:
+            inside = [el for el in els if any(a is article[0] for a in el.iterancestors("article"))]
+            els = inside or els
+    return els
+
+
+def _one_byline(els: list) -> list:
+    """The author elements of the first byline: those within four levels above the first named one
+    ("By <a rel=author>…</a> and <a rel=author>…</a>"; a teaser's author further down is not)."""
+    anchor = next((el for el in els if el.get("content") or _text(el)), None)
+    if anchor is None:
+        return els
+    scope = list(anchor.iterancestors())[:4]
+    top = scope[-1] if scope else anchor
+    return [el for el in els if el is anchor or any(a is top for a in el.iterancestors())]
+
+
+_ITEMPROP_AUTHORS = etree.XPath("//*[@itemprop='author']//*[@itemprop='name']"
+                                 "|//*[@itemprop='author'][not(.//*[@itemprop='name'])]")
+_REL_AUTHORS = etree.XPath("//a[@rel='author']")
+_AUTHOR_ELEMENTS = etree.XPath("//*[@itemprop='author']//*[@itemprop='name']|//a[@rel='author']"
+                               "|//*[@itemprop='author'][not(.//*[@itemprop='name'])]")
 _BYLINE_WORDS = ("byline", "author", "autor", "auteur", "signature", "firma", "writer")
 
 
-def _byline_elements(root: etree._Element, limit: int) -> list[etree._Element]:
+def _byline_elements(root: etree._Element, limit: int, attrs: _PageAttrs | None = None) -> list[etree._Element]:
     """The first ``limit`` elements whose class holds (in ASCII lower case) one of ``_BYLINE_WORDS``,
     outside asides and footers (a "byline" in a related-articles box), in document order."""
+    attrs = attrs or _PageAttrs(root)
     out: list[etree._Element] = []
-    for el in _CLASSED(root):
-        names = el.get("class").translate(_ASCII_LOWER)
-        if any(word in names for word in _BYLINE_WORDS) and _outside(el, ("aside", "footer")):
+    for el in _elements_valued(root, (), {"class": attrs.values_with("class", _BYLINE_WORDS)}):
+        if _outside(el, ("aside", "footer")):
             out.append(el)
             if len(out) >= limit:
                 break

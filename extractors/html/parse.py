@@ -141,6 +141,7 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
         no_network=True,
         recover=True,
         default_doctype=False,
+        collect_ids=False,  # nothing looks elements up by id through libxml2's table
     )
     try:
         root = lxml.html.document_fromstring(text, parser=parser)

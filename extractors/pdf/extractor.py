@@ -30,7 +30,16 @@ from extractors.base import MAGIC, Extractor
 from extractors.errors import CorruptDocument, EncryptedDocument, ExtractionError, ResourceLimitExceeded
 from extractors.ocr.pdf_pages import PageOcr
 from extractors.ocr.tesseract import DEFAULT_LANGUAGES
-from extractors.pdf.footnotes import Note, collect_notes, find_zone, line_pieces, note_start
+from extractors.pdf.footnotes import (
+    Note,
+    collect_notes,
+    find_zone,
+    found_labels,
+    line_pieces,
+    next_label,
+    note_start,
+    unfinished,
+)
 from extractors.pdf.layout import (
     DeadlineExceeded,
     Line,
@@ -45,10 +54,11 @@ from extractors.pdf.layout import (
     reading_order,
     repair_urls,
 )
+from extractors.pdf.links import Destinations, goto_links, link_at, link_offset, linked_note, uri_links
 from extractors.pdf.metadata import is_junk_title, read_metadata
 from extractors.pdf.running import strip_running
 from extractors.record import ExtractedDocument, Hints, Metadata
-from extractors.text.markers import strip_markers
+from extractors.text.markers import NOTE_LABEL_RE, strip_markers
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +202,7 @@ class PdfExtractor(Extractor):
         if count > self.max_pages:
             raise ResourceLimitExceeded(f"pdf: {count} pages exceeds the limit of {self.max_pages}")
         pages: list[PageLayout] = []
+        destinations = Destinations(reader)
         limited: list[tuple[str, Exception]] = []
         failed: list[tuple[str, Exception]] = []
         for index in range(count):
@@ -199,7 +210,7 @@ class PdfExtractor(Extractor):
             if time.monotonic() > page_deadline:
                 raise ResourceLimitExceeded(
                     f"pdf: time limit of {time_limit:g}s exceeded before page {index + 1} of {count}")
-            layout = self._page(reader, index, page_deadline, time_limit, limited, failed, ocr)
+            layout = self._page(reader, index, page_deadline, time_limit, limited, failed, ocr, destinations)
             if layout is not None:
                 pages.append(layout)
         for message, _ in limited + failed:
@@ -215,7 +226,7 @@ class PdfExtractor(Extractor):
 
     def _page(self, reader: PdfReader, index: int, deadline: float, time_limit: float,
               limited: list[tuple[str, Exception]], failed: list[tuple[str, Exception]],
-              ocr: PageOcr | None = None) -> PageLayout | None:
+              ocr: PageOcr | None = None, destinations: Destinations | None = None) -> PageLayout | None:
         collector = PageCollector(deadline)
         number = index + 1
         try:
@@ -248,7 +259,8 @@ class PdfExtractor(Extractor):
         if ocr is not None and not any(run.text.strip() for run in runs):
             runs = ocr.runs(page, number, width, height, bottom) or runs  # a scan: no text layer
         lines = reading_order(build_lines(runs), width)
-        return PageLayout(number, width, height, bottom, lines=lines, rules=collector.rules, links=_uri_links(page))
+        return PageLayout(number, width, height, bottom, lines=lines, rules=collector.rules, links=uri_links(page),
+                          goto=goto_links(page, destinations) if destinations is not None else [])
 
     # -- assembly ---------------------------------------------------------
 
@@ -260,6 +272,7 @@ class PdfExtractor(Extractor):
         for page in pages:
             for line in page.lines:
                 line.pieces = line_pieces(line)
+            _orphan_markers(page, body_size)
         spacing = line_spacing(pages, body_size)
 
         notes: list[Note] = []
@@ -270,8 +283,9 @@ class PdfExtractor(Extractor):
                 cited.update(_inner_markers(line))
             bodies[page.number] = []
             for column in _columns(page):
-                expected = int(notes[-1].label) + 1 if notes and notes[-1].label.isdigit() else None
-                zone, under_rule = find_zone(column, body_size, spacing, cited, bool(notes), expected)
+                expected = next_label(notes)
+                zone, under_rule = find_zone(column, body_size, spacing, cited, bool(notes), expected,
+                                             found_labels(notes), unfinished(notes))
                 while not notes and zone < len(column.lines) and \
                         note_start(column.lines[zone], body_size, under_rule) is None:
                     zone += 1  # nothing to continue: these lines are body text
@@ -280,7 +294,7 @@ class PdfExtractor(Extractor):
 
         notes = _dedupe_notes(notes, warnings)
         links = {page.number: [uri for _, uri in page.links] for page in pages}
-        labels = _note_keys(notes)
+        ties = _MarkerTies(pages, notes, bodies)
         fallback = _plain_number_markers(pages, bodies, notes)
 
         title_fallback = _first_page_title(pages, bodies, body_size)
@@ -292,21 +306,22 @@ class PdfExtractor(Extractor):
         metadata.page_count = len(page_info) if page_info else None
         metadata.extra["pages"] = page_info
 
-        paragraphs, marker_pages = _paragraphs(pages, bodies, labels, spacing)
+        paragraphs, marker_pages = _paragraphs(pages, bodies, ties, spacing)
         text, markers = assembly.assemble(paragraphs)
         footnotes = assembly.link_footnotes(
             text, markers, notes=[(n.key, repair_urls(n.text, links.get(n.page, []) + links.get(n.page + 1, [])))
                                   for n in notes],
             pages={n.key: n.page for n in notes}, marker_pages=marker_pages)
+        deferred = {n.key for n in notes if n.deferred}
         for note in footnotes:
-            if "~" in note.label:
-                # Numbering started again: the marker was tied to its note by page, an inference.
-                note.confidence = min(note.confidence, 0.9)
+            note.confidence = ties.confidence(note.label, bool(note.markers), note.label in deferred,
+                                              note.label.split("~")[0] in fallback)
             note.label = note.label.split("~")[0]
-            if note.label in fallback:
-                note.confidence = 0.8
             if not note.markers:
                 warnings.append(f"footnote {note.label} (page {note.page}) has no marker in the text")
+        if ties.contradicted:
+            warnings.append(f"{len(ties.contradicted)} footnote marker(s) link to a note with another label; "
+                            f"tied by label, with a low confidence")
         return ExtractedDocument(format="pdf", media_type=self.media_type, text=text, metadata=metadata,
                                  footnotes=footnotes, warnings=warnings, extractor=self.name)
 
@@ -335,34 +350,17 @@ def _columns(page: PageLayout) -> list[PageLayout]:
     return out
 
 
-def _uri_links(page: object) -> list[tuple[tuple[float, float, float, float], str]]:
-    """The page's ``/Link`` annotations with a URI action (damaged ones skipped)."""
-    out: list[tuple[tuple[float, float, float, float], str]] = []
-    try:
-        annots = page.get("/Annots")  # type: ignore[attr-defined]
-        annots = annots.get_object() if annots is not None else []
-        for ref in list(annots)[:2000]:
-            annot = ref.get_object()
-            if annot.get("/Subtype") != "/Link":
-                continue
-            action = annot.get("/A")
-            action = action.get_object() if action is not None else None
-            if not action or action.get("/S") != "/URI" or not isinstance(action.get("/URI"), str):
-                continue
-            x0, y0, x1, y1 = (float(v) for v in annot.get("/Rect", [0, 0, 0, 0])[:4])
-            out.append(((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), str(action["/URI"])))
-    except Exception:  # noqa: BLE001 - links are a help; a damaged annotation array is skipped
-        return out
-    return out
-
-
 def _body_size(pages: list[PageLayout]) -> float:
     """The size most of the text is set in, counted on the upper part of the pages.
 
     Notes sit at the bottom and can hold more characters than the body text
     (long notes, short pages): the upper 55 % of each page is body text on
     nearly every page, so it decides; the whole page only when it is empty.
+    Where notes fill most of the pages (law reviews, long notes), the lines
+    that carry raised markers after their text show the body size: when most
+    of their text is set larger than the size found, that larger size is it.
     """
+    found = 10.0
     for upper in (True, False):
         weights: dict[float, int] = {}
         for page in pages:
@@ -373,8 +371,37 @@ def _body_size(pages: list[PageLayout]) -> float:
                     key = round(run.size * 2) / 2
                     weights[key] = weights.get(key, 0) + len(run.text.strip())
         if weights:
-            return max(weights.items(), key=lambda kv: kv[1])[0]
-    return 10.0
+            found = max(weights.items(), key=lambda kv: kv[1])[0]
+            break
+    marked: dict[float, int] = {}
+    for page in pages:
+        for line in page.lines:
+            texts = [run for run in line.runs if run.text.strip()]
+            if any(line.is_superscript(run) for run in texts[1:]):
+                key = round(line.size * 2) / 2
+                marked[key] = marked.get(key, 0) + len(line.text)
+    if marked:
+        size, weight = max(marked.items(), key=lambda kv: kv[1])
+        if size > found * 1.05 and weight * 2 > sum(marked.values()):
+            return size
+    return found
+
+
+def _orphan_markers(page: PageLayout, body_size: float) -> None:
+    """A marker the line breaking left alone on a line (``…the end.`` / ``¹⁸``) goes back to the end
+    of the body line above it."""
+    keep: list[Line] = []
+    for line in page.lines:
+        prev = keep[-1] if keep else None
+        label = line.text
+        if prev is not None and NOTE_LABEL_RE.match(label) and label[:1].isdigit() \
+                and line.size <= body_size * 0.8 and prev.size >= body_size * 0.95 and prev.column == line.column \
+                and 0 < prev.y - line.y <= prev.size * 1.8:
+            prev.pieces.append(("sup", label))
+            prev.sup_xy.append((line.runs[0].x, line.y))
+            continue
+        keep.append(line)
+    page.lines = keep
 
 
 def _inner_markers(line: Line) -> list[str]:
@@ -452,7 +479,7 @@ def _plain_number_markers(pages: list[PageLayout], bodies: dict[int, list[Line]]
                 for i, (kind, value) in enumerate(line.pieces):
                     m = pattern.search(value) if kind == "text" else None
                     if m:
-                        line.pieces[i : i + 1] = [("text", value[: m.start()]), ("sup", note.label),
+                        line.pieces[i : i + 1] = [("text", value[: m.start()]), ("num", note.label),
                                                   ("text", value[m.end():])]
                         found.add(note.label)
                         break
@@ -482,10 +509,85 @@ def _first_page_title(pages: list[PageLayout], bodies: dict[int, list[Line]], bo
     return title[:300] or None
 
 
-def _render(line: Line, labels: dict[str, list[tuple[int, str]]], page: int, marker_pages: list[int]) -> str:
+class _MarkerTies:
+    """Ties body markers to notes, and says how sure each tie is.
+
+    A marker is tied to the note with its label (on its own page, else the
+    next, else the nearest: :func:`_key_for`). Where the marker carries an
+    internal link (:mod:`extractors.pdf.links`) and a note with its label
+    opens at the link's destination, the link confirms the tie (and picks the
+    note when labels repeat); a link to a note with another label contradicts it.
+    """
+
+    def __init__(self, pages: list[PageLayout], notes: list[Note], bodies: dict[int, list[Line]]) -> None:
+        self.keys = _note_keys(notes)
+        self.goto = {page.number: page.goto for page in pages if page.goto}
+        self.starts = [(n.page, n.x, n.y, n.label, n.key) for n in notes]
+        self.confirmed: set[str] = set()
+        self.contradicted: set[str] = set()
+        self.offset = 0.0
+        if self.goto:
+            self.offset = link_offset([(target, label) for page, label, xy in _body_sups(bodies)
+                                       if (target := link_at(self.goto.get(page, []), *xy)) is not None],
+                                      self.starts)
+
+    def key(self, label: str, page: int, xy: tuple[float, float] | None) -> str | None:
+        """The key of the note the marker ``label`` set at ``xy`` on ``page`` points to."""
+        key = _key_for(self.keys, label, page)
+        links = self.goto.get(page)
+        if xy is not None and links:
+            target = link_at(links, *xy)
+            if target is not None:
+                linked, agrees = linked_note(target, label, self.starts, self.offset)
+                if linked is not None:
+                    self.confirmed.add(linked)
+                    return linked
+                if not agrees and key is not None:
+                    self.contradicted.add(key)
+        return key
+
+    def confidence(self, key: str, marked: bool, deferred: bool, plain_number: bool) -> float:
+        """1.0 when a link confirms the note's marker; lower the more of the tie is inferred.
+
+        Without links, a raised marker and a note in the label sequence give
+        0.95; a note found out of sequence, or in a numbering that starts again
+        (tied by page), 0.9; a marker read from a plain number 0.8, as is any
+        unconfirmed note of a document whose other notes are linked; a marker
+        whose link points at another note 0.6; a note without any marker 0.5.
+        """
+        if not marked:
+            return 0.5
+        if key in self.contradicted:
+            return 0.6
+        if key in self.confirmed:
+            return 1.0
+        if plain_number or self.confirmed:
+            return 0.8
+        if deferred or "~" in key:
+            return 0.9
+        return 0.95
+
+
+def _body_sups(bodies: dict[int, list[Line]]) -> Iterator[tuple[int, str, tuple[float, float]]]:
+    """``(page, label, position)`` of every raised marker in the body text."""
+    for page, lines in bodies.items():
+        for line in lines:
+            sups = [value for kind, value in line.pieces if kind == "sup"]
+            yield from ((page, label, xy) for label, xy in zip(sups, line.sup_xy))
+
+
+def _render(line: Line, ties: _MarkerTies, page: int, marker_pages: list[int]) -> str:
     out = []
+    sups = 0
     for kind, value in line.pieces:
-        key = _key_for(labels, value, page) if kind == "sup" else None
+        if kind == "text":
+            out.append(value)
+            continue
+        xy = None
+        if kind == "sup":
+            xy = line.sup_xy[sups] if sups < len(line.sup_xy) else None
+            sups += 1
+        key = ties.key(value, page, xy)
         if key is not None:
             out.append(assembly.marker(key))
             marker_pages.append(page)
@@ -494,7 +596,7 @@ def _render(line: Line, labels: dict[str, list[tuple[int, str]]], page: int, mar
     return "".join(out)
 
 
-def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], labels: dict[str, list[tuple[int, str]]],
+def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], ties: _MarkerTies,
                 spacing: float) -> tuple[list[str], list[int]]:
     paragraphs: list[list[str]] = []
     para_pages: list[list[int]] = []
@@ -507,7 +609,7 @@ def _paragraphs(pages: list[PageLayout], bodies: dict[int, list[Line]], labels: 
             lefts[line.column] = min(lefts.get(line.column, line.x0), line.x0)
         for line in lines:
             pages_here: list[int] = []
-            text = _render(line, labels, page.number, pages_here)
+            text = _render(line, ties, page.number, pages_here)
             if prev is None:
                 new = True
             elif prev_page != page.number or line.y > prev.y + 1 or line.column != prev.column:

@@ -79,8 +79,10 @@ class Line:
     size: float = 0.0
     font: str = ""
     column: int = 0
-    # Filled by the footnote pass: (kind, text) pieces, kind "text" or "sup".
+    # Filled by the footnote pass: (kind, text) pieces, kind "text" or "sup" (or "num", a plain
+    # number taken for a marker), and where each "sup" piece of :func:`line_pieces` sits, in order.
     pieces: list[tuple[str, str]] = field(default_factory=list)
+    sup_xy: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -118,6 +120,8 @@ class PageLayout:
     rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1)
     # URI link annotations: ((x0, y0, x1, y1), uri).
     links: list[tuple[tuple[float, float, float, float], str]] = field(default_factory=list)
+    # Internal link annotations: ((x0, y0, x1, y1), target), see :mod:`extractors.pdf.links`.
+    goto: list = field(default_factory=list)
 
 
 class PageCollector:
@@ -424,6 +428,9 @@ _URL_TAIL_RE = re.compile(
 # with a path, query or word separator inside (a plain word after an address stays apart).
 _URL_HEAD_RE = re.compile(r"^[\w\-./?=&%#~+:@!$,;*()]*[\w/=&%#~+-]")
 _URL_SEPARATORS = set("/-._?=&%#~+")
+# A line that ends in a bare scheme, and a next line that starts with the rest of the address.
+_SCHEME_TAIL_RE = re.compile(r"(?:^|\s)https?:/{0,2}$", re.I)
+_HOST_HEAD_RE = re.compile(r"^/{0,2}(?:[a-z0-9-]+\.)+[a-z]{2,}(?:[/:?#]|$)", re.I)
 
 
 def repair_urls(text: str, uris: list[str]) -> str:
@@ -446,6 +453,8 @@ def repair_urls(text: str, uris: list[str]) -> str:
 
 def continues_url(out: str, part: str) -> bool:
     """Whether ``part`` carries on the web address that ends ``out`` (a URL broken at a line end)."""
+    if _SCHEME_TAIL_RE.search(out) and _HOST_HEAD_RE.match(part):
+        return True  # "https:" + "//www.ohchr.org/…"
     tail = _URL_TAIL_RE.search(out)
     if not tail or len(tail.group(0)) < 8:
         return False

@@ -20,6 +20,7 @@ from storage import StorageError
 from flows.cli import citations, documents, ingest, integrity, ops, versions, web
 from flows.cli.context import Context, OperationalError
 from flows.errors import FlowError
+from flows.progress import MODES
 from flows.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -54,15 +55,18 @@ class ArchivistGroup(click.Group):
 @click.option("--db", "db_url", default=None, metavar="URL",
               help="Database URL (e.g. postgresql://…). Default SQLite in the home, env ARCHIVIST_DB_URL.")
 @click.option("-v", "--verbose", count=True, help="More log output.")
+@click.option("--progress", "progress", type=click.Choice(MODES), default="auto", show_default=True,
+              help="Progress on stderr of ingest, verify, regroup, export: a bar on a terminal, plain lines "
+                   "elsewhere (auto), or always one of them, or none.")
 @click.pass_context
-def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: int) -> None:
+def cli(ctx: click.Context, home: str | None, db_url: str | None, verbose: int, progress: str) -> None:
     """archivist: keep documents byte for byte, with their text, footnotes, works and history."""
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()  # the environment, read once for this invocation
     except FlowError as exc:
         raise click.ClickException(str(exc)) from exc
-    ctx.obj = Context(home, db_url, settings)
+    ctx.obj = Context(home, db_url, settings, progress)
     ctx.call_on_close(ctx.obj.close)
 
 

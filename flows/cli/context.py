@@ -20,6 +20,8 @@ from flows.settings import Settings
 if TYPE_CHECKING:
     from storage.models import Document
 
+    from flows.progress import Progress
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Commands that may create an archive where none is; all others refuse a home that holds none.
@@ -47,8 +49,22 @@ def _command_name() -> str | None:
     return ctx.info_name if ctx is not None else None
 
 
+SCHEMA_VERSION = 1  # of every ``--json`` object (flows/cli/schemas/); the web API's payloads share it
+
+
+def versioned(value: dict[str, Any]) -> dict[str, Any]:
+    """``value`` with ``schema_version`` first (the documented shape of its schema in flows/cli/schemas/)."""
+    return {"schema_version": SCHEMA_VERSION, **{k: v for k, v in value.items() if k != "schema_version"}}
+
+
 def echo_json(value: Any) -> None:
-    """Print ``value`` as indented JSON (what every ``--json`` option prints)."""
+    """Print ``value`` as indented JSON (what every ``--json`` option prints).
+
+    An object gets ``schema_version`` (:data:`SCHEMA_VERSION`) as its first
+    key; a list (CSL-JSON, a format of its own) is printed as it is.
+    """
+    if isinstance(value, dict):
+        value = versioned(value)
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
@@ -66,10 +82,12 @@ def short(text: str | None, width: int) -> str:
 class Context:
     """One invocation: its settings, the archive it names (opened at first use)."""
 
-    def __init__(self, home: str | None, db_url: str | None, settings: Settings | None = None):
+    def __init__(self, home: str | None, db_url: str | None, settings: Settings | None = None,
+                 progress: str = "auto"):
         self.settings = settings or Settings()
         self.home = home or self.settings.home
         self.db_url = db_url or self.settings.db_url
+        self.progress_mode = progress  # flows.progress.MODES: auto, bar, lines, none
         self._archive: Archive | None = None
         self._readonly = False
 
@@ -95,12 +113,29 @@ class Context:
             self._readonly = not write
         return self._archive
 
+    def matches(self, ref: str) -> list[int]:
+        """Ids of every document ``ref`` names (id, SHA-256 prefix of 6+ digits, identifier, URL), first first;
+        none is a usage error."""
+        from storage.browse import matching_ids
+
+        ids = matching_ids(self.archive(), ref)
+        if not ids:
+            raise click.ClickException(f"no document with id, hash or identifier {ref.strip()!r}")
+        return ids
+
     def document(self, ref: str) -> Document:
-        """One document by id, SHA-256 prefix or identifier; not found is a usage error."""
+        """One document by id, SHA-256 prefix (6+ digits) or identifier (the first it names); not found is a
+        usage error."""
         try:
-            return self.archive().document(ref)
+            return self.archive().document(str(self.matches(ref)[0]))
         except DocumentNotFound as exc:
             raise click.ClickException(str(exc)) from exc
+
+    def progress(self, label: str, total: int | None = None, unit: str = "documents") -> Progress:
+        """A :class:`flows.progress.Progress` on standard error in this invocation's mode (``--progress``)."""
+        from flows.progress import Progress
+
+        return Progress(label, total, unit=unit, mode=self.progress_mode)
 
     def close(self) -> None:
         """Close the archive if it was opened."""

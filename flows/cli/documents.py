@@ -3,40 +3,107 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 import click
 
-from storage import Archive
-from storage.models import Document
+from storage.events import iso
+from storage.models import Document, Work
 from storage.search import SearchFilters, SearchQueryError
-from storage.records import document_detail, document_summary
+from storage.records import document_summary
 
 from flows.cli.context import Context, echo_json, json_option, short
+from flows.cli.queries import STATUSES, Filters, QueryError, list_documents, list_works, parse_since
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def print_works(archive: Archive) -> None:
-    """Every work with its versions, one line each."""
-    for work in archive.works():
-        click.echo(f"  work {work.id}: {short(work.title, 70) or '(untitled)'}")
-        for doc in work.documents:
-            click.echo(f"    v{doc.version} doc {doc.id} {doc.relation:<9} {doc.status:<6} {doc.format or '-':<8} "
-                       f"{short(doc.source, 60)}")
+def _day(value: datetime | None) -> str:
+    return iso(value)[:16].replace("T", " ") + "Z" if value is not None else "-"
+
+
+DOCUMENT_HEADER = (f"{'ID':>5}  {'STATUS':<6}  {'WORK':>5} {'V':>2}  {'FORMAT':<8}  {'DATE':<10}  "
+                   f"{'INGESTED':<17}  {'SHA-256':<12}  TITLE OR SOURCE")
+
+
+def document_row(d: Document) -> str:
+    """One line of ``documents``: id, status, work and version, format, date, ingest time, hash, title."""
+    return (f"{d.id:>5}  {d.status:<6}  {d.work_id:>5} {d.version:>2}  {short(d.format or '-', 8):<8}  "
+            f"{short(d.date or '-', 10):<10}  {_day(d.ingested_at):<17}  {d.sha256[:12]}  "
+            f"{short(d.title or d.source, 60)}")
+
+
+def listing_options(what: str) -> Callable[[F], F]:
+    """``--status``, ``--since``, ``--format``, ``--limit``, ``--offset`` of ``documents`` and ``works``."""
+    def decorate(command: F) -> F:
+        for option in reversed([
+            click.option("--status", type=click.Choice(STATUSES), help=f"Only {what} with a version of this status."
+                         if what == "works" else "Only documents of this status."),
+            click.option("--since", metavar="WHEN", help="Ingested since a date, a UTC time or an age "
+                         "(2026-12-01, 2026-12-01T12:00Z, 30m, 12h, 7d, 2w)."),
+            click.option("--format", "fmt", metavar="FORMAT",
+                         help="Only this document format: pdf, html, text, markdown, wikitext, email, …"),
+            click.option("--limit", type=click.IntRange(min=0), default=None, help=f"At most this many {what}."),
+            click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+                         help=f"{what.capitalize()} to skip (paging)."),
+        ]):
+            command = option(command)
+        return command
+    return decorate
+
+
+def _filters(status: str | None, since: str | None, fmt: str | None) -> Filters:
+    try:
+        return Filters(status, parse_since(since), fmt)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from exc
+
+
+def _footer(shown: int, total: int, offset: int, what: str) -> str:
+    """``12 documents``, ``1-20 of 140 documents``, or ``none of 140 documents from --offset 200``."""
+    if shown == total:
+        return f"{total} {what}"
+    return f"{offset + 1}-{offset + shown} of {total} {what}" if shown else \
+        f"none of {total} {what} from --offset {offset}"
 
 
 @click.command()
-@json_option()
+@listing_options("documents")
+@json_option("{schema_version, total, limit, offset, documents: [...]} (flows/cli/schemas/documents.json).")
 @click.pass_obj
-def documents(obj: Context, as_json: bool) -> None:
-    """Every record, failed ones too."""
-    docs = obj.archive().documents()
+def documents(obj: Context, status: str | None, since: str | None, fmt: str | None, limit: int | None,
+              offset: int, as_json: bool) -> None:
+    """Every record (failed ones too), by id, with a header; filter by status, ingest time and format."""
+    total, docs = list_documents(obj.archive(), _filters(status, since, fmt), limit, offset)
     if as_json:
-        echo_json([document_summary(d) for d in docs])
+        echo_json({"total": total, "limit": limit, "offset": offset,
+                   "documents": [document_summary(d) for d in docs]})
         return
+    if not docs:
+        click.echo(_footer(0, total, offset, "documents") if total else
+                   f"no documents{' match' if status or since or fmt else ''}")
+        return
+    click.echo(DOCUMENT_HEADER)
     for d in docs:
-        click.echo(f"{d.id:>5} {d.status:<6} w{d.work_id}v{d.version} {d.media_type:<22} {d.sha256[:12]} "
-                   f"{short(d.title or d.source, 60)}")
+        click.echo(document_row(d))
         if d.error:
-            click.echo(f"      error: {d.error}")
+            click.echo(f"{'':>7}error: {short(d.error, 110)}")
+    click.echo(_footer(len(docs), total, offset, "documents"))
+
+
+def print_works(works_: list[Work]) -> None:
+    """Every work with its versions, one line each: a header, then the versions under their work."""
+    click.echo(f"{'WORK':>5}  {'VERSIONS':>8}  {'FIRST DATE':<10}  {'LAST INGESTED':<17}  TITLE")
+    for work in works_:
+        dates = sorted(d.date for d in work.documents if d.date)
+        last = max((d.ingested_at for d in work.documents), default=None)
+        click.echo(f"{work.id:>5}  {len(work.documents):>8}  {short(dates[0] if dates else '-', 10):<10}  "
+                   f"{_day(last):<17}  {short(work.title, 70) or '(untitled)'}")
+        for doc in work.documents:
+            click.echo(f"{'':>7}v{doc.version} doc {doc.id} {doc.relation:<9} {doc.status:<6} "
+                       f"{short(doc.format or '-', 8):<8} {short(doc.date or '-', 10):<10} {short(doc.source, 60)}")
 
 
 @click.command()
@@ -46,8 +113,10 @@ def documents(obj: Context, as_json: bool) -> None:
 @click.option("--note", "note_seq", type=int, help="Only footnote N (as `search` names it) and where it is cited.")
 @click.pass_obj
 def show(obj: Context, ref: str, as_json: bool, csl: bool, note_seq: int | None) -> None:
-    """One record (by id, SHA-256 prefix or identifier) with text and footnotes."""
-    doc = obj.document(ref)
+    """One record (by id, SHA-256 prefix of 6+ digits, identifier or URL) with where and when it was fetched,
+    its text and footnotes; when REF names more documents (an identifier several carry), they are listed."""
+    ids = obj.matches(ref)
+    doc = obj.document(str(ids[0]))
     if note_seq is not None:
         show_note(doc, note_seq, as_json)
         return
@@ -56,20 +125,45 @@ def show(obj: Context, ref: str, as_json: bool, csl: bool, note_seq: int | None)
 
         echo_json(document_csl(doc))
         return
-    data = document_detail(doc)
-    data["cited_by"] = obj.archive().cited_by(doc.id)
+    from storage.browse import document_payload
+
+    data = document_payload(obj.archive(), doc, ids)
     if as_json:
         echo_json(data)
         return
+    if len(ids) > 1:
+        click.echo(f"{ref.strip()!r} names {len(ids)} documents; the first is shown (archivist show ID for another):")
+        for m in data["matches"]:
+            click.echo(f"  {'*' if m['id'] == doc.id else ' '} doc {m['id']} {m['status']:<6} work {m['work_id']} "
+                       f"v{m['version']} {m['format'] or '-':<8} {m['sha256'][:12]} {short(m['title'] or m['source'], 60)}")
+        click.echo("")
+    print_detail(data)
+
+
+def print_detail(data: dict[str, Any]) -> None:
+    """``show``'s text: the record's fields, its fetches, text, footnotes, parts and who cites it."""
     for key in ("id", "status", "error", "source", "sha256", "size", "media_type", "format", "title", "date",
                 "authors", "language", "work_id", "version", "relation", "relation_reason", "file_date", "part_of",
-                "ingested_at"):
+                "obtained_at", "ingested_at"):
         if data.get(key) not in (None, [], ""):
             click.echo(f"{key:>12}: {data[key]}")
     for ident in data["identifiers"]:
         click.echo(f"{'identifier':>12}: {ident['scheme']} {ident['value']}")
     for warning in data["warnings"]:
         click.echo(f"{'warning':>12}: {warning}")
+    for fetch in data["fetches"]:
+        answer = ", ".join(x for x in (
+            f"HTTP {fetch['status_code']}" if fetch["status_code"] else "",
+            f"via {fetch['final_url']}" if fetch["final_url"] and fetch["final_url"] != fetch["source"] else "",
+            f"ETag {fetch['etag']}" if fetch["etag"] else "",
+            f"Last-Modified {fetch['last_modified']}" if fetch["last_modified"] else "",
+            f"WARC {fetch['warc_path']}" if fetch["warc_path"] else "",
+            f"run {fetch['run_id']}" if fetch["run_id"] else "") if x)
+        click.echo(f"{'fetched':>12}: {fetch['fetched_at']} {fetch['source']}" + (f" ({answer})" if answer else ""))
+    from flows.custody import custody_lines
+
+    for line in custody_lines(data.get("custody"), data.get("derivation")):
+        click.echo(line)
     click.echo("")
     click.echo(data["text"] or "")
     if data["footnotes"]:
@@ -109,16 +203,25 @@ def show_note(doc: Document, seq: int, as_json: bool) -> None:
 
 
 @click.command()
-@json_option()
+@listing_options("works")
+@json_option("{schema_version, total, limit, offset, works: [{id, title, versions: [...]}]} "
+             "(flows/cli/schemas/works.json).")
 @click.pass_obj
-def works(obj: Context, as_json: bool) -> None:
-    """Works with their versions in order."""
-    archive = obj.archive()
+def works(obj: Context, status: str | None, since: str | None, fmt: str | None, limit: int | None,
+          offset: int, as_json: bool) -> None:
+    """Works with their versions in order; filters keep the works with a version that passes them."""
+    total, found = list_works(obj.archive(), _filters(status, since, fmt), limit, offset)
     if as_json:
-        echo_json([{"id": w.id, "title": w.title, "versions": [document_summary(d) for d in w.documents]}
-                    for w in archive.works()])
+        echo_json({"total": total, "limit": limit, "offset": offset,
+                   "works": [{"id": w.id, "title": w.title, "versions": [document_summary(d) for d in w.documents]}
+                             for w in found]})
         return
-    print_works(archive)
+    if not found:
+        click.echo(_footer(0, total, offset, "works") if total else
+                   f"no works{' match' if status or since or fmt else ''}")
+        return
+    print_works(found)
+    click.echo(_footer(len(found), total, offset, "works"))
 
 
 class SearchError(click.ClickException):
@@ -144,7 +247,8 @@ def _highlight(snippet: str) -> str:
 @click.option("--format", "fmt", help="Format: pdf, html, text, markdown, wikitext, …")
 @click.option("--work", type=int, help="Only versions of this work.")
 @click.option("--identifier", help="Only documents with this identifier (e.g. A/HRC/37/24).")
-@json_option("A list of work hits: id, work_id, documents, title, source, snippet, rank, total, total_exact, notes.")
+@json_option("{schema_version, query, total, total_exact, limit, offset, hits: [{id, work_id, documents, title, "
+             "source, snippet, rank, total, total_exact, notes}]}, as the web API's /api/search.")
 @click.pass_obj
 def search(obj: Context, query: tuple[str, ...], limit: int, offset: int, date_from: str | None,
            date_to: str | None, language: str | None, fmt: str | None, work: int | None,
@@ -159,7 +263,9 @@ def search(obj: Context, query: tuple[str, ...], limit: int, offset: int, date_f
     except SearchQueryError as exc:
         raise SearchError(str(exc)) from exc
     if as_json:
-        echo_json([h.to_dict(result.total, result.total_exact) for h in result.hits])
+        echo_json({"query": " ".join(query), "total": result.total, "total_exact": result.total_exact,
+                   "limit": result.limit, "offset": result.offset,
+                   "hits": [h.to_dict(result.total, result.total_exact) for h in result.hits]})
         return
     if not result.hits:
         click.echo("no matches" if not result.total else f"no matches on this page ({result.total} in all)")
@@ -179,20 +285,40 @@ def search(obj: Context, query: tuple[str, ...], limit: int, offset: int, date_f
             click.echo(f"        see: archivist show {h.document_id} --note {note.seq}")
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
 @click.command()
-@json_option()
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest N runs.")
+@click.option("--failures", "all_failures", is_flag=True, help="List every failure (else the first 3 per run).")
+@json_option("{schema_version, runs: [...]} (flows/cli/schemas/runs.json).")
 @click.pass_obj
-def runs(obj: Context, as_json: bool) -> None:
-    """Ingest runs, newest first, with their counts and failures."""
-    rows = obj.archive().runs()
-    data = [{"id": r.id, "started_at": str(r.started_at), "finished_at": str(r.finished_at) if r.finished_at else None,
-             "status": r.status, "trigger": r.trigger, "counts": r.counts, "failures": r.failures,
-             "flow_run_id": r.flow_run_id} for r in rows]
+def runs(obj: Context, limit: int, all_failures: bool, as_json: bool) -> None:
+    """Ingest runs, newest first: a table of status, start, duration and counts, with their failures."""
+    from storage.browse import run_dict
+
+    data = [run_dict(r) for r in obj.archive().runs(limit)]
     if as_json:
-        echo_json(data)
+        echo_json({"runs": data})
         return
+    if not data:
+        click.echo("no runs")
+        return
+    click.echo(f"{'RUN':>5}  {'STATUS':<11}  {'STARTED':<17}  {'DURATION':>9}  {'NEW':>5}  {'VERSIONS':>8}  "
+               f"{'UNCHANGED':>9}  {'FAILED':>6}  TRIGGER")
     for r in data:
-        click.echo(f"{r['id']:>4} {r['status']:<9} {r['started_at'][:19]} {r['trigger'] or '':<8} {r['counts']}")
+        c = r["counts"]
+        click.echo(f"{r['id']:>5}  {r['status']:<11}  {r['started_at'][:16].replace('T', ' ') + 'Z':<17}  "
+                   f"{_duration(r['duration_s']):>9}  {c.get('stored', 0):>5}  {c.get('new_version', 0):>8}  "
+                   f"{c.get('unchanged', 0):>9}  {c.get('failed', 0):>6}  {r['trigger'] or '-'}")
+        shown = r["failures"] if all_failures else r["failures"][:3]
+        for failure in shown:
+            click.echo(f"{'':>7}failed: {short(str(failure.get('source')), 60)}: {short(str(failure.get('error')), 90)}")
+        if len(r["failures"]) > len(shown):
+            click.echo(f"{'':>7}… and {len(r['failures']) - len(shown)} more failures (--failures lists them)")
 
 
 COMMANDS = [documents, show, works, search, runs]

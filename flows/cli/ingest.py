@@ -10,17 +10,21 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from storage import Archive
+from storage.events import iso
 
-from flows.cli.context import Context, echo_json
-from flows.cli.documents import print_works
+from flows.cli.context import Context, echo_json, short
 from flows.errors import FlowError
 from flows.settings import apply_prefect_defaults
 from flows.sources.model import SourceItem
+
+if TYPE_CHECKING:
+    from flows.progress import Progress
 
 
 @dataclass
@@ -62,26 +66,44 @@ def plan_ingest(obj: Context, sources: tuple[str, ...], source_name: str | None,
                 allow_private=allow_private or spec.allow_private, skipped=skipped)
 
 
-def run_in_process(obj: Context, archive: Archive, plan: Plan) -> dict[str, Any]:
-    """The run without Prefect: same steps, same records."""
+def run_in_process(obj: Context, archive: Archive, plan: Plan, progress: Progress | None = None) -> dict[str, Any]:
+    """The run without Prefect: same steps, same records; ``progress`` told after each document."""
     from flows.run import InProcessRunner, run_ingest
 
     trigger = f"cli:{plan.source_name}" if plan.source_name else "manual"
     runner = InProcessRunner(archive, obj.settings, max_bytes=plan.max_bytes, allow_private=plan.allow_private)
-    return run_ingest(archive, plan.items, runner, trigger=trigger, warnings=plan.skipped).to_dict()
+    if progress is not None:
+        progress.start(len(plan.items))
+    return run_ingest(archive, plan.items, runner, trigger=trigger, warnings=plan.skipped,
+                      progress=progress.on_tick if progress is not None else None, config=obj.settings).to_dict()
 
 
-def run_as_flow(archive: Archive, plan: Plan) -> dict[str, Any]:
+def prefect_starting_line() -> str:
+    """What a flow run starts with: a temporary Prefect server (with the hint to skip it), or the one named."""
+    import os
+
+    url = os.environ.get("PREFECT_API_URL")
+    if url:
+        return f"connecting to the Prefect server at {url}…"
+    return "starting a temporary Prefect server… (set PREFECT_API_URL to use a running one)"
+
+
+def run_as_flow(archive: Archive, plan: Plan, progress: Progress | None = None) -> dict[str, Any]:
     """The run as a Prefect flow run (on the Dask cluster when one is configured)."""
     apply_prefect_defaults("INFO" if logging.getLogger().isEnabledFor(logging.INFO) else "WARNING")
-    from flows.prefect.deployments import on_cluster
-    from flows.prefect.ingest import ingest_flow
+    if progress is not None:
+        progress.say(prefect_starting_line())
+    from flows.prefect.deployments import on_cluster, parameter_db_url
+    from flows.prefect.ingest import ingest_flow, watching
 
     trigger = f"cli:{plan.source_name}" if plan.source_name else "cli"
-    db_url = archive.engine.url.render_as_string(hide_password=False)
-    result = on_cluster(ingest_flow, plan.dask_address)(
-        home=str(archive.home), db_url=db_url, trigger=trigger, extract_in_task=bool(plan.dask_address),
-        max_bytes=plan.max_bytes, items=plan.items, allow_private=plan.allow_private, warnings=plan.skipped)
+    # flow parameters are kept and shown by the Prefect server: a password goes by the environment
+    db_url = parameter_db_url(archive.engine.url.render_as_string(hide_password=False))
+    with watching(progress) as progress_id:
+        result = on_cluster(ingest_flow, plan.dask_address)(
+            home=str(archive.home), db_url=db_url, trigger=trigger, extract_in_task=bool(plan.dask_address),
+            max_bytes=plan.max_bytes, items=plan.items, allow_private=plan.allow_private, warnings=plan.skipped,
+            progress_id=progress_id)
     if plan.source_name:
         result["source"] = plan.source_name
     return result
@@ -98,12 +120,18 @@ def run_as_flow(archive: Archive, plan: Plan) -> dict[str, Any]:
               help="Fetch loopback, private and link-local hosts too (refused by default; "
                    "or ARCHIVIST_ALLOW_PRIVATE=1, or allow_private = true in the sources file).")
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links in folders (not followed by default).")
+@click.option("--collector", metavar="WHO",
+              help="Who collects in this run (custody of every item; over the source's collector and "
+                   "$ARCHIVIST_COLLECTOR; default: the login name).")
+@click.option("--note", metavar="TEXT", help="Purpose or case note recorded in the custody of every item.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_obj
 def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sources_file: str | None,
-           no_prefect: bool, allow_private: bool, follow_links: bool, as_json: bool) -> None:
+           no_prefect: bool, allow_private: bool, follow_links: bool, as_json: bool,
+           collector: str | None = None, note: str | None = None) -> None:
     """Ingest files, folders (recursively) and http(s) URLs, or one named source (--source NAME)."""
     started = time.perf_counter()
+    started_at = iso(datetime.now(UTC))
     if source_name and sources:
         raise click.UsageError("give SOURCE... or --source NAME, not both")
     if sources_file and not source_name:
@@ -116,36 +144,60 @@ def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sour
                            follow_links=follow_links)
     except FlowError as exc:
         raise click.ClickException(str(exc)) from exc
-    if no_prefect:
-        result = run_in_process(obj, archive, plan)
-    else:
-        try:
-            result = run_as_flow(archive, plan)
-        except FlowError as exc:
-            raise click.ClickException(str(exc)) from exc
+    from dataclasses import replace
+
+    from flows.custody import given_for
+
+    # the run's own custody (--collector, --note, $ARCHIVIST_COLLECTOR as read now) over the sources file's
+    plan.items = [replace(i, custody=given_for(i.custody, collector, note, obj.settings.collector))
+                  for i in plan.items]
+    with obj.progress("ingest", len(plan.items)) as progress:
+        if no_prefect:
+            result = run_in_process(obj, archive, plan, progress)
+        else:
+            try:
+                result = run_as_flow(archive, plan, progress)
+            except FlowError as exc:
+                raise click.ClickException(str(exc)) from exc
     total = time.perf_counter() - started
     result["total_seconds"] = total
+    result["started_at"] = started_at
     result["startup_seconds"] = max(0.0, total - result["ingest_seconds"])
     if as_json:
-        echo_json(result)
+        echo_json(run_json(result))
         return
     print_summary(archive, result)
 
 
-def print_summary(archive: Archive, result: dict[str, Any]) -> None:
-    """A run's counts and failures, then the archive's totals and works."""
+def run_json(result: dict[str, Any]) -> dict[str, Any]:
+    """``ingest --json``: the run's result with the listing's key names (a document's id is ``id``)."""
+    data = dict(result)
+    data["outcomes"] = [{("id" if k == "document_id" else k): v for k, v in row.items()}
+                        for row in result.get("outcomes", [])]
+    return data
+
+
+def print_summary(archive: Archive, result: dict[str, Any], width: int = 20) -> None:
+    """This run: the documents it stored (as new works or new versions of works), left unchanged and failed
+    (with the reasons), the documents it added (at most ``width`` lines), then one line of the archive's totals."""
     counts = result["counts"]
-    click.echo(f"Run {result['run_id']}: {counts.get('stored', 0)} stored, {counts.get('new_version', 0)} new "
-               f"version, {counts.get('unchanged', 0)} unchanged, {counts.get('failed', 0)} failed "
+    stored, versions = counts.get("stored", 0), counts.get("new_version", 0)
+    click.echo(f"Run {result['run_id']}: {stored + versions} stored ({stored} new works, {versions} new versions "
+               f"of works), {counts.get('unchanged', 0)} unchanged, {counts.get('failed', 0)} failed "
                f"({result['ingest_seconds']:.1f} s ingesting, {result['startup_seconds']:.1f} s start-up)")
+    added = [o for o in result.get("outcomes", []) if o["status"] in ("stored", "new_version")]
+    for row in added[:width]:
+        what = "new work" if row["status"] == "stored" else f"{row.get('relation') or 'version'}"
+        click.echo(f"  + doc {row['document_id']} work {row['work_id']} ({what}): {short(row['source'], 80)}")
+    if len(added) > width:
+        click.echo(f"  … and {len(added) - width} more (archivist documents --since {result['started_at']})")
     for failure in result["failures"]:
         click.echo(f"  failed: {failure['source']}: {failure['error']}")
     for warning in result.get("warnings", []):
         click.echo(f"  warning: {warning}")
     totals = archive.counts()
     click.echo(f"Archive {archive.home}: {totals['documents']} documents ({totals['failed']} failed) in "
-               f"{totals['works']} works, {totals['footnotes']} footnotes")
-    print_works(archive)
+               f"{totals['works']} works")
 
 
 COMMANDS = [ingest]

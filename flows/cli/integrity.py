@@ -7,20 +7,27 @@ from pathlib import Path
 
 import click
 
-from flows.cli.context import Context, echo_json, json_option
+from flows.cli.context import Context, OperationalError, echo_json, json_option
 
 
 @click.command()
 @json_option()
 @click.option("--record", is_flag=True, help="Also append the outcome to the event chain (a 'verified' event).")
+@click.option("--tsa-ca", "tsa_ca", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM file of time-stamp authority CA certificates to check the tokens against (repeatable; "
+                   "default $ARCHIVIST_TSA_CA).")
 @click.pass_obj
-def verify(obj: Context, as_json: bool, record: bool) -> None:
+def verify(obj: Context, as_json: bool, record: bool, tsa_ca: tuple[Path, ...]) -> None:
     """Integrity check: exit 0 when clean, 1 on any problem."""
     from storage.integrity.fixity import record_verification
     from storage.integrity.fixity import verify as run_verify
+    from storage.integrity.timestamps import TimestampError
 
     archive = obj.archive(write=record)  # read-only unless the outcome is to be recorded
-    report = run_verify(archive)
+    try:
+        report = run_verify(archive, tsa_ca=tuple(str(p) for p in tsa_ca) or obj.settings.tsa_ca)
+    except TimestampError as exc:
+        raise OperationalError(str(exc)) from exc
     if record:
         record_verification(archive, report)
     if as_json:
@@ -127,17 +134,27 @@ def repair(obj: Context, dry_run: bool, grace: str, sources: tuple[Path, ...], m
 
 
 @click.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.option("--work", type=int, default=None, help="Only the documents of this work.")
 @click.option("--since", default=None, metavar="DATE", help="Only documents ingested since DATE (YYYY-MM-DD or ISO).")
+@click.option("--wacz", "wacz_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Instead of a bag: write the web captures (WARC) as one WACZ file for replay tools.")
 @json_option()
 @click.pass_obj
-def export(obj: Context, directory: Path, work: int | None, since: str | None, as_json: bool) -> None:
-    """Write a BagIt bag (originals, texts, records, events) to DIRECTORY, which must be new or empty."""
+def export(obj: Context, directory: Path | None, work: int | None, since: str | None, wacz_file: Path | None,
+           as_json: bool) -> None:
+    """Write a BagIt bag (originals, texts, records, events, custody, anchors, time-stamp tokens and a
+    stand-alone verify_bag.py) to DIRECTORY, which must be new or empty."""
+    from flows.custody import agent
     from storage.integrity.export import ExportError, export_bag
 
+    if (directory is None) == (wacz_file is None):
+        raise click.UsageError("give either DIRECTORY (a bag) or --wacz FILE")
+    if wacz_file is not None:
+        _export_wacz(obj, wacz_file, work, since, as_json)
+        return
     try:
-        result = export_bag(obj.archive(), directory, work=work, since=since)
+        result = export_bag(obj.archive(), directory, work=work, since=since, agent=agent(obj.settings))
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -147,7 +164,59 @@ def export(obj: Context, directory: Path, work: int | None, since: str | None, a
                f"{result.texts} texts; {result.events} events) to {result.directory}")
     click.echo(f"  chain head at export: event {result.head_id} {result.head_hash}; logged as event "
                f"{result.event_id}")
-    click.echo(f"  check it with: bagit.py --validate {result.directory}")
+    click.echo(f"  check it with: python {result.directory}/verify_bag.py {result.directory} [--tsa-ca CA.pem] "
+               "(needs only Python and cryptography), or bagit.py --validate")
 
 
-COMMANDS = [verify, anchor, repair, export]
+def _export_wacz(obj: Context, out: Path, work: int | None, since: str | None, as_json: bool) -> None:
+    from storage.integrity.export import ExportError, parse_since
+    from storage.integrity.wacz import WaczError, export_wacz
+
+    try:
+        result = export_wacz(obj.archive(), out, work=work, since=parse_since(since) if since else None)
+    except (WaczError, ExportError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    click.echo(f"exported {result.captures} web capture(s) of {result.fetches} fetch(es) to {result.file} "
+               f"({result.bytes} bytes, sha256 {result.sha256}); logged as event {result.event_id}")
+    for rel in result.missing:
+        click.echo(f"MISSING capture {rel}: named by a fetch but not in the archive (run `archivist verify`)")
+    click.echo("  open it in ReplayWeb.page (https://replayweb.page); check it with: wacz validate -f FILE")
+
+
+@click.command()
+@click.option("--tsa", "tsa_urls", multiple=True, metavar="URL",
+              help="RFC 3161 time-stamp authority to ask (repeatable; default $ARCHIVIST_TSA_URLS).")
+@json_option()
+@click.pass_obj
+def timestamp(obj: Context, tsa_urls: tuple[str, ...], as_json: bool) -> None:
+    """Get RFC 3161 time-stamp tokens over the chain head and the original hashes from every authority.
+
+    Each token is kept (with the certificates the authority sent) and logged as a 'timestamped' event; an
+    authority that fails is logged as a failed 'timestamped' event and the others' tokens are kept.
+    Exit 0 when every authority answered, 1 when one or more failed, 2 when none is configured.
+    """
+    from storage.integrity.timestamps import TimestampError
+    from storage.integrity.timestamps import timestamp as run_timestamp
+
+    urls = tsa_urls or obj.settings.tsa_urls
+    try:
+        result = run_timestamp(obj.archive(write=True), urls, timeout_s=obj.settings.tsa_timeout_s)
+    except TimestampError as exc:
+        raise OperationalError(str(exc)) from exc
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        click.echo(f"chain head: event {result.head_id} {result.head_hash}")
+        for token in result.tokens:
+            click.echo(f"token from {token['tsa_url']}: time {token['gen_time']}, serial {token['serial_number']} "
+                       f"(event {token['event_id']})")
+        for failure in result.failures:
+            click.echo(f"FAILED {failure['error']} (event {failure['event_id']})")  # the error names the URL
+        click.echo("OK" if result.ok else f"{len(result.failures)} of {len(urls)} authorities failed")
+    sys.exit(0 if result.ok else 1)
+
+
+COMMANDS = [verify, anchor, repair, export, timestamp]

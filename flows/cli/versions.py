@@ -62,7 +62,7 @@ def _history_rows(obj: Context, work) -> list[dict]:
     for doc in versions:
         against, change = _change_against(doc, by_id, previous)
         own = doc.date
-        rows.append({"version": doc.version, "document_id": doc.id, "relation": doc.relation,
+        rows.append({"version": doc.version, "id": doc.id, "relation": doc.relation,
                      "relation_reason": doc.relation_reason, "related_document_id": doc.related_document_id,
                      "date": own, "file_date": doc.file_date, "obtained_at": iso(doc.obtained_at),
                      # the date shown is the ingest date when the document states none
@@ -105,8 +105,8 @@ def history(obj: Context, ref: str, as_document: bool, as_json: bool) -> None:
             c = r["change"]
             size = (f"  vs doc {r['diffed_against']}: +{c['words_added']}/-{c['words_removed']} words; "
                     f"{c['changed']} changed, {c['added']} added, {c['removed']} removed paragraphs")
-        mark = "*" if r["document_id"] == focus else " "
-        click.echo(f" {mark}v{r['version']} doc {r['document_id']} {when} {relation}{reason} "
+        mark = "*" if r["id"] == focus else " "
+        click.echo(f" {mark}v{r['version']} doc {r['id']} {when} {relation}{reason} "
                    f"{r['format'] or '-'} {r['words']} words{size}")
         for line in (r["change"] or {}).get("summary", [])[:8]:
             click.echo(f"      {line}")
@@ -119,7 +119,10 @@ def regroup(obj: Context, as_json: bool) -> None:
     """Rebuild every work from scratch (after a rule change) and report what moved."""
     from storage.works.regroup import regroup as run_regroup
 
-    report = run_regroup(obj.archive())
+    archive = obj.archive()
+    with obj.progress("regroup", archive.counts()["documents"]) as progress:
+        progress.start()
+        report = run_regroup(archive, lambda done, total: progress.update(done, total))
     if as_json:
         echo_json(asdict(report))
         return

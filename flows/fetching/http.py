@@ -22,7 +22,10 @@
 * a size limit enforced while streaming, on the bytes received and on the
   decoded bytes (a gzip bomb stops at the limit too);
 * every response (2xx, 3xx, 304, 4xx, 5xx, cut-short ones too) written as a
-  WARC file under ``warc_dir`` (see :mod:`flows.fetching.warc`).
+  WARC file under ``warc_dir`` (see :mod:`flows.fetching.warc`);
+* the chain of custody in ``Provenance.custody`` (:mod:`flows.custody`): the
+  peer's address, the TLS certificate chain (:mod:`flows.fetching.tls`), the
+  request headers as sent (credentials redacted) and the user agent.
 
 Failures raise :class:`FetchError`; ``retryable`` is set for time-outs,
 connection errors, 429 and 5xx, which the Prefect ``fetch`` task and the
@@ -54,9 +57,11 @@ import httpx
 
 from storage.provenance import Provenance
 
+from flows import custody as custody_record
 from flows.errors import FetchError
 from flows.fetching.fetched import Fetched
 from flows.fetching.policy import REDACTED, Credentials, check_host, parse_retry_after, refusal, strip_userinfo
+from flows.fetching.tls import tls_facts
 from flows.fetching.warc import Exchange, write_warc
 from flows.settings import (
     DEFAULT_FETCH_FIRST_BYTE_SECONDS,
@@ -214,6 +219,17 @@ def _peer_address(response: httpx.Response) -> str | None:
     except Exception:  # noqa: BLE001 - only a nicety for the WARC record
         return None
     return str(addr[0]) if addr else None
+
+
+def _tls(response: httpx.Response) -> dict[str, Any] | None:
+    """The TLS session and certificate chain of the connection ``response`` came on (None for plain HTTP)."""
+    stream = response.extensions.get("network_stream")
+    try:
+        ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+        return tls_facts(ssl_object)
+    except Exception as exc:  # noqa: BLE001 - custody records what it can; the fetch itself is fine
+        log.warning("%s: cannot read the TLS certificate chain: %s", response.url, exc)
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _text_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
@@ -382,7 +398,7 @@ def _one_request(client: httpx.Client, source: str, url: str, headers: dict[str,
                                        for k, v in _text_headers(request.headers.raw)], status=response.status_code,
                       reason=response.reason_phrase, http_version=response.http_version,
                       response_headers=_text_headers(raw_headers), ip_address=_peer_address(response),
-                      requested_at=at)
+                      tls=_tls(response), requested_at=at)
         exchanges.append(ex)
         try:
             # the peer is the proxy when one is configured: then only the target's own resolution is judged
@@ -570,7 +586,7 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
               client: httpx.Client | None = None, warc_dir: Path | None = None,
               max_seconds: float = MAX_SECONDS, max_redirects: int = MAX_REDIRECTS,
               first_byte_s: float = DEFAULT_FETCH_FIRST_BYTE_SECONDS, allow_private: bool | None = None,
-              credentials: Credentials | None = None) -> Fetched:
+              credentials: Credentials | None = None, custody: dict[str, Any] | None = None) -> Fetched:
     """GET ``url``; return the bytes, or, when the server answers 304, a :class:`Fetched` with
     ``not_modified`` set, no bytes and the 304's provenance.
 
@@ -584,6 +600,11 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
     ``user:password@`` in ``url`` is dropped (never sent, stored or logged);
     ``credentials`` are sent to ``url``'s own origin only. ``allow_private``
     (default: ``$ARCHIVIST_ALLOW_PRIVATE``) lets loopback and private hosts through.
+
+    ``custody`` (collector, purpose, note as the sources file or command line
+    gave them) becomes, with the tool versions, host, time zone, peer address,
+    TLS certificate chain and the request as sent, ``Provenance.custody`` of
+    the result and of an error's provenance (:mod:`flows.custody`).
 
     Raises :class:`FetchError` with ``retryable`` set for timeouts, connection
     errors, 429 and 5xx, unset for 4xx, too many redirects, redirect loops,
@@ -604,14 +625,29 @@ def fetch_url(url: str, *, etag: str | None = None, last_modified: str | None = 
     exchanges: list[Exchange] = []
     bounds = _Bounds(timeout, max_bytes, max_seconds, max_redirects, first_byte_s, allow)
     try:
-        hop = _follow(client, url, headers, bounds, exchanges, _secret_headers(credentials, url))
+        try:
+            hop = _follow(client, url, headers, bounds, exchanges, _secret_headers(credentials, url))
+        except FetchError as exc:
+            _failed(exc, url, warc_dir, exchanges)
+            raise
+        finally:
+            if own:
+                client.close()
+        fetched = _result(url, hop, warc_dir, exchanges, etag, last_modified)
     except FetchError as exc:
-        _failed(exc, url, warc_dir, exchanges)
+        if isinstance(exc.provenance, Provenance):
+            exc.provenance.custody = _custody(custody, exchanges)
         raise
-    finally:
-        if own:
-            client.close()
-    return _result(url, hop, warc_dir, exchanges, etag, last_modified)
+    fetched.provenance.custody = _custody(custody, exchanges)
+    return fetched
+
+
+def _custody(given: dict[str, Any] | None, exchanges: list[Exchange]) -> dict[str, Any]:
+    """The custody record of one fetch: who and why (``given``), the tools, and what the network showed."""
+    record = custody_record.acquisition(given, tools=("httpx", "httpcore"))
+    if exchanges:
+        record["network"] = custody_record.network(exchanges)
+    return record
 
 
 def _result(url: str, hop: _Hop, warc_dir: Path | None, exchanges: list[Exchange], etag: str | None,

@@ -59,6 +59,7 @@ class Exchange:
     body: bytes = b""  # as received (after de-chunking, before content decoding)
     truncated: str | None = None  # WARC-Truncated reason: "length", "time", "disconnect"
     ip_address: str | None = None
+    tls: dict | None = None  # the TLS session and certificate chain (flows.fetching.tls), not written to the WARC
     requested_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
 

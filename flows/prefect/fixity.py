@@ -23,14 +23,14 @@ from prefect.cache_policies import NO_CACHE
 from storage import Archive
 from storage.integrity.fixity import Report, record_verification, verify
 
-from flows.settings import DEFAULT_FIXITY_CRON
+from flows.settings import DEFAULT_FIXITY_CRON, settings
 
 
 @task(name="verify-archive", cache_policy=NO_CACHE)
 def verify_archive(home: str | None, db_url: str | None) -> Report:
     """Re-hash every file, check every record against its event, walk the chain."""
     with Archive.open(home, db_url, create=False) as archive:
-        return verify(archive)
+        return verify(archive, tsa_ca=settings().tsa_ca)
 
 
 @task(name="record-verification", cache_policy=NO_CACHE)

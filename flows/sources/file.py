@@ -21,6 +21,8 @@ A TOML file (``corpus/sources.example.toml`` is the documented example)::
     headers = { "X-Api-Key" = { env = "AMNESTY_KEY" } }  # header values read from the environment
     allow_private = false          # true: may fetch loopback/private addresses (an intranet source)
     follow_links = false           # true: folder walks follow symbolic links
+    collector = "J. Doe, Example NGO"  # who collects this source (custody; --collector overrides it)
+    purpose = "case 2026-14: 1988 prison massacres"  # why (custody of every item of this source)
 
 Secrets never stand in the sources file itself: ``auth`` and ``headers`` name
 environment variables, read when the source is fetched, sent to the URL's own
@@ -55,7 +57,7 @@ DEFAULT_FILE = "sources.toml"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 TOP_KEYS = {"source", "cluster", "fixity"}
 SOURCE_KEYS = {"paths", "urls", "url_list", "cron", "interval_seconds", "timezone", "max_bytes", "max_documents",
-               "description", "enabled", "allow_private", "follow_links", "auth", "headers"}
+               "description", "enabled", "allow_private", "follow_links", "auth", "headers", "collector", "purpose"}
 CLUSTER_KEYS = {"dask_address"}
 FIXITY_KEYS = {"cron", "enabled"}
 CRON_NICKNAMES = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
@@ -94,6 +96,8 @@ class Source:
     allow_private: bool = False
     follow_links: bool = False
     credentials: Credentials | None = None
+    collector: str | None = None  # custody: who collects this source
+    purpose: str | None = None  # custody: why it is collected
 
     @property
     def scheduled(self) -> bool:
@@ -344,12 +348,24 @@ def _parse_source(name: str, spec: dict[str, Any], base: Path, where: str, probl
         flags[key] = spec.get(key, default)
         if not isinstance(flags[key], bool):
             problems.append(f"{where}: {key} must be true or false")
-    credentials = _credentials(spec, where, problems)
+    credentials, custody = _credentials(spec, where, problems), _custody(spec, where, problems)
     if len(problems) > before:
         return None
     return Source(name=name, paths=tuple(paths), urls=tuple(urls), url_list=url_list, cron=cron,
                   interval_seconds=interval, timezone=timezone, max_bytes=max_bytes, max_documents=max_documents,
-                  description=description, credentials=credentials, **flags)
+                  description=description, credentials=credentials, **custody, **flags)
+
+
+def _custody(spec: dict[str, Any], where: str, problems: list[str]) -> dict[str, str]:
+    """``collector`` and ``purpose``: who collects the source and why (custody of every item of it)."""
+    custody = {}
+    for key in ("collector", "purpose"):
+        value = spec.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(f"{where}: {key} must be a non-empty string")
+        elif value is not None:
+            custody[key] = value.strip()
+    return custody
 
 
 def _env_name(value: Any) -> str | None:
@@ -394,7 +410,10 @@ def plan(source: Source, skipped: list[str] | None = None) -> tuple[list[str], l
     expansion leaves out is appended to ``skipped``.
     """
     locations = source.locations()
-    items = expand(locations, follow_links=source.follow_links, skipped=skipped, credentials=source.credentials)
+    given = {"collector": source.collector, "collector_from": f"sources file [source.{source.name}]",
+             "purpose": source.purpose} if source.collector else {"purpose": source.purpose}
+    items = expand(locations, follow_links=source.follow_links, skipped=skipped, credentials=source.credentials,
+                   custody={k: v for k, v in given.items() if v})
     if source.max_documents is not None and len(items) > source.max_documents:
         raise LimitExceeded(f"source {source.name!r}: {len(items)} documents, over its max_documents = "
                             f"{source.max_documents}; nothing was fetched")

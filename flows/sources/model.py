@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,12 +26,16 @@ class SourceItem:
 
     A URL never carries ``user:password@`` (see :func:`expand`); its
     ``credentials`` name environment variables, read when it is fetched.
+    ``custody`` is what the sources file or the command line says of its
+    collection (``collector``, ``collector_from``, ``purpose``, ``note``;
+    see :mod:`flows.custody`).
     """
 
     location: str
     kind: str  # "file" or "url"
     manifest: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     credentials: Credentials | None = field(default=None, hash=False, compare=False)
+    custody: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 def is_url(text: str) -> bool:
@@ -45,7 +49,7 @@ def _note(skipped: list[str] | None, text: str) -> None:
 
 
 def expand(sources: list[str], *, follow_links: bool = False, skipped: list[str] | None = None,
-           credentials: Credentials | None = None) -> list[SourceItem]:
+           credentials: Credentials | None = None, custody: dict[str, Any] | None = None) -> list[SourceItem]:
     """Files as given, folders recursively (sorted), URLs as given; duplicates dropped.
 
     A folder that holds a ``manifest.toml`` with ``[[document]]`` entries
@@ -57,7 +61,7 @@ def expand(sources: list[str], *, follow_links: bool = False, skipped: list[str]
     left out (hidden files, links, unreadable folders, credentials dropped
     from a URL) is appended to ``skipped``, one line each. A source that does
     not exist raises :class:`SourceError` before anything is fetched.
-    ``credentials`` go with every URL.
+    ``credentials`` go with every URL, ``custody`` with every item.
     """
     items: list[SourceItem] = []
     for source in sources:
@@ -83,7 +87,7 @@ def expand(sources: list[str], *, follow_links: bool = False, skipped: list[str]
         key = item.location if item.kind == "url" else str(Path(item.location).resolve())
         if key not in seen:
             seen.add(key)
-            unique.append(item)
+            unique.append(replace(item, custody=dict(custody)) if custody else item)
     return unique
 
 
@@ -130,6 +134,11 @@ def _manifest_entry(path: Path) -> dict[str, Any]:
     return entries.get(path.name, {})
 
 
+def is_archive_home(folder: Path) -> bool:
+    """Whether ``folder`` is an archivist home (its database beside its blob store)."""
+    return (folder / "archive.sqlite3").is_file() and (folder / "blobs").is_dir()
+
+
 def _walk(folder: Path, follow_links: bool, skipped: list[str] | None) -> list[Path]:
     """Regular files under ``folder`` (sorted), hidden ones and links left out and noted."""
     found: list[Path] = []
@@ -137,10 +146,17 @@ def _walk(folder: Path, follow_links: bool, skipped: list[str] | None) -> list[P
     def unreadable(err: OSError) -> None:
         _note(skipped, f"{path_text(str(err.filename))}: skipped, cannot be read ({err.strerror or err})")
 
+    if is_archive_home(folder):
+        _note(skipped, f"{path_text(str(folder))}: skipped, an archivist archive (its own files are never ingested)")
+        return found
     for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=follow_links):
         base = Path(root)
         for name in sorted(dirs):
-            if name.startswith("."):
+            if is_archive_home(base / name):
+                _note(skipped, f"{path_text(str(base / name))}: skipped, an archivist archive "
+                      "(its own files are never ingested)")
+                dirs.remove(name)
+            elif name.startswith("."):
                 _note(skipped, f"{path_text(str(base / name))}: skipped, hidden folder")
                 dirs.remove(name)
             elif (base / name).is_symlink() and not follow_links:

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from storage import Archive, DocumentNotFound
+from storage.provenance import AccessNotRecorded
 from storage.search import SearchQueryError
 
 from flows.web import api, pages
@@ -78,6 +79,11 @@ def _not_found(request: Request, exc: Exception) -> Response:
     return _error(request, 404, str(exc))
 
 
+def _not_recorded(request: Request, exc: Exception) -> Response:
+    """An original is served only when its download is recorded: else 503, and nothing is sent."""
+    return _error(request, 503, f"the download could not be recorded, so the original is not served: {exc}")
+
+
 def _bad_query(request: Request, exc: Exception) -> Response:
     return _error(request, 400, str(exc))
 
@@ -107,9 +113,11 @@ def create_app(archive: Archive, token: str | None = None) -> FastAPI:
     """The app serving ``archive`` (GET routes only); with ``token``, every request must present it."""
     app = _routes_app()
     app.state.archive = archive
+    app.state.token_required = token is not None
     app.middleware("http")(guard(token))
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(DocumentNotFound, _not_found)
     app.add_exception_handler(SearchQueryError, _bad_query)
+    app.add_exception_handler(AccessNotRecorded, _not_recorded)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     return app

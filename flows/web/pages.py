@@ -91,10 +91,16 @@ def document_page(request: Request, ref: str) -> HTMLResponse:
 
 @router.get("/documents/{ref}/original")
 def original(request: Request, ref: str) -> Response:
-    """The original bytes, checked against their SHA-256, as a download (never rendered)."""
+    """The original bytes, checked against their SHA-256, as a download (never rendered).
+
+    Every download is an ``original-served`` event of the record (who: the
+    client's address and user agent, the server's collector identity), written
+    before a byte is sent; when it cannot be written, nothing is served (503).
+    """
     archive = archive_of(request)
     doc = reader.document(archive, ref)
     data = archive.blobs.get(doc.sha256, verify=True)
+    reader.record_download(archive, doc, request, len(data))
     name = Path(doc.source.split("?", 1)[0].rstrip("/")).name or f"document-{doc.id}"
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or f"document-{doc.id}"
     return Response(data, media_type="application/octet-stream", headers={

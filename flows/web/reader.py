@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
+
 from storage import Archive, DocumentNotFound
 from storage import browse
 from storage.models import Document, Work
-from storage.records import document_detail
 from storage.search import SearchFilters, SearchResult
 from storage.works.diffing import Diff, diff_texts
 
+from flows import custody
 from flows.web.schemas import SCHEMA_VERSION, hit_payload
 
 
@@ -28,9 +30,18 @@ def document(archive: Archive, ref: str | int) -> Document:
 
 def document_payload(archive: Archive, doc: Document) -> dict[str, Any]:
     """``archivist show --json`` for ``doc``: the record, its text, notes and the notes citing it."""
-    data = document_detail(doc)
-    data["cited_by"] = archive.cited_by(doc.id)
-    return data
+    return browse.document_payload(archive, doc)
+
+
+def record_download(archive: Archive, doc: Document, request: Request, size: int) -> int:
+    """Record that the original of ``doc`` is being served to the client of ``request`` (an event id)."""
+    client = request.client
+    detail = {"to": {"agent": "web", "client": client.host if client else None,
+                     "port": client.port if client else None,
+                     "user_agent": request.headers.get("user-agent"),
+                     "authenticated": bool(getattr(request.app.state, "token_required", False))},
+              "by": custody.agent(), "path": request.url.path, "bytes": size, "verified": True}
+    return archive.record_access("original-served", doc.id, detail)
 
 
 def work(archive: Archive, work_id: int) -> Work:

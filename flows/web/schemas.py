@@ -36,6 +36,13 @@ class Citation(Model):
     pinpoint: str | None
     refers_to: dict[str, Any] | None
     cited_document_id: int | None = Field(description="The archived document this citation resolves to.")
+    container: str | None = Field(None, description="Journal, newspaper or book the cited work is in.")
+    publisher: str | None = None
+    place: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = Field(None, description="The cited work's page range (where the note points: pinpoint).")
+    confidence: float = Field(1.0, description="1.0 from markup or rules; below 1 as sure as the labeller is.")
 
 
 class Marker(Model):
@@ -121,10 +128,22 @@ class DocumentDetail(DocumentSummary):
     differences: dict[str, Any] | None
     footnotes: list[Footnote]
     cited_by: list[CitingNote]
+    fetches: list[dict[str, Any]] = Field(description="Every time the bytes were obtained: source, final_url, "
+                                          "status_code, etag, last_modified, fetched_at, warc_path, run_id.")
+    matches: list[dict[str, Any]] = Field(description="Every document the reference names (an identifier "
+                                          "several documents carry names them all).")
     parts: list[DocumentBrief] | None = Field(None, description="Documents found inside this one (attachments, "
                                                                 "members).")
     thread: list[DocumentBrief] | None = Field(None, description="For an e-mail: the other archived messages of "
                                                                  "its thread.")
+    custody: dict[str, Any] | None = Field(None, description="Chain of custody of the acquisition that brought "
+                                           "the original in: collector, purpose, note, tools, host, time_zone, "
+                                           "extractor; for URLs network (peer_ip, tls chain and "
+                                           "certificate_sha256, request headers, user_agent, hops); for parts "
+                                           "part_of. null for records ingested before custody was recorded.")
+    derivation: dict[str, Any] | None = Field(None, description="What the canonical text and record were "
+                                              "derived from (the original's sha256) and by which tool and "
+                                              "version (with the OCR engine when OCR was used).")
 
 
 class DocumentResponse(DocumentDetail):
@@ -227,10 +246,12 @@ class RunOut(Model):
     """One ingest run (``archivist runs --json``, one item)."""
 
     id: int
-    started_at: str
-    finished_at: str | None
     status: str
     trigger: str | None
+    started_at: str
+    finished_at: str | None
+    duration_s: float | None
+    sources: int = Field(description="How many sources the run was given.")
     counts: dict[str, Any]
     failures: list[Any]
     flow_run_id: str | None

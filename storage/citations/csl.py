@@ -19,6 +19,9 @@ Field mapping:
   ("Mortimer, Edward", "Edward Mortimer" in an article or book); a news outlet
   becomes ``container-title`` instead;
 * ``issued``: ``{"date-parts": [[y, m, d]]}`` with the parts that are known;
+* ``container-title``, ``publisher``, ``publisher-place``, ``volume``, ``issue``, ``page``
+  from the citation labeller's ``container``, ``publisher``, ``place``, ``volume``, ``issue``,
+  ``pages`` (an outlet already named as ``container-title``, a report's body as ``publisher``, stay);
 * ``URL``, ``DOI``, ``ISBN``, ``number`` (UN symbol or NGO index number);
 * ``note``: the pinpoint ("para. 59"); ``archive``/``archive_location`` name the
   archived copy when the citation is linked to one.
@@ -55,6 +58,9 @@ _JOURNAL_RE = re.compile(r"\b(?:Journal|Review|Quarterly|Studies|Vol\.|Volume)\b
 _NAME_WORD = r"[A-Z][a-z'’\-]+"
 _GIVEN_FAMILY_RE = re.compile(rf"^({_NAME_WORD}(?:\s+[A-Z]\.)?(?:\s+{_NAME_WORD})?)\s+({_NAME_WORD})$")
 _FAMILY_GIVEN_RE = re.compile(rf"^({_NAME_WORD}(?:\s+{_NAME_WORD})?),\s+({_NAME_WORD}(?:\s+[A-Z]\.?)*)$")
+# StoredCitation fields of the citation labeller and their CSL-JSON variables
+_LABELLER_FIELDS = (("container", "container-title"), ("publisher", "publisher"), ("place", "publisher-place"),
+                    ("volume", "volume"), ("issue", "issue"), ("pages", "page"))
 _URL_IN_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)|(?:https?://|www\.)\S+", re.IGNORECASE)
 _BARE_HOST = re.compile(r"^(?:[a-z0-9\-]+\.)+[a-z]{2,}(?:[/?#]|$)", re.IGNORECASE)
 
@@ -123,9 +129,10 @@ def _type(cit: StoredCitation, schemes: dict[str, str], author: str) -> str:
     if kind == "book" or "isbn" in schemes:
         return "book"
     if kind == "article":
-        if "doi" in schemes or _JOURNAL_RE.search(cit.text or ""):
+        container = cit.container or ""
+        if "doi" in schemes or _JOURNAL_RE.search(cit.text or "") or cit.volume:
             return "article-journal"
-        if author and _OUTLET_RE.search(author):
+        if (author and _OUTLET_RE.search(author)) or _OUTLET_RE.search(container):
             return "article-newspaper"
         return "article"
     if "doi" in schemes:
@@ -166,6 +173,10 @@ def citation_csl(cit: StoredCitation, item_id: str) -> dict[str, Any]:
     number = schemes.get("un-symbol") or schemes.get("ngo-index")
     if number:
         item["number"] = number
+    for field, csl_field in _LABELLER_FIELDS:
+        value = getattr(cit, field)
+        if value and csl_field not in item:  # a report's issuing body already stands as its publisher
+            item[csl_field] = value
     if cit.pinpoint:
         item["note"] = cit.pinpoint
     if cit.cited_document_id:

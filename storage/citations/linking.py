@@ -130,17 +130,33 @@ def link_reverse(session: Session, doc: Document) -> int:
     return _set_links(session, links)
 
 
-def link_document(session: Session, doc: Document) -> None:
+def _archive_has_citations(session: Session, adding: bool) -> bool:
+    """Whether any citation is archived (remembered for the transaction; ``adding``: this document brings some)."""
+    root = session.get_transaction()
+    held = session.info.get("has_citations")
+    if held is not None and held[0] is root and (held[1] or not adding):
+        return held[1]
+    found = adding or session.scalar(select(StoredCitation.id).limit(1)) is not None
+    session.info["has_citations"] = (root, found)
+    return found
+
+
+def link_document(session: Session, doc: Document, has_citations: bool = True) -> None:
     """Resolve ``doc``'s citations to archived documents, and others' citations to ``doc``.
 
     Runs in the caller's transaction, inside a savepoint: a failure here is
     logged and leaves the links as they were, it never loses the document.
+    ``has_citations=False`` (the caller knows the document has none) skips
+    the forward look-ups; the reverse ones are skipped while the archive
+    holds no citation at all.
     """
     if doc.status != "stored" or doc.id is None:
         return
+    if not _archive_has_citations(session, has_citations):
+        return
     try:
         with session.begin_nested():
-            forward = link_forward(session, doc)
+            forward = link_forward(session, doc) if has_citations else 0
             reverse = link_reverse(session, doc)
         log.debug("document %s: %d citations linked, %d citations now point at it", doc.id, forward, reverse)
     except Exception:

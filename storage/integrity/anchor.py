@@ -340,3 +340,36 @@ def _check_prefix(archive: Archive, head_id: int, head_hash: str, result: Anchor
                                "history up to the anchor was rewritten")
         return False
     return ok
+
+
+# -- into a bag ------------------------------------------------------------
+
+def export_anchors(archive: Archive, dest: Path, head_id: int) -> int:
+    """Copy the anchors of events 1..``head_id`` (those the ``anchored`` events name, and any in
+    ``<home>/anchors/``) and the archive's public key into ``dest``; return how many anchors.
+
+    Each copy is named ``anchor-<event>-<sha256 prefix>.json``; an anchor file that is gone or no
+    longer parses is left out (``verify``/``anchor --check`` report those)."""
+    found: list[Path] = sorted((Path(archive.home) / "anchors").glob("*.json"))
+    with archive.reading() as session:
+        for detail in session.scalars(select(Event.detail).where(Event.kind == "anchored", Event.id <= head_id)):
+            if isinstance(detail, dict) and detail.get("file"):
+                found.append(Path(str(detail["file"])))
+    copied: set[str] = set()
+    for path in found:
+        try:
+            data = path.read_bytes()
+            anchored = int(json.loads(data)["anchor"]["head_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if anchored > head_id or digest in copied:
+            continue
+        copied.add(digest)
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / f"anchor-{anchored}-{digest[:16]}.json").write_bytes(data)
+    pub = public_key_path(default_key_path(archive.home))
+    if pub.exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / pub.name).write_bytes(pub.read_bytes())
+    return len(copied)

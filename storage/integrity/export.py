@@ -9,11 +9,17 @@ except a sanitized extension)::
     DIR/data/records/<id>.json         metadata, footnotes, citations, provenance
     DIR/data/works.json                the works the exported documents belong to
     DIR/data/events.jsonl              the events (each line verifiable on its own)
+    DIR/data/custody/premis.xml        the custody record: PREMIS 3 objects, events, agents
+    DIR/data/anchors/                  the signed anchors of events in the bag, and the public key
+    DIR/data/timestamps/               RFC 3161 time-stamp tokens (.tsr) with their message and certificates
+    DIR/verify_bag.py                  a stand-alone checker (Python + cryptography only) of all the above
 
 ``--work`` and ``--since`` narrow the documents; the events are then those
 about the exported documents and works (and, with ``--since``, created since
 then), so a bag about one case does not disclose the others. The export is
-logged as an ``exported`` event carrying the bag's manifest digests.
+logged as an ``exported`` event carrying the bag's manifest digests, and each
+exported document as an ``original-exported`` event (the hashes re-computed
+while copying, the paths in the bag, who exported).
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ from storage import events
 from storage.blobs import make_private_dir, private_umask
 from storage.database import transaction
 from storage.errors import StorageError
+from storage.integrity.premis import add_verifier, write_bag_proof
 from storage.models import StoredCitation, Document, Event, Fetch, StoredFootnote, Work
+from storage.provenance import default_agent
 from storage.records import document_detail, record_hash
 
 if TYPE_CHECKING:
@@ -130,9 +138,11 @@ class ExportResult:
     tagmanifest_sha256: str = ""
     payload_oxum: str = ""
     filters: dict[str, Any] = field(default_factory=dict)
+    # per exported document: what was copied where (the ``original-exported`` events; not in to_dict)
+    transfers: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "transfers"}
 
 
 def _copy_verified(src: Path, dest: Path, sha256: str) -> int:
@@ -158,8 +168,16 @@ def _json_bytes(value: Any) -> bytes:
 
 
 def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | None = None,
-               since: datetime | str | None = None, processes: int | None = None) -> ExportResult:
-    """Write a BagIt bag of the (selected) archive to ``directory`` (which must be new or empty)."""
+               since: datetime | str | None = None, processes: int | None = None,
+               agent: dict[str, Any] | None = None) -> ExportResult:
+    """Write a BagIt bag of the (selected) archive to ``directory`` (which must be new or empty).
+
+    Every original and text is re-hashed while it is copied (damaged bytes
+    are never exported). The export is one ``exported`` event, and each
+    exported document gets an ``original-exported`` event naming the bag,
+    the paths and the hashes copied, and ``agent`` (who exported: the flows'
+    collector identity, :func:`flows.custody.agent`; default the login name).
+    """
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ExportError(f"{target}: exists and is not an empty directory")
@@ -190,6 +208,12 @@ def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | 
             "manifest_sha256": result.manifest_sha256, "tagmanifest_sha256": result.tagmanifest_sha256,
         })
         result.event_id = event.id
+        by = agent or default_agent()
+        for transfer in result.transfers:
+            events.append_event(session, "original-exported", "ok", document_id=transfer.pop("document_id"),
+                                work_id=transfer.pop("work_id"), detail=transfer | {
+                                    "to": {"bag": result.directory, "export_event_id": event.id}, "by": by,
+                                    "rehashed": True})
     return result
 
 
@@ -197,6 +221,7 @@ def _write_bag(archive: Archive, target: Path, work: int | None, since: datetime
                filters: dict[str, Any], processes: int | None) -> bagit.Bag:
     """The payload, then the bag around it."""
     _write_payload(archive, target, work, since, result)
+    proof = write_bag_proof(archive, target, result.head_id)  # custody/premis.xml, anchors/, timestamps/
     bag_info = {
         "Source-Organization": "archivist",
         "External-Description": "archivist export: original bytes, canonical texts, records with footnotes "
@@ -205,9 +230,14 @@ def _write_bag(archive: Archive, target: Path, work: int | None, since: datetime
         "Archivist-Chain-Head": f"{result.head_id} {result.head_hash}",
         "Archivist-Documents": str(result.documents),
         "Archivist-Filter": json.dumps(filters, sort_keys=True) if filters else "none",
+        "Archivist-Anchors": str(proof["anchors"]),
+        "Archivist-Timestamp-Tokens": str(proof["tokens"]),
+        "Archivist-Verifier": "python verify_bag.py . (needs only Python and the cryptography package)",
     }
-    return bagit.make_bag(str(target), bag_info=bag_info, processes=processes or min(4, os.cpu_count() or 1),
+    bag = bagit.make_bag(str(target), bag_info=bag_info, processes=processes or min(4, os.cpu_count() or 1),
                          checksums=["sha256"])
+    add_verifier(bag)
+    return bag
 
 
 def _write_payload(archive: Archive, target: Path, work: int | None, since: datetime | None,
@@ -249,9 +279,13 @@ def _write_payload(archive: Archive, target: Path, work: int | None, since: date
             record["fetches"] = [
                 {"source": f.source, "final_url": f.final_url, "status_code": f.status_code, "etag": f.etag,
                  "last_modified": f.last_modified, "fetched_at": events.iso(f.fetched_at),
-                 "warc_path": f.warc_path, "run_id": f.run_id, "headers": f.headers}
+                 "warc_path": f.warc_path, "run_id": f.run_id, "headers": f.headers, "custody": f.custody}
                 for f in session.scalars(select(Fetch).where(Fetch.document_id == doc.id).order_by(Fetch.id))
             ]
+            record["derivation"] = doc.derivation
+            result.transfers.append({"document_id": doc.id, "work_id": doc.work_id, "sha256": doc.sha256,
+                                     "size": doc.size, "path": "data/" + original, "text_sha256": doc.text_sha256,
+                                     "text_path": ("data/" + text_file) if text_file else None})
             (target / bag_path("records", f"{int(doc.id)}.json")).write_bytes(_json_bytes(record))
             doc_ids.add(doc.id)
             work_ids.add(doc.work_id)

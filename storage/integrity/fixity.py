@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from storage import events
 from storage.blobs import TEMP_PREFIX, BlobStore, sha256_bytes
 from storage.integrity.inflight import DEFAULT_GRACE_SECONDS, live_runs
+from storage.integrity.timestamps import findings as timestamp_findings
 from storage.database import transaction
 from storage.models import ChainHead, StoredCitation, Document, Event, StoredFootnote
 from storage.records import field_hashes, record_hash
@@ -152,8 +153,9 @@ def _blob_problem(store: BlobStore, sha: str, what: str, doc_id: int, found: str
 
 
 def verify(archive: Archive, workers: int | None = None, grace_seconds: float = DEFAULT_GRACE_SECONDS,
-           now: float | None = None) -> Report:
-    """Check the whole archive; see the module docstring.
+           now: float | None = None, tsa_ca: tuple[str, ...] = ()) -> Report:
+    """Check the whole archive; see the module docstring. ``tsa_ca``: the TSA CA certificate files the
+    time-stamp tokens are checked against (:mod:`storage.integrity.timestamps`).
 
     This function is "long": one pass that interleaves the database walk with the file hashing.
     """
@@ -215,6 +217,9 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
         nfiles = len(originals.futures) + len(texts.futures)
     report = Report(sum(1 for c in checks if c.sha256), nfiles, nbytes, count, last_id, prev, problems)
     _check_files(archive, referenced, grace_seconds, time.time() if now is None else now, report)
+    for found in timestamp_findings(archive, tsa_ca):
+        (report.notes if found.note else report.problems).append(Problem(found.kind, found.message,
+                                                                          event_id=found.event_id))
     return report
 
 

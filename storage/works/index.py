@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, selectinload
 
 from storage import events
 from storage.models import Document, Work, WorkKey
@@ -134,8 +134,13 @@ def find_match(session: Session, text: str, title: str | None, keys: list[str],
 
     renditions: list[tuple[Document, Comparison]] = []
     revisions: list[tuple[float, int, Document, Comparison]] = []
-    for doc_id, _exact in candidates(session, keys, exclude):
-        cand = session.get(Document, doc_id)
+    found = candidates(session, keys, exclude)
+    # the candidates and their notes in two queries (not one get and one lazy load per candidate)
+    loaded = {d.id: d for d in session.scalars(
+        select(Document).options(selectinload(Document.footnotes))
+        .where(Document.id.in_([doc_id for doc_id, _ in found])))} if found else {}
+    for doc_id, _exact in found:
+        cand = loaded.get(doc_id)
         if cand is None or cand.status != "stored" or cand.text is None:
             continue
         result = compare(cand.text, text, cand.title, title, _notes_of(cand), notes or [])
@@ -229,17 +234,26 @@ def manifest_of(doc: Document) -> dict[str, Any]:
     return manifest if isinstance(manifest, dict) else {}
 
 
-def place(session: Session, doc: Document, record: ExtractedDocument) -> Placement:
-    """Put ``doc`` (not yet flushed or just re-extracted) into a work and index it."""
-    return place_text(session, doc, record.text, record.metadata.title,
+def place(session: Session, doc: Document, record: ExtractedDocument,
+          keys: tuple[str | None, list[str]] | None = None) -> Placement:
+    """Put ``doc`` (not yet flushed or just re-extracted) into a work and index it.
+
+    ``keys``: ``(title, index_keys(record.text, title))`` computed elsewhere
+    (an extraction worker); used when that title is still the record's.
+    """
+    title = record.metadata.title
+    return place_text(session, doc, record.text, title,
                       notes=[n.text for n in record.footnotes],
-                      manifest=(record.metadata.extra or {}).get("manifest"))
+                      manifest=(record.metadata.extra or {}).get("manifest"),
+                      keys=keys[1] if keys is not None and keys[0] == title else None)
 
 
 def place_text(session: Session, doc: Document, text: str, title: str | None,
-               notes: list[str] | None = None, manifest: dict[str, Any] | None = None) -> Placement:
-    """:func:`place` for a document given by its canonical text, title, note texts and manifest entry."""
-    keys = index_keys(text, title)
+               notes: list[str] | None = None, manifest: dict[str, Any] | None = None,
+               keys: list[str] | None = None) -> Placement:
+    """:func:`place` for a document given by its canonical text, title, note texts, manifest entry
+    (and its :func:`index_keys`, when they are known already)."""
+    keys = index_keys(text, title) if keys is None else keys
     exclude = {doc.id} if doc.id is not None else set()
     with session.no_autoflush:
         match = decide(session, text, title, keys, exclude, notes, manifest)
@@ -253,12 +267,20 @@ def place_text(session: Session, doc: Document, text: str, title: str | None,
         session.flush()
         doc.work_id = work.id
         placement = Placement("original", reasons=match.reasons if match else {})
+    fresh = doc.id is None  # a new document (not a re-extraction): it has no keys to replace
     apply_placement(doc, placement)
     session.add(doc)
     session.flush()
-    session.execute(delete(WorkKey).where(WorkKey.document_id == doc.id))
-    session.add_all(WorkKey(document_id=doc.id, key=k) for k in keys)
-    placement.renumbered = renumber(session, doc.work_id, skip=doc.id)
+    if not fresh:
+        session.execute(delete(WorkKey).where(WorkKey.document_id == doc.id))
+    if keys:
+        session.execute(insert(WorkKey), [{"document_id": doc.id, "key": k} for k in keys])
+    if fresh and placement.matched_document_id is None:
+        # alone in a new work: version 1, the work's title its own; nothing else to renumber
+        doc.version = 1
+        placement.renumbered = []
+    else:
+        placement.renumbered = renumber(session, doc.work_id, skip=doc.id)
     return placement
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
@@ -35,8 +36,11 @@ class RegroupReport:
     relabelled: list[dict[str, Any]] = field(default_factory=list)
 
 
-def regroup(archive: Archive) -> RegroupReport:
-    """Rebuild works for the whole archive; see the module docstring."""
+def regroup(archive: Archive, progress: Callable[[int, int], None] | None = None) -> RegroupReport:
+    """Rebuild works for the whole archive; see the module docstring.
+
+    ``progress`` (when given) is called with (documents placed, documents) after each one.
+    """
     report = RegroupReport()
     with transaction(archive.sessions) as session:
         events.lock_head(session)
@@ -64,6 +68,8 @@ def regroup(archive: Archive) -> RegroupReport:
                 placement[doc.id] = Placement("original")
             session.add_all(WorkKey(document_id=doc.id, key=k) for k in keys)
             session.flush()
+            if progress is not None:
+                progress(len(group_of), len(docs))
         members: dict[int, list[Document]] = {}
         for doc in docs:
             members.setdefault(group_of[doc.id], []).append(doc)

@@ -67,7 +67,7 @@ def read_only_archivist(home: Path, *args: str) -> subprocess.CompletedProcess[s
 
 def test_a_read_only_copy_can_be_verified_and_queried(arch):
     assert not list(arch.home.glob("archive.sqlite3-*"))  # closed cleanly: no journal files
-    doc_id = str(arch.json("documents")[0]["id"])
+    doc_id = str(arch.json("documents")["documents"][0]["id"])
     before = _snapshot(arch.home)
     for command in (["verify"], ["documents"], ["show", doc_id], ["search", "report"], ["runs"], ["works"],
                     ["anchor", "--check", str(arch.home / "anchors" / "first.json")], ["db", "current"],
@@ -94,7 +94,7 @@ def test_read_commands_open_the_database_read_only(arch):
         assert len(archive.documents()) == 3
         with pytest.raises(OperationalError, match="readonly|read-only|query_only"):
             archive.begin_run(["should not be written"])
-    assert len(arch.json("runs")) == 1
+    assert len(arch.json("runs")["runs"]) == 1
 
 
 # -- in-flight blobs and interrupted runs ----------------------------------------
@@ -119,7 +119,7 @@ def test_a_killed_run_is_marked_interrupted_at_the_next_start(arch, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(arch.home)], cwd=REPO, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 9, proc.stderr
-    runs = arch.json("runs")
+    runs = arch.json("runs")["runs"]
     assert runs[0]["status"] == "running"
     # the killed process is gone: its blob is an orphan, not in flight
     assert [p["kind"] for p in arch.json("verify", expect=1)["problems"]] == ["orphan-blob"]
@@ -127,7 +127,7 @@ def test_a_killed_run_is_marked_interrupted_at_the_next_start(arch, tmp_path):
     folder.mkdir()
     (folder / "note.txt").write_text("A later note about the same events.\n", encoding="utf-8")
     arch("ingest", "--no-prefect", str(folder))
-    statuses = {r["id"]: r["status"] for r in arch.json("runs")}
+    statuses = {r["id"]: r["status"] for r in arch.json("runs")["runs"]}
     assert statuses[runs[0]["id"]] == "interrupted"
     with sqlite3.connect(arch.home / "archive.sqlite3") as con:
         kinds = [k for k, in con.execute("SELECT kind FROM events WHERE run_id = ? ORDER BY id", (runs[0]["id"],))]

@@ -111,7 +111,7 @@ def test_redirect_to_a_non_http_url_is_a_failure_and_the_run_goes_on(cli, server
     assert result["counts"]["stored"] == 1 and result["counts"]["failed"] == 1, result
     failure = result["failures"][0]
     assert failure["source"] == server.url_for("/bad") and "redirect to an invalid URL" in failure["error"]
-    runs = cli.json("runs")
+    runs = cli.json("runs")["runs"]
     assert [r["status"] for r in runs] == ["completed"]
     assert list((cli.home / "warc").rglob("*.warc.gz")), "the bad hop is captured too"
 

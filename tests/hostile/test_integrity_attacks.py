@@ -81,7 +81,7 @@ def test_query_commands_refuse_a_missing_home_and_init_creates_one(tmp_path):
     assert "no archive here" in cli("documents", expect=2).stderr
     assert not (tmp_path / "new").exists()
     assert "ready" in cli("init").output
-    assert cli.json("documents") == [] and cli.json("verify")["ok"]
+    assert cli.json("documents")["documents"] == [] and cli.json("verify")["ok"]
 
 
 def test_repair_against_a_foreign_empty_database_removes_nothing(arch, tmp_path):

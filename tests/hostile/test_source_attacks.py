@@ -50,7 +50,7 @@ def test_a_file_name_with_invalid_utf8_is_stored_with_its_exact_bytes(cli, tmp_p
     (row,) = [f for f in fetch_rows(cli.home) if f.source == escaped]
     assert bytes.fromhex(row.headers["path_bytes_hex"]) == os.fsencode(folder) + b"/" + raw_name
     assert any("not UTF-8" in w for w in shown[escaped].warnings)
-    assert [r["status"] for r in cli.json("runs")] == ["completed"]
+    assert [r["status"] for r in cli.json("runs")["runs"]] == ["completed"]
 
 
 # -- 3. an unexpected error in one item's step never stops the run --------------------------------------------
@@ -74,7 +74,7 @@ def test_a_manifest_value_the_database_refuses_fails_one_item_only(tmp_path, pg_
         docs = {Path(d.source).name: d for d in archive.documents()}
         assert set(docs) == {"a.txt", "b.txt"}  # the refused one is a failed record, its bytes kept
         assert archive.blobs.get(docs["a.txt"].sha256) == b"First statement.\n"
-    assert [r["status"] for r in cli.json("runs")] == ["completed"]
+    assert [r["status"] for r in cli.json("runs")["runs"]] == ["completed"]
 
 
 # -- 4. manifests are confined to their folder ----------------------------------------------------------------
@@ -143,3 +143,19 @@ def test_the_prefect_run_report_lists_what_was_skipped(prefect_harness, tmp_path
     assert any("passwd.txt: skipped" in w for w in result["warnings"])
     artifact = Artifact.get("ingest-run-report")
     assert artifact is not None and "passwd.txt: skipped, a symbolic link" in str(artifact.data)
+
+
+def test_an_archive_inside_the_folder_is_never_ingested(tmp_path):
+    """``archivist ingest .`` with the default home ``./archive`` must not archive the archive's own files."""
+    from conftest import Cli
+
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "statement.txt").write_text("A statement about the commission.\n")
+    cli = Cli(folder / "archive")
+    cli("ingest", "--no-prefect", str(folder / "statement.txt"))
+    result = cli.json("ingest", "--no-prefect", str(folder))
+    assert result["counts"]["failed"] == 0 and result["counts"]["stored"] == 0, result
+    assert any("archive: skipped, an archivist archive" in w for w in result["warnings"])
+    result = cli.json("ingest", "--no-prefect", str(folder / "archive"))
+    assert result["counts"] == {"stored": 0, "new_version": 0, "unchanged": 0, "failed": 0}, result

@@ -34,6 +34,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # extractors.text.dates, run from anywhere
 
 from synthetic_records import make_record  # noqa: E402
 

@@ -9,8 +9,10 @@ is the year of the first ``date`` value against the record's issued year —
 what :mod:`extractors.citations.fields` stores.
 
 Then the whole parser: ``parse_citation`` (markup rules, tagger, comma rule,
-access dates) on each reference, its ``author``, ``title`` and the year of
-its ``date`` against the truth, compared case- and punctuation-blind.
+access dates) on each reference, its ``author``, ``title``, the year of its
+``date`` and the labeller's other fields (``container``, ``publisher``,
+``place``, ``volume``, ``issue``, ``pages``) against the truth, compared
+case- and punctuation-blind.
 """
 
 from __future__ import annotations
@@ -85,8 +87,12 @@ def _norm(value: str | None) -> str | None:
     return re.sub(r"\W+", " ", value).strip().casefold() if value else None
 
 
+# the labeller's other fields as parse_citation keeps them (extractors.citations.fields.TAGGED_FIELDS)
+PARSER_FIELDS = ("container", "publisher", "place", "volume", "issue", "pages")
+
+
 def evaluate_parser(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
-    """P/R/F1 of ``parse_citation``'s author, title and year."""
+    """P/R/F1 of ``parse_citation``'s author, title, year and the labeller's other fields."""
     counts = Counter()
     for row in rows:
         truth: dict[str, str] = {}
@@ -96,13 +102,14 @@ def evaluate_parser(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
         pairs = {"author": (_norm(truth.get("author")), _norm(cite.author)),
                  "title": (_norm(truth.get("title")), _norm(cite.title)),
                  "year": (_year(truth.get("date")), _year(cite.date))}
+        pairs.update((name, (_norm(truth.get(name)), _norm(getattr(cite, name)))) for name in PARSER_FIELDS)
         for field, (gold, got) in pairs.items():
             if gold and gold == got:
                 counts[field, "tp"] += 1
             else:
                 counts[field, "fp"] += got is not None
                 counts[field, "fn"] += gold is not None
-    return {f: _prf(counts[f, "tp"], counts[f, "fp"], counts[f, "fn"]) for f in ("author", "title", "year")}
+    return {f: _prf(counts[f, "tp"], counts[f, "fp"], counts[f, "fn"]) for f in ("author", "title", "year", *PARSER_FIELDS)}
 
 
 def main() -> None:
@@ -125,10 +132,12 @@ def main() -> None:
     print(f"{'field':<12} {'P':>6} {'R':>6} {'F1':>6}")
     for label, (p, r, f1) in parser_scores.items():
         print(f"{label:<12} {p:6.3f} {r:6.3f} {f1:6.3f}")
-    print(f"\nparse_citation F1 per held-out style (form)\n{'style':<45} {'author':>6} {'title':>6} {'year':>6}")
+    print(f"\nparse_citation F1 per held-out style (form)\n{'style':<45} {'author':>6} {'title':>6} {'year':>6} "
+          f"{'contnr':>6}")
     for style, form in sorted({(r["style"], r["form"]) for r in rows}):
         part = evaluate_parser([r for r in rows if r["style"] == style and r["form"] == form])
-        print(f"{style + ' (' + form + ')':<45} {part['author'][2]:6.3f} {part['title'][2]:6.3f} {part['year'][2]:6.3f}")
+        print(f"{style + ' (' + form + ')':<45} {part['author'][2]:6.3f} {part['title'][2]:6.3f} {part['year'][2]:6.3f} "
+              f"{part['container'][2]:6.3f}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,238 @@
+"""Throughput of ingest over a generated mixed collection, against baselines measured in the same run.
+
+    python tests/benchmarks/bench_collection.py [--docs 10000] [--small 10000] [--workers 2] [--prefect N]
+
+Generates the collection with ``make_collection.py`` (PDF, HTML, text,
+Markdown, wikitext; planted duplicates, revisions and renditions) in a temp
+folder, then measures, one after the other on the same machine:
+
+* extraction alone: :class:`flows.extraction_pool.ExtractionPool` with
+  ``--workers`` processes over every file, nothing stored (the bound the
+  issue names: ingest should reach half of it);
+* hashing alone: SHA-256 of every file;
+* bulk inserts alone: the same number of document, work, fetch and event
+  rows written with SQLAlchemy Core ``executemany`` in one transaction;
+* the sum-of-parts bound: documents / (extraction + hashing + inserts);
+* ingest in-process (``run_ingest`` with :class:`InProcessRunner`) into a new
+  archive, then re-ingest of the unchanged collection into the same archive;
+* ``--small`` tiny text files (one folder) ingested into another new archive;
+* ``verify`` of the first archive against ``hashlib.sha256`` streaming the
+  same blobs;
+* peak memory (resident) of this process and of the extraction workers;
+* with ``--prefect N``: the first N files through the Prefect flow (temporary
+  server start-up reported apart) against the same N in-process.
+
+Prints one table; ratios are what to compare (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_collection import generate  # noqa: E402
+
+
+def files_of(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def extraction_alone(paths: list[Path], workers: int) -> float:
+    """Seconds to extract every file in a pool of ``workers`` (nothing stored)."""
+    from extractors import Hints
+    from flows.extraction_pool import ExtractionPool
+
+    with ExtractionPool(workers) as pool:
+        pool.start()
+        pool.extract(b"warm-up", Hints(filename="warm.txt"))
+        started = time.perf_counter()
+        futures = [pool.submit(p.read_bytes(), Hints(filename=p.name)) for p in paths]
+        for future in futures:
+            try:
+                future.result()
+            except Exception:  # noqa: BLE001 - a failure costs its time all the same
+                pass
+        return time.perf_counter() - started
+
+
+def hashing_alone(paths: list[Path]) -> float:
+    started = time.perf_counter()
+    for p in paths:
+        hashlib.sha256(p.read_bytes()).hexdigest()
+    return time.perf_counter() - started
+
+
+def inserts_alone(count: int, home: Path) -> float:
+    """Seconds for ``count`` documents' rows (work, document, fetch, two events) in bulk, one transaction."""
+    from sqlalchemy import insert
+
+    from storage import Archive
+    from storage.models import Document, Event, Fetch, Work, utcnow
+
+    archive = Archive.open(home)
+    now = utcnow()
+    works = [{"id": i + 1, "title": f"t{i}"} for i in range(count)]
+    docs = [{"id": i + 1, "sha256": f"{i:064x}", "size": 1000, "media_type": "text/plain", "source": f"/x/{i}",
+             "source_kind": "file", "obtained_at": now, "obtained_by": "file read", "status": "stored",
+             "blob_path": "aa/bb/x", "work_id": i + 1, "authors": [], "metadata_json": {}, "warnings": [],
+             "ingested_at": now, "version": 1, "relation": "original", "text": "x" * 2000} for i in range(count)]
+    fetches = [{"document_id": i + 1, "source": f"/x/{i}", "headers": {}, "fetched_at": now} for i in range(count)]
+    evs = [{"id": i + 2, "kind": "stored", "created_at": now, "document_id": i // 2 + 1, "outcome": "ok",
+            "detail": {"source": f"/x/{i}"}, "tool_versions": {}, "prev_hash": f"{i:064x}", "hash": f"{i + 1:064x}"}
+           for i in range(2 * count)]
+    started = time.perf_counter()
+    with archive.engine.begin() as conn:
+        conn.execute(insert(Work), works)
+        conn.execute(insert(Document), docs)
+        conn.execute(insert(Fetch), fetches)
+        conn.execute(insert(Event), evs)
+    elapsed = time.perf_counter() - started
+    archive.close()
+    return elapsed
+
+
+def ingest(folder: Path, home: Path, workers: int) -> tuple[float, dict[str, int]]:
+    from flows.run import InProcessRunner, run_ingest
+    from flows.sources.model import expand
+    from storage import Archive
+
+    archive = Archive.open(home)
+    try:
+        started = time.perf_counter()
+        result = run_ingest(archive, expand([str(folder)]), InProcessRunner(archive, workers=workers))
+        return time.perf_counter() - started, result.summary.counts
+    finally:
+        archive.close()
+
+
+def verify_against_hashlib(home: Path) -> tuple[float, float]:
+    """MB/s of ``verify`` and of hashlib over the same blobs (best of two each)."""
+    from storage import Archive
+    from storage.integrity.fixity import verify
+
+    archive = Archive.open(home, create=False)
+    paths = [p for _s, p in archive.blobs.walk()] + [p for _s, p in archive.texts.walk()]
+    best_v = best_h = float("inf")
+    nbytes = hashed = 0
+    try:
+        for _ in range(2):
+            started = time.perf_counter()
+            nbytes = 0
+            for p in paths:
+                digest = hashlib.sha256()
+                with open(p, "rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        digest.update(chunk)
+                        nbytes += len(chunk)
+            best_h = min(best_h, time.perf_counter() - started)
+            started = time.perf_counter()
+            report = verify(archive)
+            best_v = min(best_v, time.perf_counter() - started)
+            hashed = report.bytes_hashed
+            if not report.ok:
+                raise SystemExit(f"verify found problems: {report.problems[:3]}")
+    finally:
+        archive.close()
+    return hashed / 1e6 / best_v, nbytes / 1e6 / best_h
+
+
+def prefect_vs_inprocess(paths: list[Path], tmp: Path, workers: int) -> tuple[float, float, float]:
+    """(Prefect seconds incl. start-up, Prefect ingest seconds, in-process seconds) for the same files."""
+    folder = tmp / "prefect-input"
+    folder.mkdir()
+    for i, p in enumerate(paths):
+        shutil.copy(p, folder / f"{i:05d}-{p.name}")
+    from flows.prefect.ingest import ingest_flow  # noqa: PLC0415 - only when asked: Prefect's start-up
+
+    started = time.perf_counter()
+    result = ingest_flow([str(folder)], home=str(tmp / "prefect-home"))
+    total = time.perf_counter() - started
+    inner = float(result.get("ingest_seconds", total)) if isinstance(result, dict) else total
+    seconds, _ = ingest(folder, tmp / "inproc-home", workers)
+    return total, inner, seconds
+
+
+def small_files(folder: Path, count: int) -> None:
+    folder.mkdir(parents=True)
+    for i in range(count):
+        (folder / f"note-{i:05d}.txt").write_text(f"Short note number {i}: seen at post {i * 7 % 101}, "
+                                                  f"reported {i % 28 + 1} March.\n")
+
+
+def peak_mb() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, kids
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--small", type=int, default=10_000, help="tiny files for the many-small-files case (0: skip)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--prefect", type=int, default=0, help="also run the first N files through Prefect")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-collection-"))
+    rows: list[tuple[str, str, str]] = []
+    try:
+        folder = tmp / "collection"
+        kinds = generate(folder, args.docs, args.seed)
+        paths = files_of(folder)
+        n = len(paths)
+        size_mb = sum(p.stat().st_size for p in paths) / 1e6
+        extract_s = extraction_alone(paths, args.workers)
+        hash_s = hashing_alone(paths)
+        insert_s = inserts_alone(n, tmp / "bulk-home")
+        bound_s = extract_s + hash_s + insert_s
+        ingest_s, counts = ingest(folder, tmp / "home", args.workers)
+        again_s, again_counts = ingest(folder, tmp / "home", args.workers)
+        own_mb, kids_mb = peak_mb()
+        rows += [
+            ("collection", f"{n} files, {size_mb:.1f} MB", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))),
+            ("extraction alone", f"{n / extract_s:8.1f} docs/s", f"{extract_s:.1f} s on {args.workers} workers"),
+            ("hashing alone", f"{n / hash_s:8.1f} docs/s", f"{hash_s:.2f} s"),
+            ("bulk inserts alone", f"{n / insert_s:8.1f} docs/s", f"{insert_s:.2f} s"),
+            ("sum-of-parts bound", f"{n / bound_s:8.1f} docs/s", f"{bound_s:.1f} s"),
+            ("ingest (in-process)", f"{n / ingest_s:8.1f} docs/s", f"{ingest_s:.1f} s; {counts}"),
+            ("  / extraction alone", f"{extract_s / ingest_s:8.2f}", "goal >= 0.5"),
+            ("  / sum-of-parts bound", f"{bound_s / ingest_s:8.2f}", "goal >= 0.8"),
+            ("re-ingest unchanged", f"{again_s:8.2f} s", f"{100 * again_s / ingest_s:.1f}% of the first run "
+                                                         f"(goal <= 5%); {again_counts}"),
+        ]
+        if args.small:
+            small_files(tmp / "small", args.small)
+            small_s, small_counts = ingest(tmp / "small", tmp / "small-home", args.workers)
+            rows.append((f"{args.small} small files", f"{small_s:8.1f} s", f"goal < 120 s; {small_counts}"))
+        ver_rate, hash_rate = verify_against_hashlib(tmp / "home")
+        rows += [("verify", f"{ver_rate:8.1f} MB/s", f"hashlib {hash_rate:.1f} MB/s; ratio "
+                                                     f"{ver_rate / hash_rate:.2f} (goal >= 0.8)")]
+        own_mb, kids_mb = peak_mb()
+        rows.append(("peak memory", f"{own_mb:8.0f} MB", f"main process; extraction workers {kids_mb:.0f} MB each"))
+        if args.prefect:
+            total, inner, local = prefect_vs_inprocess(paths[:args.prefect], tmp, args.workers)
+            rows.append((f"Prefect, {args.prefect} files", f"{inner:8.1f} s", f"{total:.1f} s with start-up; "
+                         f"in-process {local:.1f} s; ratio {inner / local:.2f} (goal <= 1.25)"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    width = max(len(r[0]) for r in rows)
+    for name, figure, note in rows:
+        print(f"{name:<{width}}  {figure:>16}  {note}")
+
+
+if __name__ == "__main__":
+    main()

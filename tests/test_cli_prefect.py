@@ -1,0 +1,72 @@
+"""The Prefect path: a clean ``archivist ingest``, reports that name the archive, task runs per batch.
+
+``archivist ingest corpus/`` runs as a user runs it (its own temporary Prefect
+server, a fresh PREFECT_HOME) and must say what it starts, succeed and print
+no ERROR line and no traceback. The other tests use the session's Prefect test
+server to read back what a flow run left in Prefect.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import CORPUS, REPO, SEEDS
+
+
+def test_a_successful_ingest_through_prefect_prints_no_error(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(REPO), PREFECT_HOME=str(tmp_path / "prefect"))
+    env.pop("PREFECT_API_URL", None)
+    env.pop("PREFECT_LOGGING_LEVEL", None)  # as a user runs it
+    done = subprocess.run([sys.executable, "-c", "from flows.cli.app import main; main()", "--home",
+                           str(tmp_path / "archive"), "ingest", str(CORPUS)],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr
+    errors = [line for line in done.stderr.splitlines() if "ERROR" in line or "Traceback" in line]
+    assert not errors, done.stderr
+    assert done.stderr.splitlines()[0] == \
+        "starting a temporary Prefect server… (set PREFECT_API_URL to use a running one)"
+    assert done.stdout.startswith("Run 1: 8 stored (4 new works, 4 new versions of works)")
+
+
+def _flow_run(result: dict):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(limit=200)
+        run = next(r for r in runs if str(r.id) == result["flow_run_id"])
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+    return run, tasks, artifacts
+
+
+def test_the_run_report_names_the_archive_and_tasks_come_per_batch(tmp_path, prefect_harness):
+    from flows.prefect.ingest import BATCH_SIZE, ingest_flow
+    from storage import Archive
+
+    home = tmp_path / "archive"
+    result = ingest_flow([str(s) for s in SEEDS], home=str(home), db_url=None)
+    assert result["counts"]["failed"] == 0
+    with Archive.open(home) as archive:
+        result["flow_run_id"] = archive.runs()[0].flow_run_id
+    _run, tasks, artifacts = _flow_run(result)
+    report = next(a for a in artifacts if a.key == "ingest-run-report")
+    assert f"Archive: `{home.resolve()}`" in report.data
+    assert str(home.resolve()) in report.description
+    names = sorted(t.name.rsplit("-", 1)[0] if t.name.startswith("expand-") else t.name for t in tasks)
+    # the expansion, then one task run per batch of documents: none per document for local files
+    assert len(SEEDS) < BATCH_SIZE and names == [f"documents 1-{len(SEEDS)}", "expand-sources"], names
+
+
+def test_the_report_names_a_database_outside_the_home(tmp_path):
+    from flows.prefect.ingest import archive_name
+
+    home = tmp_path / "archive"
+    home.mkdir()
+    url = f"sqlite:///{home / 'archive.sqlite3'}"
+    assert archive_name(str(home), url) == str(home.resolve())
+    other = tmp_path / "elsewhere.sqlite3"
+    assert archive_name(str(home), f"sqlite:///{other}") == f"{home.resolve()} (sqlite:///{other})"
