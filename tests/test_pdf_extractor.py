@@ -516,6 +516,73 @@ def test_two_and_three_column_pages_in_reading_order_with_notes_per_column():
     assert order == [(str(c), f"{i:02d}") for c in (1, 2) for i in range(1, 21)]
 
 
+def test_last_page_of_a_two_column_document_with_a_short_right_column_reads_column_by_column():
+    """A right column of three lines (a note's continuation, the end of the text) is too small to be
+    found as a column on its own page: the document's other pages lend their layout. A page of the
+    same document with full-width lines and two-cell rows still reads top to bottom."""
+    pages = []
+    for p in range(2):
+        page = LAYOUT.Page()
+        for c, x in enumerate((72, 320)):
+            for i in range(20 if p == 0 or c == 0 else 3):
+                page.text(x, 780 - 14 * i, f"{('First', 'Second')[p]} page side {c + 1} line {i + 1:02d} of the "
+                                           f"judgment", size=10)
+        pages.append(page)
+    page = LAYOUT.Page()
+    for i in range(10):
+        page.text(72, 780 - 14 * i, f"Full line {i + 1:02d} of the annex, which runs across the whole width of "
+                                    f"the page as annexes do.", size=10)
+    for i in range(3):
+        page.text(72, 620 - 14 * i, f"Facility {i + 1}", size=10)
+        page.text(320, 620 - 14 * i, f"{100 + i} detainees", size=10)
+    pages.append(page)
+    doc = extract_bytes(LAYOUT.document(pages))
+    order = re.findall(r"(First|Second) page side (\d) line (\d\d)", doc.text)
+    assert order == [("First", str(c), f"{i:02d}") for c in (1, 2) for i in range(1, 21)] + \
+        [("Second", "1", f"{i:02d}") for i in range(1, 21)] + [("Second", "2", f"{i:02d}") for i in range(1, 4)], order
+    assert "Facility 1 100 detainees" in re.sub(r"\s+", " ", doc.text)
+    assert doc.text.index("Full line 10") < doc.text.index("Facility 1") < doc.text.index("Facility 3")
+
+
+def test_note_that_ends_a_sentence_at_a_page_foot_and_goes_on_alone_on_the_next_page():
+    """The next page holds only the note's last lines, set like its wrapped lines: they are the note's."""
+    body = [f"The visit to the facility is reported in line {i} of this account." for i in range(6)]
+    first = _page_with_notes(body, {1: "1", 4: "2"}, [
+        ("1", ["Report of the mission, UN Doc. A/HRC/1/2, para. 3."]),
+        ("2", ["The register was shown to the delegation on the second day,", "as the director said."])])
+    rest = LAYOUT.Page()
+    rest.text(86, 780, "It was destroyed in the weeks after the visit, which", size=9)
+    rest.text(86, 769, "the mechanism noted in its letter of 3 May.", size=9)
+    third = _page_with_notes([f"The later visit is reported in line {i}." for i in range(4)], {2: "3"},
+                             [("3", ["Letter of the ministry of justice of 30 April 2023."])])
+    doc = extract_bytes(LAYOUT.document([first, rest, third]))
+    notes = {n.label: n.text for n in doc.footnotes}
+    assert notes["2"] == ("The register was shown to the delegation on the second day, as the director said. "
+                          "It was destroyed in the weeks after the visit, which the mechanism noted in its letter "
+                          "of 3 May."), notes
+    assert notes["3"] == "Letter of the ministry of justice of 30 April 2023."
+    assert "destroyed" not in doc.text
+
+
+def test_wrapped_note_line_that_starts_with_the_next_label_does_not_take_that_note():
+    """A wrapped line "2 May 2002, para. 28." above note 2 stays in note 1: of two lines opening with the
+    label 2, the one at the labels' edge (not the wrapped lines' edge) opens the note."""
+    body = [f"The mechanism reports its findings in line {i} of this account of the visit." for i in range(6)]
+    page = _page_with_notes(body, {1: "1", 4: "2", 5: "3"}, [
+        ("1", ["Report of the Special Rapporteur on torture to the Council, UN Doc.", "A/HRC/48/22, of",
+               "2 May 2002, para. 28."]),
+        ("2", ["Report of the Special Rapporteur on arbitrary detention, UN Doc.", "A/HRC/33/18, of 3 September",
+               "2014, para. 21."]),
+        ("3", ["Letter of the ministry of justice of 30 April 2023."])])
+    doc = extract_bytes(LAYOUT.document([page]))
+    assert [(n.label, n.text) for n in doc.footnotes] == [
+        ("1", "Report of the Special Rapporteur on torture to the Council, UN Doc. A/HRC/48/22, of 2 May 2002, "
+              "para. 28."),
+        ("2", "Report of the Special Rapporteur on arbitrary detention, UN Doc. A/HRC/33/18, of 3 September 2014, "
+              "para. 21."),
+        ("3", "Letter of the ministry of justice of 30 April 2023.")]
+
+
 def test_numbering_that_starts_again_on_each_page():
     pages = []
     facilities = ("Evin", "Qezel Hesar", "Gohardasht")

@@ -38,6 +38,7 @@ from extractors.pdf.footnotes import (
     line_pieces,
     next_label,
     note_start,
+    set_like_last,
     unfinished,
 )
 from extractors.pdf.layout import (
@@ -47,6 +48,7 @@ from extractors.pdf.layout import (
     PageLayout,
     breaks_paragraph,
     build_lines,
+    document_columns,
     is_bold,
     join_lines,
     line_spacing,
@@ -154,6 +156,7 @@ class PdfExtractor(Extractor):
                 metadata = Metadata()
             ocr = PageOcr(data[offset:], self.ocr_languages, time_limit) if self.ocr_languages else None
             pages = self._pages(reader, deadline, time_limit, warnings, ocr)
+            document_columns(pages)
             if ocr is not None:
                 ocr.report(warnings, metadata.extra)
         for message in captured.messages[:20]:
@@ -285,7 +288,8 @@ class PdfExtractor(Extractor):
             for column in _columns(page):
                 expected = next_label(notes)
                 zone, under_rule = find_zone(column, body_size, spacing, cited, bool(notes), expected,
-                                             found_labels(notes), unfinished(notes))
+                                             found_labels(notes), unfinished(notes),
+                                             set_like_last(notes, column.lines))
                 while not notes and zone < len(column.lines) and \
                         note_start(column.lines[zone], body_size, under_rule) is None:
                     zone += 1  # nothing to continue: these lines are body text

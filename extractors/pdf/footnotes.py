@@ -39,6 +39,8 @@ class Note:
     # Opened out of sequence (a cited note set after later ones, moved to a later page), or at a
     # plain number inside a line: the split is an inference.
     deferred: bool = False
+    # The last line that carries the note on after its label line (None while it has none).
+    continuation: Line | None = None
 
     @property
     def text(self) -> str:
@@ -210,9 +212,10 @@ def note_starts(lines: list[Line], body_size: float, under_rule: bool, cited: se
     cands = {i: st for i, ln in enumerate(lines) if (st := note_start(ln, body_size, under_rule)) is not None}
     # (position, number, own score); positions are (line, piece), line starts at piece -1
     numbered: list[tuple[tuple[int, int], int, float]] = []
+    off_edge = _at_continuation_edge(lines, cands)
     for i, st in cands.items():
         if st[0].isdigit():
-            own = 1.0 + (1.0 if _raised_label(lines[i]) else 0.0)
+            own = 1.0 + (1.0 if _raised_label(lines[i]) else 0.0) - (0.25 if i in off_edge else 0.0)
             numbered.append(((i, -1), int(st[0]), own))
     if inline:
         numbered += [((k, j), num, 0.5 + (0.5 if stop else 0.0) + (1.0 if lines[k].pieces[j][0] == "sup" else 0.0))
@@ -237,6 +240,27 @@ def note_starts(lines: list[Line], body_size: float, under_rule: bool, cited: se
     starts.inline = {pos for pos in chain if pos[1] >= 0}
     _deferred_starts(lines, cands, starts, chain, cited, found or set())
     return starts
+
+
+def _at_continuation_edge(lines: list[Line], cands: dict[int, tuple[str, str]]) -> set[int]:
+    """Candidate lines that start where the area's wrapped lines do, not where its labels do.
+
+    Between two candidates with the same label (a wrapped line "12 May 2002,
+    para. 28." and the note "12" under it) the one at the labels' edge wins.
+    """
+    def common(xs: list[float]) -> float | None:
+        counts: dict[int, int] = {}
+        for x in xs:
+            counts[round(x)] = counts.get(round(x), 0) + 1
+        return max(counts, key=counts.get) if counts else None
+
+    if not cands:
+        return set()
+    label_x = common([lines[i].x0 for i in cands])
+    wrap_x = common([ln.x0 for i, ln in enumerate(lines) if i > min(cands) and i not in cands])
+    if label_x is None or wrap_x is None or abs(label_x - wrap_x) <= 1:
+        return set()
+    return {i for i in cands if abs(lines[i].x0 - wrap_x) <= 1}
 
 
 def _deferred_starts(lines: list[Line], cands: dict[int, tuple[str, str]], starts: Starts,
@@ -296,13 +320,14 @@ def _indent_agrees(lines: list[Line], starts: dict[int, tuple[str, str]]) -> dic
 
 def find_zone(page: PageLayout, body_size: float, spacing: float, cited: set[str],
               open_note: bool, expected: int | None = None, found: set[str] | None = None,
-              unfinished: bool = False) -> tuple[int, bool]:
+              unfinished: bool = False, set_like: bool = False) -> tuple[int, bool]:
     """Index of the first line of the page's note band (``len(lines)`` when none).
 
     The flag says whether the band was found under a separator rule.
     ``expected`` is the label that would follow the last note so far, ``found``
     the labels of the current numbering already read, ``unfinished`` whether
-    the last note so far stops mid-sentence.
+    the last note so far stops mid-sentence, ``set_like`` whether the lines
+    open set like that note's continuation lines (:func:`set_like_last`).
     """
     lines = page.lines
     n = len(lines)
@@ -318,7 +343,7 @@ def find_zone(page: PageLayout, body_size: float, spacing: float, cited: set[str
         first = min(chained.lines, default=None)
         label = chained.lines[first][0] if first is not None else None
         pending = label is not None and label in cited and label not in (found or set())
-        if first is None and unfinished or \
+        if first is None and (unfinished or set_like) or \
                 (label == str(expected) or pending) and (first == 0 or open_note):
             return 0, False
     best = n
@@ -385,6 +410,19 @@ def unfinished(notes: list[Note]) -> bool:
     return bool(notes) and not _ENDS_SENTENCE_RE.search(notes[-1].text)
 
 
+def set_like_last(notes: list[Note], lines: list[Line]) -> bool:
+    """Whether ``lines`` open set like the last note's continuation lines: same font, size and left edge.
+
+    A note that breaks at a sentence end and goes on at the top of the next
+    page (alone there) is told from other small print by this.
+    """
+    last = notes[-1].continuation if notes else None
+    if last is None or not lines:
+        return False
+    first = lines[0]
+    return first.font == last.font and abs(first.size - last.size) < 0.2 and abs(first.x0 - last.x0) < 1.0
+
+
 def found_labels(notes: list[Note]) -> set[str]:
     """The labels of the current numbering (since the last note "1") read so far."""
     last_one = max((k for k, n in enumerate(notes) if n.label == "1"), default=0)
@@ -436,6 +474,8 @@ def collect_notes(page: PageLayout, zone: int, body_size: float, under_rule: boo
             pieces = _after_label(pieces)
         if notes:
             _run_in_notes(notes, page.number, line, pieces, {j for kk, j in starts.inline if kk == k})
+            if start is None and len(notes) == before:
+                notes[-1].continuation = line
         found.update(n.label for n in notes[before:])
         if notes and notes[-1].label.isdigit():
             expected = _next_in_chain(next_label(notes), chained, cited)

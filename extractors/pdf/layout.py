@@ -416,6 +416,81 @@ def reading_order(lines: list[Line], width: float) -> list[Line]:
     return sorted(ordered, key=lambda ln: ln.column)  # stable: top to bottom inside a column
 
 
+def document_columns(pages: list[PageLayout]) -> None:
+    """Read a page whose own lines show no columns by the column layout of the document's other pages.
+
+    The last page of a two-column document may hold a full left column and a
+    few lines on the right (a note's continuation, the end of the text): too
+    few to be found as a column, so the two would interleave line by line.
+    Such a page takes the edges found on the other pages when its lines fit
+    them: each later column has lines starting at its edge that share
+    baselines with the column before, and no line crosses into the next
+    column (a full-width page, or a table whose rows span the page, keeps
+    reading top to bottom).
+    """
+    layouts: dict[tuple[int, ...], list[float]] = {}
+    for page in pages:
+        edges = _column_starts(page.lines, page.width)
+        if edges:
+            edges = _typical_starts(page.lines, edges)
+            key = tuple(round(e / max(page.width, 1.0) * 50) for e in edges)
+            layouts.setdefault(key, edges)
+    if len(layouts) != 1:
+        return  # no columns anywhere, or layouts that disagree: nothing to lend
+    edges = next(iter(layouts.values()))
+    for page in pages:
+        if any(ln.column for ln in page.lines) or not _fits_columns(page.lines, edges, page.width):
+            continue
+        for line in page.lines:
+            line.column = _column_of(line, edges)
+        page.lines.sort(key=lambda ln: (ln.column, -ln.y))
+
+
+def _typical_starts(lines: list[Line], edges: list[float]) -> list[float]:
+    """Each column's most common line start (a page number or heading left of it is no edge)."""
+    starts: list[float] = []
+    for column, edge in enumerate(edges):
+        counts: dict[int, list[float]] = {}
+        for ln in lines:
+            if _column_of(ln, edges) == column:
+                counts.setdefault(round(ln.x0), []).append(ln.x0)
+        starts.append(min(max(counts.values(), key=len)) if counts else edge)
+    return starts
+
+
+def _paired(line: Line, ys: list[float]) -> bool:
+    """Whether one of the sorted baselines ``ys`` is the line's own (text side by side)."""
+    i = bisect.bisect_left(ys, line.y - line.size * 0.6)
+    return i < len(ys) and ys[i] <= line.y + line.size * 0.6
+
+
+def _line_end(line: Line) -> float:
+    return max(r.end if r.end is not None else r.x + 0.5 * r.size * len(r.text) for r in line.runs)
+
+
+def _fits_columns(lines: list[Line], edges: list[float], width: float) -> bool:
+    """Whether the lines sit inside the columns that start at ``edges`` (see :func:`document_columns`)."""
+    by_column: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_column.setdefault(_column_of(ln, edges), []).append(ln)
+    if len(by_column) != len(edges):
+        return False
+    ys = {column: sorted(ln.y for ln in lns) for column, lns in by_column.items()}
+    for column, lns in by_column.items():
+        if column + 1 < len(edges):
+            # An overfull line (a long address) may reach into the next column's space, beside none of its lines.
+            crossing = [ln for ln in lns if _line_end(ln) > edges[column + 1] + 1]
+            if len(crossing) > len(lns) * 0.1 or any(_paired(ln, ys[column + 1]) for ln in crossing):
+                return False
+        if column == 0:
+            continue
+        starts = [ln for ln in lns if ln.x0 - edges[column] <= width * 0.08]
+        paired = sum(_paired(ln, ys[column - 1]) for ln in lns)
+        if len(lns) < 2 or len(starts) < len(lns) * 0.8 or paired < len(lns) * 0.5:
+            return False
+    return True
+
+
 def is_bold(font: str) -> bool:
     """Whether a font name says bold or heavy."""
     return bool(re.search(r"bold|black|heavy|semibold|demi", font, re.I))

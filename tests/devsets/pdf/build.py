@@ -195,9 +195,12 @@ def build_latex(out: Path, rng: random.Random) -> list[Path]:
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / "doc.tex"
             src.write_text(latex_source(paragraphs, notes, variant), encoding="utf-8")
-            for _ in range(2):
+            for run in range(5):  # as latexmk does: until the labels settle (perpage numbers need a third run)
                 subprocess.run([variant.get("engine", "pdflatex"), "-interaction=nonstopmode", "-halt-on-error",
                                 "doc.tex"], cwd=tmp, check=True, capture_output=True, timeout=300)
+                log_text = (Path(tmp) / "doc.log").read_text(encoding="utf-8", errors="replace")
+                if run >= 1 and not re.search(r"rerun", log_text, re.I):
+                    break
             if variant.get("footmisc") == "perpage":
                 # Printed labels start again on every page: the truth is the labels as printed (from the .aux).
                 aux = (Path(tmp) / "doc.aux").read_text(encoding="utf-8", errors="replace")
