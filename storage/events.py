@@ -34,7 +34,7 @@ KINDS = frozenset({
     "stored", "re-extracted", "grouped", "regrouped", "verified", "repaired", "anchored", "exported",
     "timestamped", "original-served", "original-exported",
 })
-_TOOLS = ("archivist", "pypdf", "trafilatura", "beautifulsoup4", "lxml", "mwparserfromhell",
+_TOOLS = ("archivist", "pypdf", "trafilatura", "cssselect", "lxml", "mwparserfromhell",
           "markdown-it-py", "charset-normalizer", "ftfy", "sqlalchemy", "prefect")
 
 

@@ -49,6 +49,15 @@ def test_diff_marks_added_removed_and_changed(revised):
     assert "{+Some were asked" in text and "- [3] Families" in text
 
 
+def test_a_diff_says_what_it_was_derived_from_and_by_what(revised):
+    docs = revised.json("documents")["documents"]
+    diff = revised.json("diff", str(docs[0]["id"]), str(docs[1]["id"]))
+    shown = [revised.json("show", str(d["id"])) for d in docs[:2]]
+    assert diff["derivation"]["from"] == [{"document_id": d["id"], "sha256": d["sha256"],
+                                           "text_sha256": d["text_sha256"]} for d in shown]
+    assert diff["derivation"]["tool"]["name"] == "archivist diff" and diff["derivation"]["tool"]["version"]
+
+
 def test_diff_of_a_document_with_itself_is_empty(revised):
     doc = revised.json("documents")["documents"][0]
     assert revised.json("diff", str(doc["id"]), str(doc["id"]))["identical"] is True

@@ -7,7 +7,7 @@ from dataclasses import asdict
 import click
 
 from storage.events import iso
-from storage.works.diffing import diff_texts, render
+from storage.works.diffing import diff_documents, diff_texts, render
 
 from flows.cli.context import Context, echo_json, json_option
 
@@ -20,8 +20,7 @@ from flows.cli.context import Context, echo_json, json_option
 def diff(obj: Context, a: str, b: str, as_json: bool) -> None:
     """Paragraphs added, removed and changed from document A to B (canonical text)."""
     doc_a, doc_b = obj.document(a), obj.document(b)
-    result = diff_texts(doc_a.text or "", doc_b.text or "", doc_a.id, doc_b.id,
-                        [n.text for n in doc_a.footnotes], [n.text for n in doc_b.footnotes])
+    result = diff_documents(doc_a, doc_b)
     if as_json:
         echo_json(result.to_dict())
     else:

@@ -10,7 +10,7 @@ from storage import Archive, DocumentNotFound
 from storage import browse
 from storage.models import Document, Work
 from storage.search import SearchFilters, SearchResult
-from storage.works.diffing import Diff, diff_texts
+from storage.works.diffing import Diff, diff_documents
 
 from flows import custody
 from flows.web.schemas import SCHEMA_VERSION, hit_payload
@@ -77,8 +77,7 @@ def versions_of(archive: Archive, work_id: int, a: int | None, b: int | None) ->
 
 def diff(doc_a: Document, doc_b: Document) -> Diff:
     """The diff from ``doc_a`` to ``doc_b`` exactly as ``archivist diff A B`` computes it."""
-    return diff_texts(doc_a.text or "", doc_b.text or "", doc_a.id, doc_b.id,
-                      [n.text for n in doc_a.footnotes], [n.text for n in doc_b.footnotes])
+    return diff_documents(doc_a, doc_b)
 
 
 def status_payload(archive: Archive) -> dict[str, Any]:

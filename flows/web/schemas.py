@@ -230,6 +230,8 @@ class DiffResponse(Model):
     stats: dict[str, int]
     changes: list[ParagraphChange]
     summary: list[str]
+    derivation: dict[str, Any] | None = Field(None, description="The two canonical texts compared (document id, "
+                                              "sha256, text_sha256) and the tool and version that compared them.")
 
 
 class CitesResponse(Model):

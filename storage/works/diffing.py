@@ -73,6 +73,7 @@ class Diff:
     stats: dict[str, int]
     changes: list[ParagraphChange]
     summary: list[str] = field(default_factory=list)
+    derivation: dict[str, Any] | None = None  # what the diff was computed from, by what (set by diff_documents)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -347,3 +348,18 @@ def _mark(change: SentenceChange | WordChange) -> str:
     if change.op == "equal":
         return change.text
     return f"[-{change.text}-]" if change.op == "removed" else f"{{+{change.text}+}}"
+
+
+def diff_documents(doc_a: Document, doc_b: Document) -> Diff:
+    """The diff from ``doc_a``'s canonical text to ``doc_b``'s (``archivist diff`` and the web interface),
+    with its derivation: the two texts by SHA-256 and the tool and version that compared them."""
+    from storage.events import tool_versions
+
+    result = diff_texts(doc_a.text or "", doc_b.text or "", doc_a.id, doc_b.id,
+                        [n.text for n in doc_a.footnotes], [n.text for n in doc_b.footnotes])
+    result.derivation = {
+        "from": [{"document_id": d.id, "sha256": d.sha256, "text_sha256": d.text_sha256} for d in (doc_a, doc_b)],
+        "tool": {"name": "archivist diff", "version": tool_versions().get("archivist"),
+                 "method": "paragraphs (difflib), words inside changed sentences; layout set aside"},
+    }
+    return result
