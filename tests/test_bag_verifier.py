@@ -10,6 +10,7 @@ importable there.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from storage.integrity.timestamps import request_token
 from tsa_server import TsaServer, make_pki
 
 ONLY = ("cryptography", "cffi", "pycparser")
+# The bare interpreter must not inherit a path to the repository or its packages from the test run.
+BARE_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE")}
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +47,7 @@ def bare_python(tmp_path_factory) -> Path:
                 (site / top).symlink_to(here / top)
     probe = subprocess.run([str(python), "-c", "import cryptography.x509, importlib.util as u; "
                             "print([m for m in ('storage', 'bagit', 'lxml', 'rfc3161_client') if u.find_spec(m)])"],
-                           capture_output=True, text=True, cwd=venv)
+                           capture_output=True, text=True, cwd=venv, env=BARE_ENV)
     assert probe.returncode == 0 and probe.stdout.strip() == "[]", probe.stdout + probe.stderr
     return python
 
@@ -82,7 +85,7 @@ def bag(corpus_bag, tmp_path) -> Path:
 def run_verifier(python: Path, bag: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # cwd elsewhere: nothing of the repository is on the path
     return subprocess.run([str(python), str(bag / "verify_bag.py"), str(bag), *args],
-                          capture_output=True, text=True, cwd=bag.parent, timeout=300)
+                          capture_output=True, text=True, cwd=bag.parent, timeout=300, env=BARE_ENV)
 
 
 def rehash(bag: Path) -> None:

@@ -728,3 +728,32 @@ def test_an_address_broken_after_its_scheme_is_rejoined():
     assert join_lines(["See https:", "//www.ohchr.org/en/documents/2011/09/were-not."]) == \
         "See https://www.ohchr.org/en/documents/2011/09/were-not."
     assert join_lines(["as the word https:", "The next line"]) == "as the word https: The next line"
+
+
+def test_a_word_split_between_two_text_operators_gets_no_space():
+    """13: Ghostscript ends a TJ inside a word and places the rest with Td; only the glyph gap may give a space.
+
+    The first array's word gaps are displacements wider than a space (a justified line), which pypdf's own
+    estimate of where the array ends leaves out, so it put a space at the split ("…/06/t reatment").
+    """
+    size = 10
+    head = ["See", -700, "the", -700, "reports", -700, "at", -700, "https://iranhrs.org/en/documents/2018/06/t"]
+    words = ["The", -700, "right", -700, "to"]
+
+    def advance(parts: list) -> float:
+        return sum(LAYOUT.width(p, size) if isinstance(p, str) else -p * size / 1000 for p in parts)
+
+    def body(parts: list) -> bytes:
+        return b" ".join(LAYOUT.esc(p) if isinstance(p, str) else b"%g" % p for p in parts)
+
+    page = LAYOUT.Page()
+    page.text(72, 800, "Transfers of detainees between the prisons were reported by the families.")
+    page.ops.append(b"BT /F1 %d Tf 72 760 Td [" % size + body(head) + b"] TJ %.3f 0 Td [" % advance(head)
+                    + body(["reatment-not-to-"]) + b"] TJ ET")
+    page.ops.append(b"BT /F1 %d Tf 72 748 Td (transfers by the courts.) Tj ET" % size)
+    page.ops.append(b"BT /F1 %d Tf 72 720 Td [" % size + body(words) + b"] TJ %.3f 0 Td [" % (advance(words) + 0.3 * size)
+                    + body(["be", -700, "heard."]) + b"] TJ ET")
+    text = extract_bytes(LAYOUT.document([page])).text
+    assert "See the reports at https://iranhrs.org/en/documents/2018/06/treatment-not-to-transfers by the courts." \
+        in text, text
+    assert "The right to be heard." in text, text

@@ -36,6 +36,14 @@ WORD_GAP_TJ = 150
 _FORCE_SPACE = -100_000.0
 # A blank between two runs wider than this share of an em is a word space.
 WORD_GAP_EM = 0.14
+# Put at the start of every TJ array (a noncharacter, then the operator's number as a
+# plane-15 private-use character) and at its end (another noncharacter): pypdf passes
+# plain strings through as text, so the marks show where each operator's text starts
+# and ends inside the run pypdf assembles (see PageCollector._respace).
+_SHOW_MARK = "\uffff"
+_SHOW_END = "\ufffe"
+_MARK_SPLIT_RE = re.compile("(\uffff[\U000f0000-\U000ffffd]|\ufffe)")
+_MARK_RE = re.compile("\uffff[\U000f0000-\U000ffffd]|\ufffe")
 
 
 class DeadlineExceeded(Exception):
@@ -138,6 +146,11 @@ class PageCollector:
         self._path: list[tuple[float, float]] = []
         self._widths: dict[int, dict[str, float] | None] = {}
         self._rtl_mode = False
+        # Mark number -> (x, y, whether it continues where the text-showing operator before
+        # ended, the array's displacements, how many of them pypdf reads as spaces).
+        self._marks: dict[int, tuple[float, float, bool, float, int]] = {}
+        self._mark_count = 0
+        self._show_at: tuple | None = None  # the matrices at the last text-showing operator
 
     def check(self) -> None:
         """Raise :class:`DeadlineExceeded` once the deadline has passed (and every time after)."""
@@ -162,9 +175,27 @@ class PageCollector:
             except (IndexError, TypeError, ValueError):
                 self._rise = 0.0
         if op == b"TJ" and args:
+            shift = tj_shift(args[0])
             normalize_tj(args[0])
+            self._mark_show(args[0], cm, tm, shift)
+        if op in (b"Tj", b"TJ", b"'", b'"'):
+            self._show_at = (*tm, *cm)
         if op in (b"Tj", b"TJ", b"'", b'"') and self._rise > 0:
             self._pending_rise = max(self._pending_rise, self._rise)
+
+    def _mark_show(self, array: object, cm: list[float], tm: list[float], shift: float) -> None:
+        """Put numbered marks around a TJ array's text, remembering where the operator starts."""
+        if not isinstance(array, list):
+            return
+        number = self._mark_count % 0xFFFE
+        self._mark_count += 1
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        forced = sum(1 for item in array if isinstance(item, FloatObject) and float(item) == _FORCE_SPACE)
+        self._marks[number] = (x, y, self._show_at == (*tm, *cm), shift, forced)
+        array[:] = [item for item in array if not (isinstance(item, str) and _MARK_RE.fullmatch(item))]
+        array.insert(0, _SHOW_MARK + chr(0xF0000 + number))  # a content stream read before keeps its marks
+        array.append(_SHOW_END)
 
     def _font_widths(self, font: object) -> dict[str, float] | None:
         """Advance widths by character (thousandths of an em) of a font dictionary, cached."""
@@ -208,8 +239,9 @@ class PageCollector:
         if self._expired:
             raise DeadlineExceeded
         rise, self._pending_rise = self._pending_rise, self._rise
+        marked = text.replace("\n", "")
+        text = _MARK_RE.sub("", marked)
         self._rtl_mode = pypdf_mode(text, self._rtl_mode)
-        text = text.replace("\n", "")
         if not text:
             return
         c = tm[2] * cm[0] + tm[3] * cm[2]
@@ -226,10 +258,84 @@ class PageCollector:
         widths = self._font_widths(font) if font is not None else None
         advance = None
         if widths is not None:
-            default = widths.get("default", 500)
-            advance = sum(widths.get(ch, default) for ch in text) * float(size) * scale / 1000
+            em = float(size) * scale
+            if marked != text and not has_rtl(text):
+                text, advance = self._respace(marked, x, y, em, widths)
+            else:
+                advance = _advance(text, widths, em)
         self.runs.append(Run(normalize_run_text(text), x, y, float(size) * scale, name, rise * scale, advance,
                              self._rtl_mode))
+
+    def _respace(self, text: str, x: float, y: float, em: float,
+                 widths: dict[str, float]) -> tuple[str, float]:
+        """Join the texts of a run's TJ operators with spaces from glyph geometry only; text and advance.
+
+        pypdf joins the texts of the operators on one baseline into a run and
+        puts a space before one that starts at its own position when the move
+        is wider than pypdf's width estimate, which leaves out the TJ
+        displacements: a line re-kerned by Ghostscript gains a space inside a
+        word ("…/t reatment"). Here what pypdf put between two marked operators
+        goes, and a space comes back only when the gap between the end of the
+        first one's last glyph (advance widths and displacements) and the
+        second one's start is a word space (``WORD_GAP_EM``). An operator that
+        continues where the one before ended keeps the text as pypdf joined it.
+        """
+        out = loose = ""
+        end: float | None = x  # where the last glyph of ``out`` ends (None: unknown)
+        op: dict | None = None  # the marked operator being read
+        tokens = _MARK_SPLIT_RE.split(text)
+        for i, token in enumerate(tokens):
+            if i % 2 == 0:
+                if op is not None:
+                    op["text"] += token
+                else:
+                    loose += token
+            elif token == _SHOW_END and op is not None:
+                piece = op["text"]
+                if op["gap"] and not out.endswith(" ") and not piece.startswith(" "):
+                    out += " "
+                out = _glue(out, piece)
+                end = None if op["start"] is None else op["start"] + _op_advance(piece, op["mark"], widths, em)
+                op = None
+            elif token != _SHOW_END:
+                if op is not None:  # no end mark: keep its text, its end unknown
+                    out, end = _glue(out, op["text"]), None
+                mark = self._marks.pop(ord(token[1]) - 0xF0000, None)
+                op = {"text": "", "mark": mark, "gap": None, "start": None}
+                if mark is not None and not mark[2]:
+                    px, py = mark[0], mark[1]
+                    if out.strip() and not loose.strip() and end is not None \
+                            and abs(py - y) <= 0.2 * em and px >= end - 0.5 * em:
+                        op["gap"], loose = px - end > WORD_GAP_EM * em, ""  # pypdf's space goes
+                    op["start"] = px
+                elif mark is not None and not loose:
+                    op["start"] = end  # carries on where the operator before ended
+                out, loose = _glue(out, loose), ""
+        if op is not None:
+            out, end = _glue(out, op["text"]), None
+        if loose:
+            out, end = _glue(out, loose), None if end is None else end + _advance(loose, widths, em)
+        return out, (end - x) if end is not None else _advance(out, widths, em)
+
+
+def _glue(out: str, text: str) -> str:
+    """``out + text`` without doubling a space where they meet (the marks hide a space from pypdf)."""
+    return out + text[1:] if out.endswith(" ") and text.startswith(" ") else out + text
+
+
+def _op_advance(text: str, mark: tuple | None, widths: dict[str, float], em: float) -> float:
+    """Advance of a TJ operator's text: glyph widths, less the spaces pypdf put for displacements, plus those."""
+    width = _advance(text, widths, em)
+    if mark is not None:
+        _, _, _, shift, forced = mark
+        width += (-shift - min(forced, text.count(" ")) * widths.get(" ", 250.0)) * em / 1000
+    return width
+
+
+def _advance(text: str, widths: dict[str, float], em: float) -> float:
+    """Advance width of ``text`` from the font's widths (thousandths of an em), in page units."""
+    default = widths.get("default", 500)
+    return sum(widths.get(ch, default) for ch in text) * em / 1000
 
 
 def unicode_widths(font: object) -> dict[str, float] | None:
@@ -248,6 +354,13 @@ def unicode_widths(font: object) -> dict[str, float] | None:
     # Spaces pypdf inserts for gaps in a font without a space glyph: about a word space.
     out.setdefault(" ", 250.0)
     return out
+
+
+def tj_shift(array: object) -> float:
+    """The sum of a TJ array's displacements (thousandths of an em; positive moves left)."""
+    if not isinstance(array, list):
+        return 0.0
+    return sum(float(item) for item in array if isinstance(item, (int, float)) and not isinstance(item, bool))
 
 
 def normalize_tj(array: object) -> None:
