@@ -306,23 +306,31 @@ class Archive:
             seen = {e.sha256 for e in entries if e.record is None and e.error is None}
             known = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(seen)))} \
                 if seen else {}
+            # the documents already holding the records' bytes (failed ones re-extracting), one query per batch
+            shas = {e.sha256 for e in entries if e.record is not None}
+            prior = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))} \
+                if shas else {}
+            done: set[str] = set()  # bytes stored earlier in this batch: looked up again, not from ``prior``
             for entry, text_sha in zip(entries, texts):
                 try:
                     if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
                         outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id,
                                                             known[entry.sha256]))
                         continue
+                    looked_up = entry.sha256 not in done
+                    done.add(entry.sha256)
                     with session.begin_nested():
-                        outcomes.append(self._store_entry_in(session, entry, text_sha, run_id))
+                        outcomes.append(self._store_entry_in(session, entry, text_sha, run_id,
+                                                             (prior.get(entry.sha256),) if looked_up else None))
                 except Exception as exc:  # noqa: BLE001 - this entry only; the caller records it as failed
                     outcomes.append(exc)
         return outcomes
 
     def _store_entry_in(self, session: Session, entry: BatchEntry, text_sha: str | None,
-                        run_id: int | None) -> StoreOutcome:
+                        run_id: int | None, prior: tuple[Document | None] | None = None) -> StoreOutcome:
         if entry.record is not None and text_sha is not None:
             return self._store_extracted_in(session, entry.sha256, entry.size, entry.prov, entry.record,
-                                            text_sha, run_id, entry.keys)
+                                            text_sha, run_id, entry.keys, prior)
         if entry.error is not None:
             return self._store_failed_in(session, entry.sha256, entry.size, entry.prov, entry.error, None, run_id)
         return self._seen_again_in(session, entry.sha256, entry.prov, run_id)
@@ -367,8 +375,10 @@ class Archive:
 
     def _store_extracted_in(self, session: Session, sha256: str, size: int, prov: Provenance,
                             record: ExtractedDocument, text_sha: str, run_id: int | None,
-                            keys: tuple[str | None, list[str]] | None = None) -> StoreOutcome:
-        existing = session.scalar(select(Document).where(Document.sha256 == sha256))
+                            keys: tuple[str | None, list[str]] | None = None,
+                            prior: tuple[Document | None] | None = None) -> StoreOutcome:
+        """``prior``: ``(the document with these bytes or None,)`` when the caller looked it up already."""
+        existing = prior[0] if prior is not None else session.scalar(select(Document).where(Document.sha256 == sha256))
         if existing is not None and existing.status == "stored":
             return self._seen_in(session, existing, prov, run_id)
         if existing is not None:  # a failed document that now extracts
@@ -379,12 +389,12 @@ class Archive:
         self._fill_from_record(doc, record, text_sha)
         doc.file_date = record.metadata.file_date
         placement = work_index.place(session, doc, record, keys)
+        self._add_children(doc, record)
         session.flush()
-        self._add_children(session, doc, record)
         if existing is None:
             self._add_fetch(session, doc.id, prov, run_id)
-        session.flush()
-        session.refresh(doc, ["footnotes", "identifiers"])
+        # No refresh: the children went in through doc's own (loaded) collections, so
+        # doc.footnotes and doc.identifiers are the rows just flushed, in seq order.
         search.index_document(session, doc)
         citation_links.link_document(session, doc, any(n.citations for n in record.footnotes))
         kind = "stored" if existing is None else "re-extracted"
@@ -413,7 +423,7 @@ class Archive:
             source=prov.source, source_kind=prov.source_kind, obtained_at=prov.obtained_at,
             obtained_by=prov.obtained_by, status="stored", blob_path=self.blobs.relpath(sha256),
             work_id=work_id, authors=[], metadata_json={}, warnings=[], ingested_at=utcnow(),
-            part_of_id=prov.part_of,
+            part_of_id=prov.part_of, footnotes=[], identifiers=[],  # loaded (empty): no lazy load after flush
         )
 
     @staticmethod
@@ -445,15 +455,16 @@ class Archive:
         session.flush()
 
     @staticmethod
-    def _add_children(session: Session, doc: Document, record: ExtractedDocument) -> None:
+    def _add_children(doc: Document, record: ExtractedDocument) -> None:
+        """Identifiers, footnotes, markers, citations appended to ``doc``'s collections (flushed with it)."""
         seen: set[tuple[str, str]] = set()
         for ident in record.metadata.identifiers:
             key = (ident.scheme, ident.value)
             if key not in seen:
                 seen.add(key)
-                session.add(DocumentIdentifier(document_id=doc.id, scheme=ident.scheme, value=ident.value))
+                doc.identifiers.append(DocumentIdentifier(scheme=ident.scheme, value=ident.value))
         for seq, note in enumerate(record.footnotes, start=1):
-            row = StoredFootnote(document_id=doc.id, seq=seq, label=note.label, text=note.text, page=note.page,
+            row = StoredFootnote(seq=seq, label=note.label, text=note.text, page=note.page,
                            position=note.markers[0].offset if note.markers else None,
                            context=note.context, confidence=note.confidence)
             for mseq, mark in enumerate(note.markers, start=1):
@@ -467,7 +478,7 @@ class Archive:
                                 volume=cit.volume, issue=cit.issue, pages=cit.pages, confidence=cit.confidence)
                 crow.identifiers = [CitationIdentifier(scheme=i.scheme, value=i.value) for i in cit.identifiers]
                 row.citations.append(crow)
-            session.add(row)
+            doc.footnotes.append(row)
 
     @staticmethod
     def _add_fetch(session: Session, document_id: int, prov: Provenance, run_id: int | None) -> None:

@@ -22,7 +22,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.citations.keys import CitKeys, DocKeys, best_match, match_strength
+from extractors.text.identifiers import identifier_key
+from extractors.text.urls import url_key
+
+from storage.citations.keys import CitKeys, DocKeys, best_match, match_strength, title_key
 from storage.citations.lookups import (
     chunks,
     cit_keys,
@@ -32,10 +35,9 @@ from storage.citations.lookups import (
     docs_by_identifiers,
     docs_by_titles,
     docs_by_urls,
-    document_raw_urls,
     load_doc_keys,
 )
-from storage.models import Document, DocumentIdentifier, StoredCitation, StoredFootnote
+from storage.models import Document, Fetch, StoredCitation, StoredFootnote
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +101,39 @@ def link_forward(session: Session, doc: Document) -> int:
     return _set_links(session, {cid: (best[1] if best else None) for cid, best in resolved.items()})
 
 
+def own_keys(session: Session, doc: Document) -> tuple[DocKeys, list[tuple[str, str]], list[str]]:
+    """``doc``'s match keys, raw identifiers and raw URLs, from the loaded ``doc`` and one query on its
+    fetches: what ``load_doc_keys`` and ``document_raw_urls`` would read back of a stored document,
+    without reading back the row this transaction just wrote (six queries fewer per document)."""
+    keys = DocKeys(doc.id, doc.work_id, title_key(doc.title), doc.date)
+    canonical = (doc.metadata_json or {}).get("canonical_url")
+    raw: list[str | None] = [doc.source, canonical if isinstance(canonical, str) else None]
+    for source, final in session.execute(select(Fetch.source, Fetch.final_url).where(Fetch.document_id == doc.id)):
+        raw += [source, final]
+    urls: set[str] = set()
+    for u in raw:
+        k = url_key(u, lenient=False)
+        if k and u:
+            keys.urls.add(k)
+            urls.add(u)
+    idents: list[tuple[str, str]] = []
+    for ident in doc.identifiers:
+        idents.append((ident.scheme, ident.value))
+        key = identifier_key(ident.scheme, ident.value)
+        if ident.scheme == "url":
+            urls.add(ident.value)
+            if key:
+                keys.urls.add(key)
+        elif key:
+            keys.idents.add((ident.scheme, key))
+    return keys, idents, sorted(urls)
+
+
 def link_reverse(session: Session, doc: Document) -> int:
     """Point citations already archived at ``doc`` where it is their best match."""
-    keys = load_doc_keys(session, [doc.id]).get(doc.id)
-    if keys is None:
+    if doc.status != "stored" or doc.id is None:
         return 0
-    raw_idents = [(i.scheme, i.value) for i in session.scalars(
-        select(DocumentIdentifier).where(DocumentIdentifier.document_id == doc.id))]
-    urls = [u for u in document_raw_urls(session, doc.id)]
+    keys, raw_idents, urls = own_keys(session, doc)
     found = citations_by_identifiers(session, raw_idents)
     found |= citations_by_urls(session, urls)
     found |= citations_by_title(session, doc.title, doc.date)

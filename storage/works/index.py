@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage import events
@@ -73,17 +73,18 @@ def candidates(session: Session, keys: list[str], exclude: set[int] | None = Non
         return []
     exclude = exclude or set()
     exact = [k for k in keys if k.startswith(TEXT_KEY_PREFIX)]
+    # one query: how many keys each document shares, and whether one of them is the exact-text key
+    has_exact = func.max(case((WorkKey.key.in_(exact), 1), else_=0)) if exact else literal(0)
     rows = session.execute(
-        select(WorkKey.document_id, func.count().label("shared"))
+        select(WorkKey.document_id, func.count().label("shared"), has_exact.label("exact"))
         .where(WorkKey.key.in_(keys))
         .group_by(WorkKey.document_id)
         .order_by(func.count().desc(), WorkKey.document_id)
         .limit(MAX_CANDIDATES + len(exclude))
     ).all()
-    exact_ids = set(session.scalars(select(WorkKey.document_id).where(WorkKey.key.in_(exact)))) if exact else set()
     min_shared = MIN_SHARED if len(keys) >= 20 else 1
-    return [(doc_id, doc_id in exact_ids) for doc_id, shared in rows
-            if doc_id not in exclude and (shared >= min_shared or doc_id in exact_ids)]
+    return [(doc_id, bool(same)) for doc_id, shared, same in rows
+            if doc_id not in exclude and (shared >= min_shared or same)]
 
 
 def _notes_of(doc: Document) -> list[str]:
@@ -262,10 +263,7 @@ def place_text(session: Session, doc: Document, text: str, title: str | None,
         doc.work_id = target.work_id
         placement = match
     else:
-        work = Work(title=title or None)
-        session.add(work)
-        session.flush()
-        doc.work_id = work.id
+        doc.work = Work(title=title or None)  # flushed with doc below (one flush, not two)
         placement = Placement("original", reasons=match.reasons if match else {})
     fresh = doc.id is None  # a new document (not a re-extraction): it has no keys to replace
     apply_placement(doc, placement)
@@ -274,7 +272,8 @@ def place_text(session: Session, doc: Document, text: str, title: str | None,
     if not fresh:
         session.execute(delete(WorkKey).where(WorkKey.document_id == doc.id))
     if keys:
-        session.execute(insert(WorkKey), [{"document_id": doc.id, "key": k} for k in keys])
+        # Core executemany on the session's connection (doc is flushed; nothing pending to autoflush)
+        session.connection().execute(insert(WorkKey.__table__), [{"document_id": doc.id, "key": k} for k in keys])
     if fresh and placement.matched_document_id is None:
         # alone in a new work: version 1, the work's title its own; nothing else to renumber
         doc.version = 1
