@@ -102,3 +102,15 @@ def test_regroup_reports_progress_on_stderr(tmp_path):
     lines = result.stderr.splitlines()
     assert lines[0] == f"regroup: {len(SEEDS)} documents starting"
     assert lines[-1].startswith(f"regroup: done, {len(SEEDS)} documents in ")
+
+
+def test_verify_reports_progress_on_stderr_and_keeps_json_clean(tmp_path):
+    from conftest import SEEDS, Cli
+
+    cli = Cli(tmp_path / "archive")
+    cli("ingest", "--no-prefect", *map(str, SEEDS))
+    result = cli("--progress", "lines", "verify", "--json")
+    assert json.loads(result.stdout)["ok"] is True
+    lines = result.stderr.splitlines()
+    assert lines[0] == "verify: starting"
+    assert lines[-1].startswith(f"verify: done, {len(SEEDS)} records in "), lines

@@ -25,7 +25,10 @@ def verify(obj: Context, as_json: bool, record: bool, tsa_ca: tuple[Path, ...]) 
 
     archive = obj.archive(write=record)  # read-only unless the outcome is to be recorded
     try:
-        report = run_verify(archive, tsa_ca=tuple(str(p) for p in tsa_ca) or obj.settings.tsa_ca)
+        with obj.progress("verify", unit="records") as progress:
+            progress.start()
+            report = run_verify(archive, tsa_ca=tuple(str(p) for p in tsa_ca) or obj.settings.tsa_ca,
+                                progress=lambda done, total: progress.update(done, total))
     except TimestampError as exc:
         raise OperationalError(str(exc)) from exc
     if record:

@@ -21,6 +21,7 @@ import hashlib
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -153,9 +154,11 @@ def _blob_problem(store: BlobStore, sha: str, what: str, doc_id: int, found: str
 
 
 def verify(archive: Archive, workers: int | None = None, grace_seconds: float = DEFAULT_GRACE_SECONDS,
-           now: float | None = None, tsa_ca: tuple[str, ...] = ()) -> Report:
+           now: float | None = None, tsa_ca: tuple[str, ...] = (),
+           progress: Callable[[int, int], None] | None = None) -> Report:
     """Check the whole archive; see the module docstring. ``tsa_ca``: the TSA CA certificate files the
-    time-stamp tokens are checked against (:mod:`storage.integrity.timestamps`).
+    time-stamp tokens are checked against (:mod:`storage.integrity.timestamps`). ``progress`` is told
+    ``(records checked, records)`` as the hashes of each record's files come in.
 
     This function is "long": one pass that interleaves the database walk with the file hashing.
     """
@@ -199,7 +202,9 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
         checks.sort(key=lambda c: c.id)
         nbytes = 0
         referenced: set[str] = set()
-        for check in checks:
+        for done, check in enumerate(checks, 1):
+            if progress is not None:
+                progress(done, len(checks))
             if check.sha256:
                 referenced.add(check.sha256)
                 found, _size = originals.result(check.sha256)
