@@ -38,7 +38,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storage.provenance import archivist_version, library_version
+from storage.events import library_version
+from storage.provenance import archivist_version
 
 from flows.settings import Settings, settings
 

@@ -48,15 +48,19 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def library_version(name: str) -> str | None:
+    """The installed version of distribution ``name`` (``None`` when it is not installed)."""
+    try:
+        return importlib_metadata.version(name)
+    except importlib_metadata.PackageNotFoundError:
+        return None
+
+
 @lru_cache(maxsize=1)
 def tool_versions() -> dict[str, str]:
     """Versions of archivist and the libraries that shape its records."""
     versions = {"python": platform.python_version()}
-    for name in _TOOLS:
-        try:
-            versions[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            continue
+    versions.update({name: v for name in _TOOLS if (v := library_version(name)) is not None})
     return versions
 
 

@@ -7,14 +7,13 @@ import platform
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from importlib import metadata as importlib_metadata
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
-from storage.events import canonical_json, iso
+from storage.events import canonical_json, iso, library_version
 from storage.models import Document, Fetch, utcnow
 
 if TYPE_CHECKING:
@@ -109,14 +108,6 @@ def path_bytes_hex(path: str) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def library_version(name: str) -> str | None:
-    """The installed version of distribution ``name`` (``None`` when it is not installed)."""
-    try:
-        return importlib_metadata.version(name)
-    except importlib_metadata.PackageNotFoundError:
-        return None
-
-
 def archivist_version() -> str:
     """archivist's own version (``unknown`` when it runs from a tree that was never installed)."""
     return library_version("archivist") or "unknown"

@@ -353,13 +353,13 @@ def _mark(change: SentenceChange | WordChange) -> str:
 def diff_documents(doc_a: Document, doc_b: Document) -> Diff:
     """The diff from ``doc_a``'s canonical text to ``doc_b``'s (``archivist diff`` and the web interface),
     with its derivation: the two texts by SHA-256 and the tool and version that compared them."""
-    from storage.events import tool_versions
+    from storage.provenance import archivist_version
 
     result = diff_texts(doc_a.text or "", doc_b.text or "", doc_a.id, doc_b.id,
                         [n.text for n in doc_a.footnotes], [n.text for n in doc_b.footnotes])
     result.derivation = {
         "from": [{"document_id": d.id, "sha256": d.sha256, "text_sha256": d.text_sha256} for d in (doc_a, doc_b)],
-        "tool": {"name": "archivist diff", "version": tool_versions().get("archivist"),
+        "tool": {"name": "archivist diff", "version": archivist_version(),
                  "method": "paragraphs (difflib), words inside changed sentences; layout set aside"},
     }
     return result
