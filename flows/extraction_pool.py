@@ -23,11 +23,14 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractors import CorruptDocument, ExtractedDocument, ExtractionError, Hints, ResourceLimitExceeded
 
 from flows.settings import settings
+
+if TYPE_CHECKING:
+    from storage.works.prematch import Prematch
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +43,28 @@ class Keyed:
     record: ExtractedDocument
     title: str | None
     keys: list[str]
+    prematch: Prematch | None = None  # its candidates compared on the archive (``storage.works.prematch``)
 
 
-def _worker_main(conn: Connection, memory_mb: int) -> None:
-    """Worker loop: receive ``(data, hints, keyed)``, send back a record (with its keys) or an error."""
+def _prematch(engine: Any, record: ExtractedDocument, title: str | None, keys: list[str]) -> Prematch | None:
+    """The record's candidates compared on the archive, or ``None`` (the storing process then compares)."""
+    from storage.works.prematch import prematch
+
+    if engine is None or not keys:
+        return None
+    try:
+        return prematch(engine, record.text, title, [n.text for n in record.footnotes], keys)
+    except Exception:  # noqa: BLE001 - an optimisation only: the storing process does it instead
+        log.debug("prematch failed", exc_info=True)
+        return None
+
+
+def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None) -> None:
+    """Worker loop: receive ``(data, hints, keyed)``, send back a record (with its keys) or an error.
+
+    With ``db_url`` (the archive's database), a keyed record also comes back
+    with its grouping candidates compared on a read-only snapshot of it.
+    """
     if memory_mb > 0:
         try:
             import resource
@@ -54,6 +75,15 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             pass
     from extractors import extract
     from storage.works.index import index_keys
+
+    engine = None
+    if db_url:
+        from storage.database import make_engine
+
+        try:
+            engine = make_engine(db_url, "read")
+        except Exception:  # noqa: BLE001 - no prematches then; extraction goes on
+            log.debug("the archive could not be opened for prematches", exc_info=True)
 
     while True:
         try:
@@ -67,7 +97,8 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             record = extract(data, hints)
             if keyed:  # the pure part of grouping, here on a worker's core rather than in the storing process
                 title = record.metadata.title
-                conn.send(("ok", Keyed(record, title, index_keys(record.text, title))))
+                keys = index_keys(record.text, title)
+                conn.send(("ok", Keyed(record, title, keys, _prematch(engine, record, title, keys))))
             else:
                 conn.send(("ok", record))
         except ExtractionError as exc:
@@ -108,8 +139,9 @@ class ExtractionPool:
     """
 
     def __init__(self, workers: int | None = None, timeout_s: float | None = None,
-                 memory_mb: int | None = None):
+                 memory_mb: int | None = None, db_url: str | None = None):
         knobs = settings()
+        self.db_url = db_url  # the archive keyed jobs are prematched on (``storage.works.prematch``)
         self.size = max(1, workers or knobs.extract_workers or os.cpu_count() or 1)
         self.timeout_s = knobs.extract_timeout_s if timeout_s is None else timeout_s
         self.memory_mb = knobs.extract_memory_mb if memory_mb is None else memory_mb
@@ -136,7 +168,7 @@ class ExtractionPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb), daemon=True)
+        process = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.db_url), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)

@@ -201,7 +201,7 @@ class _KeyedExtraction:
             keyed = self.future.result()
         except ExtractionError as exc:
             return steps.Extraction(error=f"{type(exc).__name__}: {exc}")
-        return steps.Extraction(record=keyed.record, keys=(keyed.title, keyed.keys))
+        return steps.Extraction(record=keyed.record, keys=(keyed.title, keyed.keys), prematch=keyed.prematch)
 
 
 class InProcessRunner:
@@ -228,7 +228,7 @@ class InProcessRunner:
     def __enter__(self) -> InProcessRunner:
         self._known = None  # read again for each run
         self._pool = ExtractionPool(self.workers or self.config.extract_workers, self.config.extract_timeout_s,
-                                    self.config.extract_memory_mb)
+                                    self.config.extract_memory_mb, db_url=self.archive.shared_url())
         return self
 
     def __exit__(self, *exc: object) -> None:

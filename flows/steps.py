@@ -20,6 +20,7 @@ from extractors.text.identifiers import normalize_identifier
 from storage import Archive, Provenance, StoreOutcome
 from storage.archive import BatchEntry
 from storage.provenance import path_text
+from storage.works.prematch import Prematch
 
 from flows.errors import FetchError
 from flows.fetching.fetched import Fetched
@@ -135,6 +136,7 @@ class Extraction:
     error: str | None = None
     seen: bool = False  # not extracted: the bytes are archived already (stored as "seen again")
     keys: tuple[str | None, list[str]] | None = None  # (title, grouping keys) computed beside the extraction
+    prematch: Prematch | None = None  # candidates compared beside the extraction (storage.works.prematch)
 
 
 def extraction_of(call: Callable[[], ExtractedDocument]) -> Extraction:
@@ -187,7 +189,8 @@ def batch_entry(fetched: Fetched, sha: str, extraction: Extraction, manifest: di
     record = apply_manifest(extraction.record, manifest or {})
     if prov.warnings:
         record = replace(record, warnings=[*record.warnings, *prov.warnings])
-    return BatchEntry(sha, len(fetched.data), prov, record=record, keys=extraction.keys)
+    return BatchEntry(sha, len(fetched.data), prov, record=record, keys=extraction.keys,
+                      prematch=extraction.prematch)
 
 
 def store_not_modified(archive: Archive, fetched: Fetched, run_id: int | None) -> StoreOutcome:

@@ -24,8 +24,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from storage import events, search
 from storage.citations import linking as citation_links
+from storage.citations import match_index
 from storage.citations import queries as citation_queries
 from storage.works import index as work_index
+from storage.works import prematch
+from storage.works.prematch import Prematch
 from storage.blobs import BlobStore, make_private_dir
 from storage.database import (
     display_url,
@@ -72,6 +75,7 @@ class BatchEntry:
     record: ExtractedDocument | None = None
     error: str | None = None
     keys: tuple[str | None, list[str]] | None = None  # (title, grouping keys) computed by the extraction worker
+    prematch: Prematch | None = None  # its candidates compared by the extraction worker (storage.works.prematch)
 
 
 @dataclass
@@ -311,6 +315,8 @@ class Archive:
             prior = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))} \
                 if shas else {}
             done: set[str] = set()  # bytes stored earlier in this batch: looked up again, not from ``prior``
+            heads = [e.prematch.head for e in entries if e.prematch is not None]
+            use_prematch = prematch.still_valid(session, heads)
             for entry, text_sha in zip(entries, texts):
                 try:
                     if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
@@ -321,16 +327,19 @@ class Archive:
                     done.add(entry.sha256)
                     with session.begin_nested():
                         outcomes.append(self._store_entry_in(session, entry, text_sha, run_id,
-                                                             (prior.get(entry.sha256),) if looked_up else None))
+                                                             (prior.get(entry.sha256),) if looked_up else None,
+                                                             use_prematch))
                 except Exception as exc:  # noqa: BLE001 - this entry only; the caller records it as failed
                     outcomes.append(exc)
         return outcomes
 
     def _store_entry_in(self, session: Session, entry: BatchEntry, text_sha: str | None,
-                        run_id: int | None, prior: tuple[Document | None] | None = None) -> StoreOutcome:
+                        run_id: int | None, prior: tuple[Document | None] | None = None,
+                        use_prematch: bool = False) -> StoreOutcome:
         if entry.record is not None and text_sha is not None:
             return self._store_extracted_in(session, entry.sha256, entry.size, entry.prov, entry.record,
-                                            text_sha, run_id, entry.keys, prior)
+                                            text_sha, run_id, entry.keys, prior,
+                                            entry.prematch if use_prematch else None)
         if entry.error is not None:
             return self._store_failed_in(session, entry.sha256, entry.size, entry.prov, entry.error, None, run_id)
         return self._seen_again_in(session, entry.sha256, entry.prov, run_id)
@@ -376,8 +385,10 @@ class Archive:
     def _store_extracted_in(self, session: Session, sha256: str, size: int, prov: Provenance,
                             record: ExtractedDocument, text_sha: str, run_id: int | None,
                             keys: tuple[str | None, list[str]] | None = None,
-                            prior: tuple[Document | None] | None = None) -> StoreOutcome:
-        """``prior``: ``(the document with these bytes or None,)`` when the caller looked it up already."""
+                            prior: tuple[Document | None] | None = None,
+                            prematched: Prematch | None = None) -> StoreOutcome:
+        """``prior``: ``(the document with these bytes or None,)`` when the caller looked it up already;
+        ``prematched``: the worker's candidate comparisons, checked still valid by the caller."""
         existing = prior[0] if prior is not None else session.scalar(select(Document).where(Document.sha256 == sha256))
         if existing is not None and existing.status == "stored":
             return self._seen_in(session, existing, prov, run_id)
@@ -388,11 +399,14 @@ class Archive:
             doc = self._new_document(sha256, size, prov, work_id=None)
         self._fill_from_record(doc, record, text_sha)
         doc.file_date = record.metadata.file_date
-        placement = work_index.place(session, doc, record, keys)
+        placement = work_index.place(session, doc, record, keys, prematched if existing is None else None)
         self._add_children(doc, record)
         session.flush()
         if existing is None:
             self._add_fetch(session, doc.id, prov, run_id)
+        conn = session.connection()
+        match_index.index_document(conn, doc.id, doc.title, fresh=existing is None)
+        match_index.index_citations(conn, ((c.id, c.title, c.urls) for n in doc.footnotes for c in n.citations))
         # No refresh: the children went in through doc's own (loaded) collections, so
         # doc.footnotes and doc.identifiers are the rows just flushed, in seq order.
         search.index_document(session, doc)
@@ -583,17 +597,24 @@ class Archive:
 
     # -- access and transfer ----------------------------------------------
 
+    def shared_url(self) -> str:
+        """The database URL another process opens this archive by (a SQLite file by its plain path).
+
+        It carries the password of a PostgreSQL URL: hand it to processes, never show it.
+        """
+        url = self.engine.url.render_as_string(hide_password=False)
+        path = sqlite_path(url)
+        if path is not None:
+            url = f"sqlite:///{Path(unquote(str(path).split('?', 1)[0])).resolve()}"
+        return url
+
     def _access_writer(self) -> sessionmaker[Session]:
         """Sessions that may append events, also when this archive was opened read-only: one short write
         through a second engine of its own (the read-only engine never writes)."""
         if not self.readonly:
             return self.sessions
         if self._access_engine is None:
-            url = self.engine.url.render_as_string(hide_password=False)
-            path = sqlite_path(url)
-            if path is not None:
-                url = f"sqlite:///{Path(unquote(str(path).split('?', 1)[0])).resolve()}"
-            self._access_engine = make_engine(url, "write")
+            self._access_engine = make_engine(self.shared_url(), "write")
         return sessionmaker(self._access_engine, expire_on_commit=False)
 
     def record_access(self, kind: str, document_id: int, detail: dict[str, Any]) -> int:

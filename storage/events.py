@@ -48,8 +48,12 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@lru_cache(maxsize=None)
 def library_version(name: str) -> str | None:
-    """The installed version of distribution ``name`` (``None`` when it is not installed)."""
+    """The installed version of distribution ``name`` (``None`` when it is not installed).
+
+    Cached: reading a distribution's metadata costs ~0.7 ms, and every stored record asks.
+    """
     try:
         return importlib_metadata.version(name)
     except importlib_metadata.PackageNotFoundError:

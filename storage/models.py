@@ -234,6 +234,33 @@ class CitationIdentifier(Base):
     citation: Mapped[StoredCitation] = relationship(back_populates="identifiers")
 
 
+class DocumentTitleWord(Base):
+    """A word of a document's title key, for the citation graph's title look-ups (``storage.citations.match_index``).
+
+    ``longest``: the word is one of the title's two longest (the look-up's prefilter).
+    """
+
+    __tablename__ = "document_title_words"
+    __table_args__ = (Index("ix_document_title_words_word", "word"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    word: Mapped[str] = mapped_column(String(128), primary_key=True)
+    longest: Mapped[bool] = mapped_column(default=False)
+
+
+class CitationKey(Base):
+    """A citation's title word (``kind`` ``title``) or URL key (``url``), for the reverse look-ups of the
+    citation graph (``storage.citations.match_index``)."""
+
+    __tablename__ = "citation_keys"
+    __table_args__ = (Index("ix_citation_keys_kind_key", "kind", "key"),)
+
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    longest: Mapped[bool] = mapped_column(default=False)
+
+
 class Fetch(Base):
     """Provenance of every time bytes were obtained, including 'seen again'."""
 

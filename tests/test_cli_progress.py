@@ -114,3 +114,17 @@ def test_verify_reports_progress_on_stderr_and_keeps_json_clean(tmp_path):
     lines = result.stderr.splitlines()
     assert lines[0] == "verify: starting"
     assert lines[-1].startswith(f"verify: done, {len(SEEDS)} records in "), lines
+
+
+def test_export_reports_progress_on_stderr_and_keeps_json_clean(tmp_path):
+    from conftest import SEEDS, Cli
+
+    cli = Cli(tmp_path / "archive")
+    cli("ingest", "--no-prefect", *map(str, SEEDS))
+    result = cli("--progress", "lines", "export", str(tmp_path / "bag"), "--json")
+    report = json.loads(result.stdout)
+    assert report["documents"] == len(SEEDS)
+    steps = report["documents"] + report["originals"] + report["texts"]
+    lines = result.stderr.splitlines()
+    assert lines[0] == "export: starting"
+    assert lines[-1].startswith(f"export: done, {steps} steps in "), lines

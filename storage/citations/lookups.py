@@ -7,38 +7,33 @@ citations could match, by identifier, URL or title. Read-only: linking
 
 Scaling: identifier lookups use the ``(scheme, value)`` indexes of both
 identifier tables, URL lookups the index on ``fetches.source`` plus equality
-scans of ``fetches.final_url`` and the canonical URL. The reverse URL and
-title lookups and the forward title lookup scan (``LIKE`` over
-``citations.urls`` / ``citations.title``, titles of stored documents in
-batches of :data:`TITLE_BATCH`): linear in the archive per ingested document.
+scans of ``fetches.final_url`` and the canonical URL. The title look-ups
+(both ways) and the reverse URL look-up go through the word and URL-key
+indexes of ``storage.citations.match_index``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Text, cast, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from extractors.text.identifiers import identifier_key, identifier_variants
-from extractors.text.urls import HAS_SCHEME_RE, url_key, url_variants
+from extractors.text.urls import url_key, url_variants
 
+from storage.citations import match_index
 from storage.citations.keys import (
-    TITLE_MIN_SCORE,
     TITLE_MIN_WORDS,
     CitKeys,
     DocKeys,
-    date_parts,
     dates_compatible,
     title_key,
     titles_match,
 )
 from storage.models import CitationIdentifier, Document, DocumentIdentifier, Fetch, StoredCitation, StoredFootnote
 
-TITLE_BATCH = 1000
 CHUNK = 400  # values per IN (...) list
 
 
@@ -50,27 +45,6 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 def _canonical_url_col() -> ColumnElement[str]:
     return Document.metadata_json["canonical_url"].as_string()
-
-
-def _url_core(url: str) -> str | None:
-    """Host and path of ``url`` as printed (for a ``LIKE`` prefilter), ASCII only."""
-    key = url_key(url)
-    if key is None:
-        return None
-    raw = url.strip()
-    raw = HAS_SCHEME_RE.sub("", raw)
-    raw = re.split(r"[?#]", raw, maxsplit=1)[0].rstrip("/")
-    raw = re.sub(r"^www\d?\.", "", raw, flags=re.IGNORECASE)
-    core = ""
-    for ch in raw:
-        if ord(ch) > 127 or ch in "\"\\":
-            break
-        core += ch
-    return core if len(core) >= 8 else None
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def load_doc_keys(session: Session, ids: Iterable[int]) -> dict[int, DocKeys]:
@@ -198,79 +172,44 @@ def citations_by_identifiers(session: Session, idents: Iterable[tuple[str, str]]
 
 
 def citations_by_urls(session: Session, urls: Iterable[str]) -> set[int]:
-    """Citations with one of ``urls`` (normalized), found by a ``LIKE`` scan of ``citations.urls``."""
-    keys = {k for k in (url_key(u) for u in urls) if k}
-    cores = {c for c in (_url_core(u) for u in urls) if c}
-    if not keys or not cores:
-        return set()
-    text = cast(StoredCitation.urls, Text)
-    clause = or_(*[text.ilike(f"%{_like_escape(c)}%", escape="\\") for c in sorted(cores)])
-    found: set[int] = set()
-    for cid, cit_urls in session.execute(select(StoredCitation.id, StoredCitation.urls).where(clause)):
-        if any(url_key(u) in keys for u in cit_urls or []):
-            found.add(cid)
-    return found
+    """Citations with one of ``urls`` (compared by ``url_key``), through the ``citation_keys`` index."""
+    return match_index.citations_for_urls(session.connection(), urls)
 
 
 def citations_by_title(session: Session, title: str | None, date: str | None) -> set[int]:
-    """Citations whose title matches ``title`` (and date ``date``), prefiltered by its longest words."""
+    """Citations whose title matches ``title`` (and date ``date``); candidates from the title-word index."""
     key = title_key(title)
-    words = key.split()
-    if len(words) < TITLE_MIN_WORDS:
-        return set()
-    longest = sorted({w for w in words if len(w) >= 4}, key=lambda w: (-len(w), w))[:2]
-    if not longest:
-        return set()
-    clause = or_(*[StoredCitation.title.ilike(f"%{_like_escape(w)}%", escape="\\") for w in longest])
-    where = [StoredCitation.title.is_not(None), clause]
-    year = date_parts(date)[:1]
-    if year:
-        where.append(or_(StoredCitation.date.is_(None), StoredCitation.date.like(f"{year[0]:04d}%")))
+    ids = match_index.citations_for_title(session.connection(), title)
     found: set[int] = set()
-    last = 0
-    while True:
-        rows = session.execute(select(StoredCitation.id, StoredCitation.title, StoredCitation.date)
-                               .where(*where, StoredCitation.id > last)
-                               .order_by(StoredCitation.id).limit(TITLE_BATCH)).all()
-        if not rows:
-            break
-        last = rows[-1][0]
-        for cid, ctitle, cdate in rows:
+    for chunk in chunks(ids):
+        for cid, ctitle, cdate in session.execute(select(StoredCitation.id, StoredCitation.title, StoredCitation.date)
+                                                  .where(StoredCitation.id.in_(chunk))):
             if dates_compatible(cdate, date) and titles_match(title_key(ctitle), key):
                 found.add(cid)
     return found
 
 
 def docs_by_titles(session: Session, cits: list[CitKeys], exclude: int) -> dict[int, set[int]]:
-    """For each citation (with a title), the stored documents whose titles match: citation id -> doc ids."""
-    by_title: dict[str, list[CitKeys]] = {}
-    for c in cits:
-        if len(c.title.split()) >= TITLE_MIN_WORDS:
-            by_title.setdefault(c.title, []).append(c)
+    """For each citation (with a title), the stored documents whose titles match: citation id -> doc ids.
+
+    Candidates come from the title-word index (``storage.citations.match_index``); each is then held
+    to :func:`titles_match` and the date rule.
+    """
+    titles = {c.id: c.title for c in cits if len(c.title.split()) >= TITLE_MIN_WORDS}
+    candidates = match_index.documents_for_titles(session.connection(), titles)
+    wanted = {d for ds in candidates.values() for d in ds} - {exclude}
+    docs: dict[int, tuple[str, str | None]] = {}
+    for chunk in chunks(wanted):
+        for did, dtitle, ddate in session.execute(
+                select(Document.id, Document.title, Document.date)
+                .where(Document.id.in_(chunk), Document.status == "stored", Document.title.is_not(None))):
+            docs[did] = (title_key(dtitle), ddate)
+    by_id = {c.id: c for c in cits}
     out: dict[int, set[int]] = {}
-    if not by_title:
-        return out
-    choices = list(by_title)
-    last = 0
-    while True:
-        rows = session.execute(
-            select(Document.id, Document.title, Document.date)
-            .where(Document.status == "stored", Document.title.is_not(None), Document.id > last,
-                   Document.id != exclude)
-            .order_by(Document.id).limit(TITLE_BATCH)
-        ).all()
-        if not rows:
-            break
-        last = rows[-1][0]
-        for did, dtitle, ddate in rows:
-            dkey = title_key(dtitle)
-            if len(dkey.split()) < TITLE_MIN_WORDS:
-                continue
-            for ctitle, _score, _ in process.extract(dkey, choices, scorer=fuzz.token_set_ratio,
-                                                     score_cutoff=TITLE_MIN_SCORE, limit=None):
-                if not titles_match(ctitle, dkey):
-                    continue
-                for c in by_title[ctitle]:
-                    if dates_compatible(c.date, ddate):
-                        out.setdefault(c.id, set()).add(did)
+    for cid, dids in candidates.items():
+        c = by_id[cid]
+        for did in dids:
+            held = docs.get(did)
+            if held is not None and titles_match(c.title, held[0]) and dates_compatible(c.date, held[1]):
+                out.setdefault(cid, set()).add(did)
     return out

@@ -33,6 +33,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -169,7 +170,8 @@ def _json_bytes(value: Any) -> bytes:
 
 def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | None = None,
                since: datetime | str | None = None, processes: int | None = None,
-               agent: dict[str, Any] | None = None) -> ExportResult:
+               agent: dict[str, Any] | None = None,
+               progress: Callable[[int, int | None], None] | None = None) -> ExportResult:
     """Write a BagIt bag of the (selected) archive to ``directory`` (which must be new or empty).
 
     Every original and text is re-hashed while it is copied (damaged bytes
@@ -177,6 +179,8 @@ def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | 
     exported document gets an ``original-exported`` event naming the bag,
     the paths and the hashes copied, and ``agent`` (who exported: the flows'
     collector identity, :func:`flows.custody.agent`; default the login name).
+    ``progress`` is told ``(steps done, steps or None while unknown)``: one
+    step per record written, then one per original and per text copied.
     """
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -189,7 +193,7 @@ def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | 
     result = ExportResult(str(target.resolve()), filters=filters)
     try:
         with private_umask():
-            bag = _write_bag(archive, target, work, since_dt, result, filters, processes)
+            bag = _write_bag(archive, target, work, since_dt, result, filters, processes, progress)
     except BaseException:
         if created:
             shutil.rmtree(target, ignore_errors=True)
@@ -218,9 +222,10 @@ def export_bag(archive: Archive, directory: str | os.PathLike[str], work: int | 
 
 
 def _write_bag(archive: Archive, target: Path, work: int | None, since: datetime | None, result: ExportResult,
-               filters: dict[str, Any], processes: int | None) -> bagit.Bag:
+               filters: dict[str, Any], processes: int | None,
+               progress: Callable[[int, int | None], None] | None = None) -> bagit.Bag:
     """The payload, then the bag around it."""
-    _write_payload(archive, target, work, since, result)
+    _write_payload(archive, target, work, since, result, progress or (lambda _done, _total: None))
     proof = write_bag_proof(archive, target, result.head_id)  # custody/premis.xml, anchors/, timestamps/
     bag_info = {
         "Source-Organization": "archivist",
@@ -241,7 +246,7 @@ def _write_bag(archive: Archive, target: Path, work: int | None, since: datetime
 
 
 def _write_payload(archive: Archive, target: Path, work: int | None, since: datetime | None,
-                   result: ExportResult) -> None:
+                   result: ExportResult, progress: Callable[[int, int | None], None]) -> None:
     # make_bag moves the directory's contents into data/, so the payload is written at the top.
     for sub in ("originals", "texts", "records"):
         (target / sub).mkdir()
@@ -290,6 +295,7 @@ def _write_payload(archive: Archive, target: Path, work: int | None, since: date
             doc_ids.add(doc.id)
             work_ids.add(doc.work_id)
             result.documents += 1
+            progress(result.documents, None)
             session.expunge(doc)
         works = [{"id": w.id, "title": w.title, "created_at": events.iso(w.created_at),
                   "documents": [d.id for d in w.documents if d.id in doc_ids]}
@@ -309,9 +315,12 @@ def _write_payload(archive: Archive, target: Path, work: int | None, since: date
                 result.events += 1
                 session.expunge(event)
     # Bytes are copied outside the database session, so the read transaction stays short.
+    total = result.documents + len(originals) + len(texts)
     for sha, rel in originals:
         result.bytes += _copy_verified(archive.blobs.path(sha), target / rel, sha)
         result.originals += 1
+        progress(result.documents + result.originals, total)
     for sha, rel, _doc_id in texts:
         _copy_verified(archive.texts.path(sha), target / rel, sha)
         result.texts += 1
+        progress(result.documents + result.originals + result.texts, total)

@@ -299,7 +299,7 @@ class Comparison:
 
 def compare(
     a_text: str, b_text: str, a_title: str | None = None, b_title: str | None = None,
-    a_notes: Iterable[str] = (), b_notes: Iterable[str] = (),
+    a_notes: Iterable[str] = (), b_notes: Iterable[str] = (), explain: bool = True,
 ) -> Comparison:
     """Rendition, revision or unrelated -- the rule is in the module docstring.
 
@@ -307,13 +307,16 @@ def compare(
     the label by an exact comparison of normalized words
     (``storage.works.words.compare_words``, given the footnote texts of each
     side): a rendition is the same words, any edit makes a revision.
+    ``explain=False`` leaves out of an *unrelated* result's reasons the
+    measures that do not decide (the sentence alignment): grouping keeps the
+    reasons of matches only.
     """
     a, b = analyze(a_text or ""), analyze(b_text or "")
     reasons: dict = {"words_a": len(a.words), "words_b": len(b.words)}
     if not a.words or not b.words:
         reasons["rule"] = "empty text"
         return Comparison(UNRELATED, 0.0, reasons)
-    joined, score = same_work(a, b, a_title, b_title, reasons)
+    joined, score = same_work(a, b, a_title, b_title, reasons, explain)
     if not joined:
         return Comparison(UNRELATED, score, reasons)
     words = compare_words(a_text, b_text, a_notes, b_notes, (a_title, b_title))
@@ -327,8 +330,9 @@ def compare(
 
 
 def same_work(a: Analysis, b: Analysis, a_title: str | None, b_title: str | None,
-              reasons: dict) -> tuple[bool, float]:
-    """Whether two analysed texts are one work, and the score; measures go into ``reasons``."""
+              reasons: dict, explain: bool = True) -> tuple[bool, float]:
+    """Whether two analysed texts are one work, and the score; measures go into ``reasons``
+    (the sentence alignment, which informs but does not decide, only for a match unless ``explain``)."""
     if a.key == b.key:
         reasons["rule"] = "equal text keys"
         return True, 1.0
@@ -353,7 +357,6 @@ def same_work(a: Analysis, b: Analysis, a_title: str | None, b_title: str | None
     spread = al["spread_a"] if short_is_a else al["spread_b"]
     reasons.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in al.items()})
     reasons["spread_shorter"] = round(spread, 4)  # decided below, with spread_longer
-    reasons.update({k: round(v, 4) for k, v in _sentence_alignment(a, b).items()})
 
     ta, tb = title_words(a_title), title_words(b_title)
     title_match = False
@@ -376,7 +379,10 @@ def same_work(a: Analysis, b: Analysis, a_title: str | None, b_title: str | None
     score = max(0.0, min(1.0, al["log10_p_order"] / ORDER_LOG10_P)) * min(
         spread, max(spread_long, coverage_short)
     )
-    if order_ok and spread >= required and (in_place or contained):
+    joined = order_ok and spread >= required and (in_place or contained)
+    if joined or explain:
+        reasons.update({k: round(v, 4) for k, v in _sentence_alignment(a, b).items()})
+    if joined:
         reasons["rule"] = (
             "aligned passages in order through both texts" if in_place
             else "most of the shorter text kept in order in the longer"

@@ -30,6 +30,7 @@ from storage.models import Document, Work, WorkKey
 if TYPE_CHECKING:
     from extractors.record import ExtractedDocument
     from storage.works.confirm import Comparison
+    from storage.works.prematch import Prematch
 
 MAX_CANDIDATES = 8
 MIN_SHARED = 2
@@ -61,13 +62,13 @@ def index_keys(text: str, title: str | None) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def candidates(session: Session, keys: list[str], exclude: set[int] | None = None) -> list[tuple[int, bool]]:
-    """Documents worth confirming, best first: ``(document id, same exact text)``.
+def ranked_candidates(session: Session, keys: list[str], exclude: set[int] | None = None, *,
+                      up_to: int | None = None, after: int | None = None) -> list[tuple[int, int, bool]]:
+    """The documents sharing most of ``keys``: ``(document id, keys shared, same exact text)``, best first.
 
-    One indexed query over ``work_keys``. One shared key out of dozens is what
-    unrelated texts on one topic have; a revision shares many (seeds 000/001
-    after a heavy rewrite: 7; edited versions: 19+), so long texts need two;
-    short texts have few keys and need one.
+    One indexed query over ``work_keys``: at most :data:`MAX_CANDIDATES` (plus
+    the excluded), among ids ``<= up_to`` and ``> after`` when given (a
+    prematch's snapshot, and what was stored since).
     """
     if not keys:
         return []
@@ -75,16 +76,38 @@ def candidates(session: Session, keys: list[str], exclude: set[int] | None = Non
     exact = [k for k in keys if k.startswith(TEXT_KEY_PREFIX)]
     # one query: how many keys each document shares, and whether one of them is the exact-text key
     has_exact = func.max(case((WorkKey.key.in_(exact), 1), else_=0)) if exact else literal(0)
+    where = [WorkKey.key.in_(keys)]
+    if up_to is not None:
+        where.append(WorkKey.document_id <= up_to)
+    if after is not None:
+        where.append(WorkKey.document_id > after)
     rows = session.execute(
         select(WorkKey.document_id, func.count().label("shared"), has_exact.label("exact"))
-        .where(WorkKey.key.in_(keys))
+        .where(*where)
         .group_by(WorkKey.document_id)
         .order_by(func.count().desc(), WorkKey.document_id)
         .limit(MAX_CANDIDATES + len(exclude))
     ).all()
+    return [(doc_id, shared, bool(same)) for doc_id, shared, same in rows]
+
+
+def worth_confirming(ranked: list[tuple[int, int, bool]], keys: list[str], exclude: set[int] | None = None
+                     ) -> list[tuple[int, bool]]:
+    """The candidates of ``ranked`` worth confirming: ``(document id, same exact text)``.
+
+    One shared key out of dozens is what unrelated texts on one topic have; a
+    revision shares many (seeds 000/001 after a heavy rewrite: 7; edited
+    versions: 19+), so long texts need two; short texts have few keys and need one.
+    """
+    exclude = exclude or set()
     min_shared = MIN_SHARED if len(keys) >= 20 else 1
-    return [(doc_id, bool(same)) for doc_id, shared, same in rows
+    return [(doc_id, same) for doc_id, shared, same in ranked[:MAX_CANDIDATES + len(exclude)]
             if doc_id not in exclude and (shared >= min_shared or same)]
+
+
+def candidates(session: Session, keys: list[str], exclude: set[int] | None = None) -> list[tuple[int, bool]]:
+    """Documents worth confirming, best first: ``(document id, same exact text)`` (one indexed query)."""
+    return worth_confirming(ranked_candidates(session, keys, exclude), keys, exclude)
 
 
 def _notes_of(doc: Document) -> list[str]:
@@ -124,33 +147,53 @@ def _resemblance(result: Comparison) -> float:
 
 
 def find_match(session: Session, text: str, title: str | None, keys: list[str],
-               exclude: set[int] | None = None, notes: list[str] | None = None) -> Placement | None:
+               exclude: set[int] | None = None, notes: list[str] | None = None,
+               prematch: Prematch | None = None) -> Placement | None:
     """The closest already-placed document that ``text`` is a rendition or revision of.
 
     A rendition relates to the version with the same words (followed back to
     the original those words first appeared in); otherwise a revision relates
-    to the candidate it most resembles (fewest edited words).
+    to the candidate it most resembles (fewest edited words). ``prematch``
+    (candidates ranked and compared by an extraction worker, still valid)
+    leaves only the documents stored since its snapshot to compare here.
     """
     from storage.works.confirm import compare
 
-    renditions: list[tuple[Document, Comparison]] = []
-    revisions: list[tuple[float, int, Document, Comparison]] = []
-    found = candidates(session, keys, exclude)
+    renditions: list[tuple[int, Comparison]] = []
+    revisions: list[tuple[float, int, Comparison]] = []
+    done: dict[int, Comparison | None] = {}
+    if prematch is not None and not exclude:
+        newer = ranked_candidates(session, keys, after=prematch.hwm)
+        ranked = sorted([(r.document_id, r.shared, r.exact) for r in prematch.ranked] + newer,
+                        key=lambda r: (-r[1], r[0]))
+        found = worth_confirming(ranked, keys)
+        done = {r.document_id: r.comparison for r in prematch.ranked}
+    else:
+        found = candidates(session, keys, exclude)
+    todo = [doc_id for doc_id, _ in found if doc_id not in done]
     # the candidates and their notes in two queries (not one get and one lazy load per candidate)
     loaded = {d.id: d for d in session.scalars(
         select(Document).options(selectinload(Document.footnotes))
-        .where(Document.id.in_([doc_id for doc_id, _ in found])))} if found else {}
+        .where(Document.id.in_(todo)))} if todo else {}
     for doc_id, _exact in found:
-        cand = loaded.get(doc_id)
-        if cand is None or cand.status != "stored" or cand.text is None:
+        if doc_id in done:
+            result = done[doc_id]
+        else:
+            cand = loaded.get(doc_id)
+            if cand is None or cand.status != "stored" or cand.text is None:
+                continue
+            result = compare(cand.text, text, cand.title, title, _notes_of(cand), notes or [], explain=False)
+        if result is None:
             continue
-        result = compare(cand.text, text, cand.title, title, _notes_of(cand), notes or [])
         if result.level == "rendition":
-            renditions.append((cand, result))
+            renditions.append((doc_id, result))
         elif result.level == "revision":
-            revisions.append((-_resemblance(result), cand.id, cand, result))
+            revisions.append((-_resemblance(result), doc_id, result))
     if renditions:
-        roots = [(_rendition_root(session, cand), cand, result) for cand, result in renditions]
+        roots = []
+        for doc_id, result in renditions:
+            cand = session.get(Document, doc_id)
+            roots.append((_rendition_root(session, cand), cand, result))
         root, cand, result = min(roots, key=lambda r: (r[0].relation == "rendition", r[0].id))
         if root.id != cand.id:
             confirmed = compare(root.text, text, root.title, title, _notes_of(root), notes or [])
@@ -159,7 +202,8 @@ def find_match(session: Session, text: str, title: str | None, keys: list[str],
         return Placement("rendition", cand.id, 1.0, dict(result.reasons), reason="same words",
                          differences=_differences(result, cand.text, text))
     if revisions:
-        _, _, cand, result = min(revisions, key=lambda r: (r[0], r[1]))
+        _, doc_id, result = min(revisions, key=lambda r: (r[0], r[1]))
+        cand = session.get(Document, doc_id)
         reasons = dict(result.reasons) | {"resemblance": round(_resemblance(result), 4)}
         return Placement("revision", cand.id, result.score, reasons,
                          reason=f"edited: {len(result.words.edits) if result.words else 0} spans",
@@ -216,11 +260,12 @@ def curator_match(session: Session, text: str, title: str | None, manifest: dict
 
 
 def decide(session: Session, text: str, title: str | None, keys: list[str], exclude: set[int],
-           notes: list[str] | None = None, manifest: dict[str, Any] | None = None) -> Placement | None:
+           notes: list[str] | None = None, manifest: dict[str, Any] | None = None,
+           prematch: Prematch | None = None) -> Placement | None:
     """The curator's placement if the manifest gives one, else the closest match (or ``None``)."""
     placement, unresolved = curator_match(session, text, title, manifest, exclude, notes)
     if placement is None:
-        placement = find_match(session, text, title, keys, exclude, notes) if keys else None
+        placement = find_match(session, text, title, keys, exclude, notes, prematch) if keys else None
         if placement is not None:
             placement.reasons.update(unresolved)
         elif unresolved:
@@ -236,28 +281,31 @@ def manifest_of(doc: Document) -> dict[str, Any]:
 
 
 def place(session: Session, doc: Document, record: ExtractedDocument,
-          keys: tuple[str | None, list[str]] | None = None) -> Placement:
+          keys: tuple[str | None, list[str]] | None = None, prematch: Prematch | None = None) -> Placement:
     """Put ``doc`` (not yet flushed or just re-extracted) into a work and index it.
 
     ``keys``: ``(title, index_keys(record.text, title))`` computed elsewhere
-    (an extraction worker); used when that title is still the record's.
+    (an extraction worker); used when that title is still the record's, and
+    so is ``prematch`` (its candidates compared there, ``storage.works.prematch``).
     """
     title = record.metadata.title
+    same_title = keys is not None and keys[0] == title
     return place_text(session, doc, record.text, title,
                       notes=[n.text for n in record.footnotes],
                       manifest=(record.metadata.extra or {}).get("manifest"),
-                      keys=keys[1] if keys is not None and keys[0] == title else None)
+                      keys=keys[1] if same_title else None,
+                      prematch=prematch if same_title and prematch is not None and prematch.title == title else None)
 
 
 def place_text(session: Session, doc: Document, text: str, title: str | None,
                notes: list[str] | None = None, manifest: dict[str, Any] | None = None,
-               keys: list[str] | None = None) -> Placement:
+               keys: list[str] | None = None, prematch: Prematch | None = None) -> Placement:
     """:func:`place` for a document given by its canonical text, title, note texts, manifest entry
     (and its :func:`index_keys`, when they are known already)."""
     keys = index_keys(text, title) if keys is None else keys
     exclude = {doc.id} if doc.id is not None else set()
     with session.no_autoflush:
-        match = decide(session, text, title, keys, exclude, notes, manifest)
+        match = decide(session, text, title, keys, exclude, notes, manifest, prematch)
     if match is not None and match.matched_document_id is not None:
         target = session.get(Document, match.matched_document_id)
         doc.work_id = target.work_id
