@@ -35,6 +35,7 @@ import socket
 import time
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,16 +59,22 @@ def login_name() -> str:
         return "unknown"
 
 
+@lru_cache(maxsize=8)
+def _zone_name(tz: str | None) -> str | None:
+    """The IANA name of the zone: ``$TZ`` (``tz``), else where ``/etc/localtime`` points (looked up once)."""
+    if tz:
+        return tz
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        return None
+    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else None
+
+
 def time_zone() -> dict[str, Any]:
     """The host's local time zone: IANA name when known (``$TZ``, ``/etc/localtime``), abbreviation, offset."""
     now = datetime.now().astimezone()
-    name = os.environ.get("TZ") or None
-    if not name:
-        try:
-            target = str(Path("/etc/localtime").resolve())
-            name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else None
-        except OSError:
-            name = None
+    name = _zone_name(os.environ.get("TZ") or None)
     offset = now.strftime("%z")
     return {"name": name, "abbreviation": now.tzname() or time.tzname[0],
             "utc_offset": f"{offset[:3]}:{offset[3:]}" if offset else "+00:00"}

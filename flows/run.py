@@ -244,7 +244,8 @@ class InProcessRunner:
 
     @property
     def window(self) -> int:
-        return 2 * self.pool.size + self.batch_size
+        # a batch stored while the next one is extracted: the workers never wait for the storing process
+        return 2 * self.batch_size + 2 * self.pool.size
 
     def fetch(self, item: SourceItem) -> Fetched:
         return steps.fetch_retrying(item, self.archive, self.limits)

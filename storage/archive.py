@@ -116,6 +116,8 @@ class Archive:
         self.readers = sessionmaker(engine.execution_options(readonly=True), expire_on_commit=False)
         self.readonly = False  # opened for queries only (``open(readonly=True)``); see record_access
         self._access_engine: Engine | None = None
+        self._recent = prematch.RecentKeys()  # grouping keys of the documents this process stored last
+        self._written_keys: tuple[int, list[str]] | None = None  # of the entry store_batch is storing
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, db_url: str | None = None,
@@ -305,6 +307,16 @@ class Archive:
                  for e in entries]
         self.sync_blobs()
         outcomes: list[StoreOutcome | Exception] = []
+        try:
+            self._store_batch_in(entries, texts, outcomes, run_id)
+        except BaseException:
+            self._recent.discard()
+            raise
+        self._recent.commit()
+        return outcomes
+
+    def _store_batch_in(self, entries: list[BatchEntry], texts: list[str | None],
+                        outcomes: list[StoreOutcome | Exception], run_id: int | None) -> None:
         with transaction(self.sessions) as session:
             events.lock_head(session)
             seen = {e.sha256 for e in entries if e.record is None and e.error is None}
@@ -317,6 +329,10 @@ class Archive:
             done: set[str] = set()  # bytes stored earlier in this batch: looked up again, not from ``prior``
             heads = [e.prematch.head for e in entries if e.prematch is not None]
             use_prematch = prematch.still_valid(session, heads)
+            committed: set[int] = set()  # documents after the oldest snapshot (to rank from memory)
+            if use_prematch and heads:
+                oldest = min(e.prematch.hwm for e in entries if e.prematch is not None)
+                committed = set(session.scalars(select(Document.id).where(Document.id > oldest)))
             for entry, text_sha in zip(entries, texts):
                 try:
                     if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
@@ -325,13 +341,18 @@ class Archive:
                         continue
                     looked_up = entry.sha256 not in done
                     done.add(entry.sha256)
+                    if use_prematch and entry.prematch is not None and entry.keys is not None:
+                        entry.prematch.newer = self._recent.newer(entry.keys[1], entry.prematch.hwm, committed)
+                    self._written_keys = None
                     with session.begin_nested():
-                        outcomes.append(self._store_entry_in(session, entry, text_sha, run_id,
-                                                             (prior.get(entry.sha256),) if looked_up else None,
-                                                             use_prematch))
+                        outcome = self._store_entry_in(session, entry, text_sha, run_id,
+                                                       (prior.get(entry.sha256),) if looked_up else None,
+                                                       use_prematch)
+                    if self._written_keys is not None:  # the savepoint held: these keys are in the batch
+                        self._recent.stage(*self._written_keys)
+                    outcomes.append(outcome)
                 except Exception as exc:  # noqa: BLE001 - this entry only; the caller records it as failed
                     outcomes.append(exc)
-        return outcomes
 
     def _store_entry_in(self, session: Session, entry: BatchEntry, text_sha: str | None,
                         run_id: int | None, prior: tuple[Document | None] | None = None,
@@ -371,6 +392,7 @@ class Archive:
                             detail={"source": prov.source, "error": error, "fields": field_hashes(doc)},
                             record_hash=record_hash(doc))
         work_index.record_grouping(session, doc, run_id)
+        self._written_keys = (doc.id, [])  # a document without grouping keys
         return StoreOutcome("failed", doc.id, sha256, work.id, "original", error)
 
     def store_extracted(self, sha256: str, size: int, prov: Provenance, record: ExtractedDocument,
@@ -409,7 +431,7 @@ class Archive:
         match_index.index_citations(conn, ((c.id, c.title, c.urls) for n in doc.footnotes for c in n.citations))
         # No refresh: the children went in through doc's own (loaded) collections, so
         # doc.footnotes and doc.identifiers are the rows just flushed, in seq order.
-        search.index_document(session, doc)
+        search.index_document(session, doc, fresh=existing is None)
         citation_links.link_document(session, doc, any(n.citations for n in record.footnotes))
         kind = "stored" if existing is None else "re-extracted"
         events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
@@ -418,6 +440,8 @@ class Archive:
                                     "footnotes": len(record.footnotes), "fields": field_hashes(doc)},
                             record_hash=record_hash(doc))
         work_index.record_grouping(session, doc, run_id, placement)
+        if existing is None:
+            self._written_keys = (doc.id, placement.keys)
         status = "new_version" if doc.relation in ("revision", "rendition") else "stored"
         return StoreOutcome(status, doc.id, sha256, doc.work_id, doc.relation)
 

@@ -286,7 +286,8 @@ class WorkKey(Base):
     """Inverted index of near-duplicate candidate keys (see ``storage.works.fingerprints``)."""
 
     __tablename__ = "work_keys"
-    __table_args__ = (Index("ix_work_keys_key", "key"),)
+    # (key, document_id): a key's documents, and those stored after a prematch's snapshot, by one index range
+    __table_args__ = (Index("ix_work_keys_key_document", "key", "document_id"),)
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)

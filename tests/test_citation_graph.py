@@ -416,3 +416,48 @@ def test_csl_unit_shapes():
     _check_item(item)
     assert item["type"] == "article-journal" and item["DOI"] == "10.1000/xyz"
     assert item["author"] == [{"family": "Smith", "given": "Anna"}]
+
+
+@pytest.mark.parametrize("order", ["citation first", "document first"])
+def test_title_links_through_the_word_index_in_both_orders(archive, order):
+    note = 'Amnesty International, "Blood-soaked secrets: why Iran\'s 1988 prison massacres are ongoing crimes", 2018.'
+    title = "Blood-soaked secrets: Why Iran's 1988 prison massacres are ongoing crimes against humanity"
+    other = "Secrets of the 1988 prisons: a history of the ongoing crimes"  # shares words, not a match
+    if order == "citation first":
+        citing = _store(archive, "citing", "A statement.", notes=[note])
+        _store(archive, "other", "Text.", title=other, date="2018")
+        cited = _store(archive, "cited", "Report.", title=title, date="2018-12-04")
+    else:
+        cited = _store(archive, "cited", "Report.", title=title, date="2018-12-04")
+        _store(archive, "other", "Text.", title=other, date="2018")
+        citing = _store(archive, "citing", "A statement.", notes=[note])
+    assert _links(archive, citing) == [cited]
+
+
+def test_the_citation_index_migration_indexes_what_the_store_path_writes(archive):
+    from alembic import command
+    from sqlalchemy import delete, select
+
+    from storage.database import alembic_config, upgrade
+    from storage.models import CitationKey, DocumentTitleWord
+
+    _store(archive, "citing", "A statement.", notes=[
+        'Amnesty International, "Iran: Fear of execution of political prisoners", 1 December 1988, '
+        'https://www.amnesty.org/en/documents/mde13/027/1988/en/.'])
+    _store(archive, "cited", "Text.", title="Iran: Fear of execution of political prisoners", date="1988-12-01")
+
+    def rows():
+        with archive.engine.connect() as conn:
+            return (sorted(conn.execute(select(DocumentTitleWord.document_id, DocumentTitleWord.word,
+                                               DocumentTitleWord.longest)).all()),
+                    sorted(conn.execute(select(CitationKey.citation_id, CitationKey.kind, CitationKey.key,
+                                               CitationKey.longest)).all()))
+
+    written = rows()
+    assert written[0] and {k for _c, k, _key, _l in written[1]} == {"title", "url"}
+    with archive.engine.begin() as conn:
+        conn.execute(delete(DocumentTitleWord))
+        conn.execute(delete(CitationKey))
+    command.downgrade(alembic_config(archive.engine), "0009")
+    upgrade(archive.engine)
+    assert rows() == written

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, delete, insert, select
 
 from extractors.text.urls import url_key
 
@@ -78,13 +78,16 @@ def index_citations(conn: Connection, citations: Iterable[tuple[int, str | None,
         conn.execute(insert(CitationKey), rows[i:i + 2000])
 
 
-def _prefilter(col_word: Any, col_long: Any, words: set[str], longest: set[str]) -> Any:
-    clauses = []
-    if longest:
-        clauses.append(col_word.in_(sorted(longest)))
-    if words:
-        clauses.append(and_(col_long.is_(True), col_word.in_(sorted(words))))
-    return or_(*clauses)
+def _prefiltered(conn: Connection, cols: tuple[Any, ...], word_col: Any, long_col: Any, where: list[Any],
+                 words: set[str], longest: set[str]) -> list[Any]:
+    """Rows (``cols``) whose word is in ``longest``, or is flagged longest and in ``words``: two indexed
+    queries (an ``OR`` of the two would scan)."""
+    rows: list[Any] = []
+    for chunk in _chunks(longest):
+        rows += conn.execute(select(*cols).where(*where, word_col.in_(chunk))).all()
+    for chunk in _chunks(words - longest):
+        rows += conn.execute(select(*cols).where(*where, word_col.in_(chunk), long_col.is_(True))).all()
+    return rows
 
 
 def _shares(words: set[str], longest: set[str], hits: set[tuple[str, bool]]) -> bool:
@@ -99,12 +102,10 @@ def documents_for_titles(conn: Connection, titles: dict[int, str]) -> dict[int, 
     every = {w for ws in sides.values() for w, _ in ws}
     longest = {w for ws in sides.values() for w, long in ws if long}
     hits: dict[int, set[tuple[str, bool]]] = {}
-    for chunk in _chunks(every):
-        part = set(chunk)
-        for did, word, long in conn.execute(
-                select(DocumentTitleWord.document_id, DocumentTitleWord.word, DocumentTitleWord.longest)
-                .where(_prefilter(DocumentTitleWord.word, DocumentTitleWord.longest, part, part & longest))):
-            hits.setdefault(did, set()).add((word, bool(long)))
+    cols = (DocumentTitleWord.document_id, DocumentTitleWord.word, DocumentTitleWord.longest)
+    for did, word, long in _prefiltered(conn, cols, DocumentTitleWord.word, DocumentTitleWord.longest, [],
+                                        every, longest):
+        hits.setdefault(did, set()).add((word, bool(long)))
     out: dict[int, set[int]] = {}
     for cid, ws in sides.items():
         words = {w for w, _ in ws}
@@ -123,9 +124,9 @@ def citations_for_title(conn: Connection, title: str | None) -> set[int]:
     words = {w for w, _ in ws}
     longest = {w for w, long in ws if long}
     hits: dict[int, set[tuple[str, bool]]] = {}
-    for cid, word, long in conn.execute(
-            select(CitationKey.citation_id, CitationKey.key, CitationKey.longest)
-            .where(CitationKey.kind == "title", _prefilter(CitationKey.key, CitationKey.longest, words, longest))):
+    cols = (CitationKey.citation_id, CitationKey.key, CitationKey.longest)
+    for cid, word, long in _prefiltered(conn, cols, CitationKey.key, CitationKey.longest,
+                                        [CitationKey.kind == "title"], words, longest):
         hits.setdefault(cid, set()).add((word, bool(long)))
     return {cid for cid, h in hits.items() if _shares(words, longest, h)}
 

@@ -90,11 +90,14 @@ def tsvector_literal(fields: dict[str, list[str]]) -> str:
     return " ".join(f"'{tok}':{','.join(p[:keep])}" for tok, p in positions.items())
 
 
-def write_entry(conn: Session | Connection, document_id: int, fields: dict[str, list[str]] | None) -> None:
-    """Replace the index entry of one document (``fields`` ``None``: remove it)."""
+def write_entry(conn: Session | Connection, document_id: int, fields: dict[str, list[str]] | None,
+                fresh: bool = False) -> None:
+    """Replace the index entry of one document (``fields`` ``None``: remove it; ``fresh``: a new
+    document, which has no entry to replace)."""
     bind = conn.get_bind() if isinstance(conn, Session) else conn
     if bind.dialect.name == "sqlite":
-        conn.execute(sql("DELETE FROM documents_fts WHERE rowid = :id"), {"id": document_id})
+        if not fresh:
+            conn.execute(sql("DELETE FROM documents_fts WHERE rowid = :id"), {"id": document_id})
         if fields is not None:
             conn.execute(sql("INSERT INTO documents_fts(rowid, title, ids, meta, notes, body) "
                              "VALUES (:id, :title, :ids, :meta, :notes, :body)"),
@@ -108,11 +111,12 @@ def write_entry(conn: Session | Connection, document_id: int, fields: dict[str, 
                  {"id": document_id, "tsv": tsvector_literal(fields)})
 
 
-def index_document(session: Session, doc: Document) -> None:
-    """(Re)index one document with its footnotes, identifiers and metadata (a failed one leaves the index)."""
+def index_document(session: Session, doc: Document, fresh: bool = False) -> None:
+    """(Re)index one document with its footnotes, identifiers and metadata (a failed one leaves the index;
+    ``fresh``: a document just inserted, never indexed)."""
     if doc.status != "stored":
         write_entry(session, doc.id, None)
         return
     fields = document_fields(doc.title, [i.value for i in doc.identifiers], doc.authors or [], doc.date,
                              doc.metadata_json, [n.text for n in doc.footnotes], doc.text)
-    write_entry(session, doc.id, fields)
+    write_entry(session, doc.id, fields, fresh)

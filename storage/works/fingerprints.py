@@ -290,7 +290,7 @@ class Analysis:
     sentences: tuple[str, ...]  # normalized sentences (words joined by spaces)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)  # a grouping compares each new text with candidates that recur (~20 KB each)
 def analyze(text: str) -> Analysis:
     """Normalized words, text key, content words, content 3-gram hashes and sentences of ``text`` (cached)."""
     cleaned = _clean(text or "")

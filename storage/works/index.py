@@ -48,6 +48,7 @@ class Placement:
     renumbered: list[int] = field(default_factory=list)
     reason: str | None = None                 # the document's relation_reason
     differences: dict[str, Any] | None = None  # word spans against the related document
+    keys: list[str] = field(default_factory=list)  # the grouping keys written for the document
 
 
 def index_keys(text: str, title: str | None) -> list[str]:
@@ -163,7 +164,7 @@ def find_match(session: Session, text: str, title: str | None, keys: list[str],
     revisions: list[tuple[float, int, Comparison]] = []
     done: dict[int, Comparison | None] = {}
     if prematch is not None and not exclude:
-        newer = ranked_candidates(session, keys, after=prematch.hwm)
+        newer = prematch.newer if prematch.newer is not None else ranked_candidates(session, keys, after=prematch.hwm)
         ranked = sorted([(r.document_id, r.shared, r.exact) for r in prematch.ranked] + newer,
                         key=lambda r: (-r[1], r[0]))
         found = worth_confirming(ranked, keys)
@@ -322,6 +323,7 @@ def place_text(session: Session, doc: Document, text: str, title: str | None,
     if keys:
         # Core executemany on the session's connection (doc is flushed; nothing pending to autoflush)
         session.connection().execute(insert(WorkKey.__table__), [{"document_id": doc.id, "key": k} for k in keys])
+    placement.keys = keys
     if fresh and placement.matched_document_id is None:
         # alone in a new work: version 1, the work's title its own; nothing else to renumber
         doc.version = 1

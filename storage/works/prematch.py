@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from storage.models import Document, Event
+from storage.models import Document, Event, StoredFootnote
 
 if TYPE_CHECKING:
     from storage.works.confirm import Comparison
@@ -55,6 +55,9 @@ class Prematch:
     head: int
     title: str | None
     ranked: list[Ranked] = field(default_factory=list)
+    # the documents stored since the snapshot, ranked by the storing process from the keys it wrote
+    # (``(id, shared, exact)``, as ``ranked_candidates`` gives them); ``None``: ask the database
+    newer: list[tuple[int, int, bool]] | None = None
 
 
 def prematch(engine: Engine, text: str, title: str | None, notes: list[str], keys: list[str]) -> Prematch:
@@ -68,25 +71,31 @@ def prematch(engine: Engine, text: str, title: str | None, notes: list[str], key
         try:
             ranked = [Ranked(doc_id, shared, exact)
                       for doc_id, shared, exact in ranked_candidates(session, keys, up_to=hwm)]
-            loaded = {d.id: d for d in session.scalars(
-                select(Document).options(selectinload(Document.footnotes))
-                .where(Document.id.in_([r.document_id for r in ranked])))} if ranked else {}
-            for r in ranked:
-                cand = loaded.get(r.document_id)
-                if cand is None or cand.status != "stored" or cand.text is None:
-                    continue
-                r.comparison = compare(cand.text, text, cand.title, title, [n.text for n in cand.footnotes], notes,
-                                       explain=False)
         finally:
             session.close()
+        ids = [r.document_id for r in ranked]
+        loaded = {i: (t, ti) for i, t, ti in conn.execute(
+            select(Document.id, Document.text, Document.title)
+            .where(Document.id.in_(ids), Document.status == "stored", Document.text.is_not(None)))} if ids else {}
+        cand_notes: dict[int, list[str]] = {i: [] for i in loaded}
+        if loaded:
+            for doc_id, note in conn.execute(select(StoredFootnote.document_id, StoredFootnote.text)
+                                             .where(StoredFootnote.document_id.in_(list(loaded)))
+                                             .order_by(StoredFootnote.document_id, StoredFootnote.seq)):
+                cand_notes[doc_id].append(note)
+    for r in ranked:
+        if r.document_id in loaded:
+            cand_text, cand_title = loaded[r.document_id]
+            r.comparison = compare(cand_text, text, cand_title, title, cand_notes[r.document_id], notes,
+                                   explain=False)
     return Prematch(hwm, head, title, ranked)
 
 
 def snapshot(conn: Connection) -> tuple[int, int]:
     """``(highest document id, last event id)`` as ``conn`` sees them (0 for none)."""
-    hwm = conn.scalar(select(func.max(Document.id))) or 0
-    head = conn.scalar(select(func.max(Event.id))) or 0
-    return int(hwm), int(head)
+    row = conn.execute(select(select(func.max(Document.id)).scalar_subquery(),
+                              select(func.max(Event.id)).scalar_subquery())).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 def still_valid(session: Session, heads: list[int]) -> bool:
@@ -96,3 +105,75 @@ def still_valid(session: Session, heads: list[int]) -> bool:
         return True
     return session.scalar(select(Event.id).where(Event.id > min(heads), Event.kind.in_(CHANGING_KINDS))
                           .limit(1)) is None
+
+
+class RecentKeys:
+    """The grouping keys this process wrote for the documents it stored last (at most ``size``).
+
+    The storing process ranks a prematch's documents stored since its
+    snapshot from these instead of querying ``work_keys`` again, when every
+    document committed since the snapshot is among them (:meth:`newer`).
+    A batch's keys are staged (:meth:`stage`) as its documents are stored,
+    and kept (:meth:`commit`) or dropped (:meth:`discard`) with its transaction.
+    """
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._keys: dict[int, frozenset[str]] = {}   # document id -> its keys, oldest first
+        self._staged: dict[int, frozenset[str]] = {}
+        self._by_key: dict[str, set[int]] = {}       # key -> documents (kept and staged)
+
+    def _index(self, document_id: int, keys: frozenset[str]) -> None:
+        for k in keys:
+            self._by_key.setdefault(k, set()).add(document_id)
+
+    def _unindex(self, document_id: int, keys: frozenset[str]) -> None:
+        for k in keys:
+            held = self._by_key.get(k)
+            if held is not None:
+                held.discard(document_id)
+                if not held:
+                    del self._by_key[k]
+
+    def stage(self, document_id: int, keys: list[str]) -> None:
+        held = frozenset(keys)
+        self._staged[document_id] = held
+        self._index(document_id, held)
+
+    def commit(self) -> None:
+        for doc_id, held in self._staged.items():
+            old = self._keys.pop(doc_id, None)
+            if old is not None and old != held:
+                self._unindex(doc_id, old)
+                self._index(doc_id, held)
+            self._keys[doc_id] = held
+        self._staged = {}
+        while len(self._keys) > self.size:
+            doc_id = next(iter(self._keys))
+            self._unindex(doc_id, self._keys.pop(doc_id))
+
+    def discard(self) -> None:
+        for doc_id, held in self._staged.items():
+            self._unindex(doc_id, held)
+            if doc_id in self._keys:
+                self._index(doc_id, self._keys[doc_id])
+        self._staged = {}
+
+    def newer(self, keys: list[str], hwm: int, committed: set[int]) -> list[tuple[int, int, bool]] | None:
+        """``(id, shared, exact)`` of the documents after ``hwm`` sharing ``keys``, best first (at most
+        :data:`~storage.works.index.MAX_CANDIDATES`), or ``None`` when a document of ``committed`` (the
+        ids after ``hwm`` in the database when the batch began) was not written by this process."""
+        from storage.works.index import MAX_CANDIDATES, TEXT_KEY_PREFIX
+
+        if any(i > hwm and i not in self._keys for i in committed):
+            return None
+        shared: dict[int, int] = {}
+        exact: set[int] = set()
+        for k in set(keys):
+            for doc_id in self._by_key.get(k, ()):
+                if doc_id > hwm:
+                    shared[doc_id] = shared.get(doc_id, 0) + 1
+                    if k.startswith(TEXT_KEY_PREFIX):
+                        exact.add(doc_id)
+        found = sorted(((d, n, d in exact) for d, n in shared.items()), key=lambda r: (-r[1], r[0]))
+        return found[:MAX_CANDIDATES]

@@ -1,4 +1,5 @@
-"""citation graph: indexes of title words and citation URL keys (document_title_words, citation_keys)
+"""citation graph: indexes of title words and citation URL keys (document_title_words, citation_keys);
+work_keys indexed by (key, document_id)
 
 Revision ID: 0010
 Revises: 0009
@@ -9,6 +10,10 @@ URLs (``LIKE``), linear in the archive per document. These two tables hold
 the words of each title key and each citation URL's key, so the look-ups of
 ``storage.citations.match_index`` are indexed. Existing documents and
 citations are indexed here, from the rows as they are.
+
+``work_keys``' index on ``key`` becomes one on ``(key, document_id)``: the
+candidates stored after a grouping prematch's snapshot
+(``storage.works.prematch``) are then one index range per key.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,9 +44,13 @@ def upgrade() -> None:
     from storage.citations.match_index import rebuild
 
     rebuild(op.get_bind())
+    op.create_index('ix_work_keys_key_document', 'work_keys', ['key', 'document_id'])
+    op.drop_index('ix_work_keys_key', table_name='work_keys')
 
 
 def downgrade() -> None:
+    op.create_index('ix_work_keys_key', 'work_keys', ['key'])
+    op.drop_index('ix_work_keys_key_document', table_name='work_keys')
     op.drop_index('ix_citation_keys_kind_key', table_name='citation_keys')
     op.drop_table('citation_keys')
     op.drop_index('ix_document_title_words_word', table_name='document_title_words')
