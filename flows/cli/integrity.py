@@ -157,9 +157,10 @@ def export(obj: Context, directory: Path | None, work: int | None, since: str | 
         _export_wacz(obj, wacz_file, work, since, as_json)
         return
     try:
+        archive = obj.archive()  # an archive that is not there: one line, before any progress
         with obj.progress("export", unit="steps") as progress:
             progress.start()
-            result = export_bag(obj.archive(), directory, work=work, since=since, agent=agent(obj.settings),
+            result = export_bag(archive, directory, work=work, since=since, agent=agent(obj.settings),
                                 progress=lambda done, total: progress.update(done, total))
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
