@@ -421,8 +421,8 @@ class Archive:
             doc = self._new_document(sha256, size, prov, work_id=None)
         self._fill_from_record(doc, record, text_sha)
         doc.file_date = record.metadata.file_date
+        self._add_children(doc, record)  # before placing: the document and its children go in with one flush
         placement = work_index.place(session, doc, record, keys, prematched if existing is None else None)
-        self._add_children(doc, record)
         session.flush()
         if existing is None:
             self._add_fetch(session, doc.id, prov, run_id)

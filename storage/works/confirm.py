@@ -186,6 +186,22 @@ def _unique_positions(grams: np.ndarray) -> dict[int, int]:
     return dict(zip(u[sel].tolist(), idx[sel].tolist()))
 
 
+def _spread_bound(a: Analysis, b: Analysis) -> float:
+    """An upper bound on the shorter text's spread (see :func:`_align`), from the blocks holding any
+    3-gram of the other text: aligned passages are made of shared anchors, so they hit no other block.
+    Costs one ``isin``, where the alignment costs two ``unique`` and the chains."""
+    short, other = (a, b) if (len(a.content), a.key) <= (len(b.content), b.key) else (b, a)
+    n_words = len(short.content)
+    if n_words == 0 or not len(short.grams) or not len(other.grams):
+        return 0.0
+    nb = max(1, round(n_words / BLOCK))
+    positions = np.flatnonzero(np.isin(short.grams, other.grams))
+    if not len(positions):
+        return 0.0
+    blocks = np.minimum(nb - 1, positions * nb // n_words)
+    return len(np.unique(blocks)) / nb
+
+
 def _align(a: Analysis, b: Analysis) -> dict:
     pa, pb = _unique_positions(a.grams), _unique_positions(b.grams)
     shared = sorted((pa[g], pb[g]) for g in pa.keys() & pb.keys())
@@ -345,6 +361,13 @@ def same_work(a: Analysis, b: Analysis, a_title: str | None, b_title: str | None
             reasons["longest_difference_words"] = _longest_noise_run(a, b)
             reasons["rule"] = "near-identical text"
             return True, round(sim, 4)
+
+    if not explain:
+        bound = _spread_bound(a, b)
+        if bound < min(SPREAD_REQUIRED, SPREAD_REQUIRED_WITH_TITLE):
+            reasons["spread_bound"] = round(bound, 4)
+            reasons["rule"] = "shared text in too few blocks of the shorter text"
+            return False, 0.0
 
     # align in a canonical order so that compare(a, b) and compare(b, a) agree exactly
     if a.key <= b.key:
