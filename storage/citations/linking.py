@@ -101,14 +101,19 @@ def link_forward(session: Session, doc: Document) -> int:
     return _set_links(session, {cid: (best[1] if best else None) for cid, best in resolved.items()})
 
 
-def own_keys(session: Session, doc: Document) -> tuple[DocKeys, list[tuple[str, str]], list[str]]:
+def own_keys(session: Session, doc: Document, fetches: list[tuple[str, str | None]] | None = None
+             ) -> tuple[DocKeys, list[tuple[str, str]], list[str]]:
     """``doc``'s match keys, raw identifiers and raw URLs, from the loaded ``doc`` and one query on its
     fetches: what ``load_doc_keys`` and ``document_raw_urls`` would read back of a stored document,
-    without reading back the row this transaction just wrote (six queries fewer per document)."""
+    without reading back the row this transaction just wrote (six queries fewer per document).
+    ``fetches``: its fetches' ``(source, final URL)`` when the caller knows them all (a new document:
+    the one fetch it just added), so not even that query is needed."""
     keys = DocKeys(doc.id, doc.work_id, title_key(doc.title), doc.date)
     canonical = (doc.metadata_json or {}).get("canonical_url")
     raw: list[str | None] = [doc.source, canonical if isinstance(canonical, str) else None]
-    for source, final in session.execute(select(Fetch.source, Fetch.final_url).where(Fetch.document_id == doc.id)):
+    if fetches is None:
+        fetches = list(session.execute(select(Fetch.source, Fetch.final_url).where(Fetch.document_id == doc.id)))
+    for source, final in fetches:
         raw += [source, final]
     urls: set[str] = set()
     for u in raw:
@@ -129,11 +134,11 @@ def own_keys(session: Session, doc: Document) -> tuple[DocKeys, list[tuple[str, 
     return keys, idents, sorted(urls)
 
 
-def link_reverse(session: Session, doc: Document) -> int:
-    """Point citations already archived at ``doc`` where it is their best match."""
+def link_reverse(session: Session, doc: Document, fetches: list[tuple[str, str | None]] | None = None) -> int:
+    """Point citations already archived at ``doc`` where it is their best match (``fetches``: see :func:`own_keys`)."""
     if doc.status != "stored" or doc.id is None:
         return 0
-    keys, raw_idents, urls = own_keys(session, doc)
+    keys, raw_idents, urls = own_keys(session, doc, fetches)
     found = citations_by_identifiers(session, raw_idents)
     found |= citations_by_urls(session, urls)
     found |= citations_by_title(session, doc.title, doc.date)
@@ -168,14 +173,16 @@ def _archive_has_citations(session: Session, adding: bool) -> bool:
     return found
 
 
-def link_document(session: Session, doc: Document, has_citations: bool = True) -> None:
+def link_document(session: Session, doc: Document, has_citations: bool = True,
+                  fetches: list[tuple[str, str | None]] | None = None) -> None:
     """Resolve ``doc``'s citations to archived documents, and others' citations to ``doc``.
 
     Runs in the caller's transaction, inside a savepoint: a failure here is
     logged and leaves the links as they were, it never loses the document.
     ``has_citations=False`` (the caller knows the document has none) skips
     the forward look-ups; the reverse ones are skipped while the archive
-    holds no citation at all.
+    holds no citation at all. ``fetches``: every fetch of ``doc`` as
+    ``(source, final URL)``, when the caller knows them (see :func:`own_keys`).
     """
     if doc.status != "stored" or doc.id is None:
         return
@@ -184,7 +191,7 @@ def link_document(session: Session, doc: Document, has_citations: bool = True) -
     try:
         with session.begin_nested():
             forward = link_forward(session, doc) if has_citations else 0
-            reverse = link_reverse(session, doc)
+            reverse = link_reverse(session, doc, fetches)
         log.debug("document %s: %d citations linked, %d citations now point at it", doc.id, forward, reverse)
     except Exception:
         log.warning("citation linking failed for document %s", doc.id, exc_info=True)
