@@ -341,13 +341,15 @@ class Archive:
                         continue
                     looked_up = entry.sha256 not in done
                     done.add(entry.sha256)
+                    held = prior.get(entry.sha256)
+                    if entry.record is not None and held is not None and held.status == "failed":
+                        use_prematch = False  # a re-extraction changes a document the later snapshots hold
                     if use_prematch and entry.prematch is not None and entry.keys is not None:
                         entry.prematch.newer = self._recent.newer(entry.keys[1], entry.prematch.hwm, committed)
                     self._written_keys = None
                     with session.begin_nested():
                         outcome = self._store_entry_in(session, entry, text_sha, run_id,
-                                                       (prior.get(entry.sha256),) if looked_up else None,
-                                                       use_prematch)
+                                                       (held,) if looked_up else None, use_prematch)
                     if self._written_keys is not None:  # the savepoint held: these keys are in the batch
                         self._recent.stage(*self._written_keys)
                     outcomes.append(outcome)

@@ -109,3 +109,20 @@ def test_a_prematch_is_dropped_once_a_document_it_covered_may_have_changed(archi
         assert not still_valid(session, [late.prematch.head])
     [outcome] = archive.store_batch([late])  # compared again by the storing process: the same placement
     assert _placement(archive, outcome.document_id) == ("revision", "original.txt")
+
+
+def test_a_re_extraction_earlier_in_the_batch_sets_the_prematches_after_it_aside(archives):
+    # a document that failed before extracts now; a revision of it arrives in the same batch with a
+    # prematch taken while that document had no text: it must still be placed against it
+    archive, _ = archives
+    text = _text(7)
+    data = text.encode()
+    sha = archive.put_original(data)
+    archive.store_failed(sha, len(data), Provenance(source="first.txt", source_kind="file", obtained_by="test"),
+                         "CorruptDocument: not readable then")
+    again = _entry(archive, "first.txt", text)
+    revised = _entry(archive, "revised.txt", _edit(text, 8, 10), pre=True)
+    assert revised.prematch is not None and not [r for r in revised.prematch.ranked if r.comparison]
+    first, second = archive.store_batch([again, revised])
+    assert first.status == "stored"
+    assert _placement(archive, second.document_id) == ("revision", "first.txt")
