@@ -70,6 +70,44 @@ def cli(tmp_path) -> Cli:
     return Cli(tmp_path / "archive")
 
 
+def seeded_archive(root: Path, seeds: list[Path]) -> Cli:
+    """A new SQLite archive at ``root/archive`` holding ``seeds``, ingested from one folder (no Prefect).
+
+    For a module-scoped base archive that each test then copies (:func:`copied_archive`).
+    """
+    folder = root / "docs"
+    folder.mkdir()
+    for seed in seeds:
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    archive = Cli(root / "archive")
+    archive("ingest", "--no-prefect", str(folder))
+    return archive
+
+
+def copied_archive(base_home: Path, tmp_path: Path) -> Cli:
+    """The CLI on a copy of the archive at ``base_home``, in ``tmp_path``: one test's own archive."""
+    home = tmp_path / "archive"
+    shutil.copytree(base_home, home)
+    return Cli(home)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """A test CA and time-stamping authority certificates (``tests/tsa_server.py``)."""
+    from tsa_server import make_pki
+
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def tsa(pki):
+    """An RFC 3161 time-stamp authority on loopback (``openssl ts -reply`` behind an HTTP server)."""
+    from tsa_server import TsaServer
+
+    with TsaServer(pki) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server for the session (skipped only where no server binaries exist)."""

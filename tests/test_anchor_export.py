@@ -15,7 +15,7 @@ from pathlib import Path
 import bagit
 import pytest
 
-from conftest import SEEDS, Cli
+from conftest import Cli, SEEDS, copied_archive, seeded_archive
 
 OLD = time.time() - 3 * 86400
 
@@ -23,21 +23,13 @@ OLD = time.time() - 3 * 86400
 @pytest.fixture(scope="module")
 def base_home(tmp_path_factory) -> Path:
     """One small ingested archive per module; each test works on its own copy."""
-    root = tmp_path_factory.mktemp("base")
-    folder = root / "docs"
-    folder.mkdir()
-    for seed in SEEDS[2:5]:
-        (folder / seed.name).write_bytes(seed.read_bytes())
-    cli = Cli(root / "archive")
-    cli("ingest", "--no-prefect", str(folder))
-    return root / "archive"
+    archive = seeded_archive(tmp_path_factory.mktemp("base"), SEEDS[2:5])
+    return archive.home
 
 
 @pytest.fixture
 def arch(base_home, tmp_path) -> Cli:
-    home = tmp_path / "archive"
-    shutil.copytree(base_home, home)
-    return Cli(home)
+    return copied_archive(base_home, tmp_path)
 
 
 def _db(cli: Cli) -> sqlite3.Connection:

@@ -53,17 +53,6 @@ def bare_python(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def tsa(pki):
-    with TsaServer(pki) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def corpus_bag(tmp_path_factory, tsa) -> Path:
     """The corpus archive, anchored and time-stamped, exported as a bag."""
     root = tmp_path_factory.mktemp("corpus")

@@ -8,37 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, Cli
-from tsa_server import TsaServer, closed_port_url, make_pki
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def tsa(pki):
-    with TsaServer(pki) as server:
-        yield server
+from conftest import SEEDS, Cli, copied_archive, seeded_archive
+from tsa_server import closed_port_url, make_pki
 
 
 @pytest.fixture(scope="module")
 def base_home(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("base")
-    folder = root / "docs"
-    folder.mkdir()
-    for seed in SEEDS[2:4]:
-        (folder / seed.name).write_bytes(seed.read_bytes())
-    Cli(root / "archive")("ingest", "--no-prefect", str(folder))
-    return root / "archive"
+    return seeded_archive(tmp_path_factory.mktemp("base"), SEEDS[2:4]).home
 
 
 @pytest.fixture
 def arch(base_home, tmp_path) -> Cli:
-    home = tmp_path / "archive"
-    shutil.copytree(base_home, home)
-    return Cli(home)
+    return copied_archive(base_home, tmp_path)
 
 
 def _db(cli: Cli) -> sqlite3.Connection:

@@ -14,8 +14,7 @@ indexes of ``storage.citations.match_index``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -24,6 +23,7 @@ from extractors.text.identifiers import identifier_key, identifier_variants
 from extractors.text.urls import url_key, url_variants
 
 from storage.citations import match_index
+from storage.citations.match_index import chunks
 from storage.citations.keys import (
     TITLE_MIN_WORDS,
     CitKeys,
@@ -33,15 +33,6 @@ from storage.citations.keys import (
     titles_match,
 )
 from storage.models import CitationIdentifier, Document, DocumentIdentifier, Fetch, StoredCitation, StoredFootnote
-
-CHUNK = 400  # values per IN (...) list
-
-
-def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    values = list(values)
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
-
 
 def _canonical_url_col() -> ColumnElement[str]:
     return Document.metadata_json["canonical_url"].as_string()

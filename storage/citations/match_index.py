@@ -22,7 +22,7 @@ candidate by equal URL keys, exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
@@ -36,7 +36,7 @@ WORD_MIN = 4  # shorter words (articles, "of", "and") are never a prefilter
 LONGEST = 2
 WORD_MAX = 128
 URL_MAX = 255
-CHUNK = 400
+CHUNK = 400  # values per IN (...) list
 
 
 def title_words(title: str | None) -> list[tuple[str, bool]]:
@@ -83,9 +83,9 @@ def _prefiltered(conn: Connection, cols: tuple[Any, ...], word_col: Any, long_co
     """Rows (``cols``) whose word is in ``longest``, or is flagged longest and in ``words``: two indexed
     queries (an ``OR`` of the two would scan)."""
     rows: list[Any] = []
-    for chunk in _chunks(longest):
+    for chunk in chunks(longest):
         rows += conn.execute(select(*cols).where(*where, word_col.in_(chunk))).all()
-    for chunk in _chunks(words - longest):
+    for chunk in chunks(words - longest):
         rows += conn.execute(select(*cols).where(*where, word_col.in_(chunk), long_col.is_(True))).all()
     return rows
 
@@ -135,7 +135,7 @@ def citations_for_urls(conn: Connection, urls: Iterable[str]) -> set[int]:
     """Citations carrying a URL with the same :func:`url_key` as one of ``urls``."""
     keys = {k[:URL_MAX] for k in (url_key(u) for u in urls) if k}
     found: set[int] = set()
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         found.update(conn.scalars(select(CitationKey.citation_id)
                                   .where(CitationKey.kind == "url", CitationKey.key.in_(chunk))))
     return found
@@ -155,6 +155,8 @@ def rebuild(conn: Connection) -> None:
     index_citations(conn, conn.execute(select(StoredCitation.id, StoredCitation.title, StoredCitation.urls)).all())
 
 
-def _chunks(values: Iterable[Any]) -> list[list[Any]]:
-    values = sorted(values)
-    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """``values`` in lists of at most ``size`` (for ``IN (...)`` lists), in a stable order."""
+    values = sorted(values) if isinstance(values, (set, frozenset)) else list(values)
+    for i in range(0, len(values), size):
+        yield values[i:i + size]

@@ -23,12 +23,15 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from extractors.text.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from storage.models import Document
 
 # Two paragraphs are "the same paragraph, edited" when at least half of the
 # shorter one survives (token-set overlap is robust to reordered clauses).

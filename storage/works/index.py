@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, delete, func, insert, literal, select
+from sqlalchemy import Connection, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage import events
@@ -63,7 +63,7 @@ def index_keys(text: str, title: str | None) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def ranked_candidates(session: Session, keys: list[str], exclude: set[int] | None = None, *,
+def ranked_candidates(session: Session | Connection, keys: list[str], exclude: set[int] | None = None, *,
                       up_to: int | None = None, after: int | None = None) -> list[tuple[int, int, bool]]:
     """The documents sharing most of ``keys``: ``(document id, keys shared, same exact text)``, best first.
 

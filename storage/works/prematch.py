@@ -67,12 +67,7 @@ def prematch(engine: Engine, text: str, title: str | None, notes: list[str], key
 
     with engine.connect() as conn, conn.begin():
         hwm, head = snapshot(conn)
-        session = Session(bind=conn)
-        try:
-            ranked = [Ranked(doc_id, shared, exact)
-                      for doc_id, shared, exact in ranked_candidates(session, keys, up_to=hwm)]
-        finally:
-            session.close()
+        ranked = [Ranked(doc_id, shared, exact) for doc_id, shared, exact in ranked_candidates(conn, keys, up_to=hwm)]
         ids = [r.document_id for r in ranked]
         loaded = {i: (t, ti) for i, t, ti in conn.execute(
             select(Document.id, Document.text, Document.title)

@@ -10,7 +10,6 @@ home that is a file give one clear line on stderr and exit 2, never a traceback.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SEEDS, Cli
+from conftest import Cli, REPO, SEEDS, copied_archive, seeded_archive
 from hostile.generate import BAD_DB_URLS, corrupt_database
 
 SECRET = "pw-never-shown"
@@ -26,22 +25,14 @@ SECRET = "pw-never-shown"
 
 @pytest.fixture(scope="module")
 def base_home(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("faults")
-    folder = root / "docs"
-    folder.mkdir()
-    for seed in SEEDS[2:5]:
-        (folder / seed.name).write_bytes(seed.read_bytes())
-    cli = Cli(root / "archive")
-    cli("ingest", "--no-prefect", str(folder))
-    cli("anchor", "--out", str(root / "archive" / "anchors" / "first.json"))
-    return root / "archive"
+    archive = seeded_archive(tmp_path_factory.mktemp("faults"), SEEDS[2:5])
+    archive("anchor", "--out", str(archive.home / "anchors" / "first.json"))
+    return archive.home
 
 
 @pytest.fixture
 def arch(base_home, tmp_path) -> Cli:
-    home = tmp_path / "archive"
-    shutil.copytree(base_home, home)
-    return Cli(home)
+    return copied_archive(base_home, tmp_path)
 
 
 def archivist(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

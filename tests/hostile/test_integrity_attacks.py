@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sqlite3
 import stat
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, Cli
+from conftest import Cli, SEEDS, copied_archive, seeded_archive
 from hostile.generate import FORGED_EVENT_KINDS
 
 OLD = time.time() - 3 * 86400
@@ -30,20 +29,13 @@ OLD = time.time() - 3 * 86400
 
 @pytest.fixture(scope="module")
 def base_home(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("attacks")
-    folder = root / "docs"
-    folder.mkdir()
-    for seed in SEEDS[2:5]:
-        (folder / seed.name).write_bytes(seed.read_bytes())
-    Cli(root / "archive")("ingest", "--no-prefect", str(folder))
-    return root / "archive"
+    archive = seeded_archive(tmp_path_factory.mktemp("attacks"), SEEDS[2:5])
+    return archive.home
 
 
 @pytest.fixture
 def arch(base_home, tmp_path) -> Cli:
-    home = tmp_path / "archive"
-    shutil.copytree(base_home, home)
-    return Cli(home)
+    return copied_archive(base_home, tmp_path)
 
 
 def _blob_files(home: Path) -> dict[str, bytes]:
