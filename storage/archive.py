@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from storage import events, search
+from storage.search import index as search_index
 from storage.citations import linking as citation_links
 from storage.citations import match_index
 from storage.citations import queries as citation_queries
@@ -118,6 +119,9 @@ class Archive:
         self._access_engine: Engine | None = None
         self._recent = prematch.RecentKeys()  # grouping keys of the documents this process stored last
         self._written_keys: tuple[int, list[str]] | None = None  # of the entry store_batch is storing
+        # store_batch indexes its new documents for search after its last savepoint (search_index.write_new_entries)
+        self._search_entry: tuple[int, dict[str, list[str]]] | None = None  # of the entry being stored
+        self._in_batch = False  # store_batch is storing
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, db_url: str | None = None,
@@ -307,11 +311,14 @@ class Archive:
                  for e in entries]
         self.sync_blobs()
         outcomes: list[StoreOutcome | Exception] = []
+        self._in_batch = True
         try:
             self._store_batch_in(entries, texts, outcomes, run_id)
         except BaseException:
             self._recent.discard()
             raise
+        finally:
+            self._in_batch = False
         self._recent.commit()
         return outcomes
 
@@ -327,6 +334,7 @@ class Archive:
             prior = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))} \
                 if shas else {}
             done: set[str] = set()  # bytes stored earlier in this batch: looked up again, not from ``prior``
+            search_rows: list[tuple[int, dict[str, list[str]]]] = []  # new documents, indexed after the loop
             heads = [e.prematch.head for e in entries if e.prematch is not None]
             use_prematch = prematch.still_valid(session, heads)
             committed: set[int] = set()  # documents after the oldest snapshot (to rank from memory)
@@ -346,15 +354,18 @@ class Archive:
                         use_prematch = False  # a re-extraction changes a document the later snapshots hold
                     if use_prematch and entry.prematch is not None and entry.keys is not None:
                         entry.prematch.newer = self._recent.newer(entry.keys[1], entry.prematch.hwm, committed)
-                    self._written_keys = None
+                    self._written_keys = self._search_entry = None
                     with session.begin_nested():
                         outcome = self._store_entry_in(session, entry, text_sha, run_id,
                                                        (held,) if looked_up else None, use_prematch)
                     if self._written_keys is not None:  # the savepoint held: these keys are in the batch
                         self._recent.stage(*self._written_keys)
+                    if self._search_entry is not None:
+                        search_rows.append(self._search_entry)
                     outcomes.append(outcome)
                 except Exception as exc:  # noqa: BLE001 - this entry only; the caller records it as failed
                     outcomes.append(exc)
+            search_index.write_new_entries(session, search_rows)
 
     def _store_entry_in(self, session: Session, entry: BatchEntry, text_sha: str | None,
                         run_id: int | None, prior: tuple[Document | None] | None = None,
@@ -433,7 +444,10 @@ class Archive:
         match_index.index_citations(conn, ((c.id, c.title, c.urls) for n in doc.footnotes for c in n.citations))
         # No refresh: the children went in through doc's own (loaded) collections, so
         # doc.footnotes and doc.identifiers are the rows just flushed, in seq order.
-        search.index_document(session, doc, fresh=existing is None)
+        if existing is None and self._in_batch:
+            self._search_entry = (doc.id, search_index.entry_fields(doc))  # store_batch indexes it
+        else:
+            search.index_document(session, doc, fresh=existing is None)
         citation_links.link_document(session, doc, any(n.citations for n in record.footnotes),
                                      [(prov.source, prov.final_url)] if existing is None else None)
         kind = "stored" if existing is None else "re-extracted"

@@ -25,7 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, TextClause, bindparam, delete, insert, select
+from sqlalchemy import text as sql
 
 from extractors.text.urls import url_key
 
@@ -78,15 +79,29 @@ def index_citations(conn: Connection, citations: Iterable[tuple[int, str | None,
         conn.execute(insert(CitationKey), rows[i:i + 2000])
 
 
-def _prefiltered(conn: Connection, cols: tuple[Any, ...], word_col: Any, long_col: Any, where: list[Any],
-                 words: set[str], longest: set[str]) -> list[Any]:
-    """Rows (``cols``) whose word is in ``longest``, or is flagged longest and in ``words``: two indexed
-    queries (an ``OR`` of the two would scan)."""
+def _word_queries(table: str, id_col: str, word_col: str, where: str = "") -> tuple[TextClause, TextClause]:
+    """The two look-ups of :func:`_prefiltered` on one table, written out once (they run for every
+    document stored; built from the ORM each time they cost several times SQLite's work)."""
+    head = f"SELECT {id_col}, {word_col}, longest FROM {table} WHERE {where}{word_col} IN :words"
+    return (sql(head).bindparams(bindparam("words", expanding=True)),
+            sql(head + " AND longest = :yes").bindparams(bindparam("words", expanding=True)))
+
+
+_DOCUMENT_WORDS = _word_queries("document_title_words", "document_id", "word")
+_CITATION_WORDS = _word_queries("citation_keys", "citation_id", '"key"', "kind = 'title' AND ")
+_CITATION_URLS = sql("SELECT citation_id FROM citation_keys WHERE kind = 'url' AND \"key\" IN :keys"
+                     ).bindparams(bindparam("keys", expanding=True))
+
+
+def _prefiltered(conn: Connection, queries: tuple[TextClause, TextClause], words: set[str],
+                 longest: set[str]) -> list[Any]:
+    """``(id, word, longest)`` rows whose word is in ``longest``, or is flagged longest and in ``words``:
+    two indexed queries (an ``OR`` of the two would scan)."""
     rows: list[Any] = []
     for chunk in chunks(longest):
-        rows += conn.execute(select(*cols).where(*where, word_col.in_(chunk))).all()
+        rows += conn.execute(queries[0], {"words": chunk}).all()
     for chunk in chunks(words - longest):
-        rows += conn.execute(select(*cols).where(*where, word_col.in_(chunk), long_col.is_(True))).all()
+        rows += conn.execute(queries[1], {"words": chunk, "yes": True}).all()
     return rows
 
 
@@ -102,9 +117,7 @@ def documents_for_titles(conn: Connection, titles: dict[int, str]) -> dict[int, 
     every = {w for ws in sides.values() for w, _ in ws}
     longest = {w for ws in sides.values() for w, long in ws if long}
     hits: dict[int, set[tuple[str, bool]]] = {}
-    cols = (DocumentTitleWord.document_id, DocumentTitleWord.word, DocumentTitleWord.longest)
-    for did, word, long in _prefiltered(conn, cols, DocumentTitleWord.word, DocumentTitleWord.longest, [],
-                                        every, longest):
+    for did, word, long in _prefiltered(conn, _DOCUMENT_WORDS, every, longest):
         hits.setdefault(did, set()).add((word, bool(long)))
     out: dict[int, set[int]] = {}
     for cid, ws in sides.items():
@@ -124,9 +137,7 @@ def citations_for_title(conn: Connection, title: str | None) -> set[int]:
     words = {w for w, _ in ws}
     longest = {w for w, long in ws if long}
     hits: dict[int, set[tuple[str, bool]]] = {}
-    cols = (CitationKey.citation_id, CitationKey.key, CitationKey.longest)
-    for cid, word, long in _prefiltered(conn, cols, CitationKey.key, CitationKey.longest,
-                                        [CitationKey.kind == "title"], words, longest):
+    for cid, word, long in _prefiltered(conn, _CITATION_WORDS, words, longest):
         hits.setdefault(cid, set()).add((word, bool(long)))
     return {cid for cid, h in hits.items() if _shares(words, longest, h)}
 
@@ -136,8 +147,7 @@ def citations_for_urls(conn: Connection, urls: Iterable[str]) -> set[int]:
     keys = {k[:URL_MAX] for k in (url_key(u) for u in urls) if k}
     found: set[int] = set()
     for chunk in chunks(keys):
-        found.update(conn.scalars(select(CitationKey.citation_id)
-                                  .where(CitationKey.kind == "url", CitationKey.key.in_(chunk))))
+        found.update(conn.scalars(_CITATION_URLS, {"keys": chunk}))
     return found
 
 

@@ -99,16 +99,38 @@ def write_entry(conn: Session | Connection, document_id: int, fields: dict[str, 
         if not fresh:
             conn.execute(sql("DELETE FROM documents_fts WHERE rowid = :id"), {"id": document_id})
         if fields is not None:
-            conn.execute(sql("INSERT INTO documents_fts(rowid, title, ids, meta, notes, body) "
-                             "VALUES (:id, :title, :ids, :meta, :notes, :body)"),
-                         {"id": document_id, **{k: " ".join(v) for k, v in fields.items()}})
+            write_new_entries(conn, [(document_id, fields)])
         return
     if fields is None:
         conn.execute(sql("DELETE FROM documents_fts WHERE document_id = :id"), {"id": document_id})
         return
+    write_new_entries(conn, [(document_id, fields)])
+
+
+def write_new_entries(conn: Session | Connection, entries: list[tuple[int, dict[str, list[str]]]]) -> None:
+    """Index documents that have no entry yet, in one statement (``executemany``).
+
+    A batch of new documents is indexed this way after its last savepoint: FTS5 writes its pending
+    terms out at every savepoint, so entries inserted one per savepoint become one small index
+    segment each (and merges), where one insert per batch leaves one segment per commit.
+    """
+    if not entries:
+        return
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    if bind.dialect.name == "sqlite":
+        conn.execute(sql("INSERT INTO documents_fts(rowid, title, ids, meta, notes, body) "
+                         "VALUES (:id, :title, :ids, :meta, :notes, :body)"),
+                     [{"id": doc_id, **{k: " ".join(v) for k, v in fields.items()}} for doc_id, fields in entries])
+        return
     conn.execute(sql("INSERT INTO documents_fts(document_id, tsv) VALUES (:id, CAST(:tsv AS tsvector)) "
                      "ON CONFLICT (document_id) DO UPDATE SET tsv = excluded.tsv"),
-                 {"id": document_id, "tsv": tsvector_literal(fields)})
+                 [{"id": doc_id, "tsv": tsvector_literal(fields)} for doc_id, fields in entries])
+
+
+def entry_fields(doc: Document) -> dict[str, list[str]]:
+    """The index fields of one stored document, with its footnotes, identifiers and metadata."""
+    return document_fields(doc.title, [i.value for i in doc.identifiers], doc.authors or [], doc.date,
+                           doc.metadata_json, [n.text for n in doc.footnotes], doc.text)
 
 
 def index_document(session: Session, doc: Document, fresh: bool = False) -> None:
@@ -117,6 +139,4 @@ def index_document(session: Session, doc: Document, fresh: bool = False) -> None
     if doc.status != "stored":
         write_entry(session, doc.id, None)
         return
-    fields = document_fields(doc.title, [i.value for i in doc.identifiers], doc.authors or [], doc.date,
-                             doc.metadata_json, [n.text for n in doc.footnotes], doc.text)
-    write_entry(session, doc.id, fields, fresh)
+    write_entry(session, doc.id, entry_fields(doc), fresh)

@@ -21,10 +21,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from storage.models import Document, Event, StoredFootnote
+from storage.models import Event
 
 if TYPE_CHECKING:
     from storage.works.confirm import Comparison
@@ -69,14 +70,10 @@ def prematch(engine: Engine, text: str, title: str | None, notes: list[str], key
         hwm, head = snapshot(conn)
         ranked = [Ranked(doc_id, shared, exact) for doc_id, shared, exact in ranked_candidates(conn, keys, up_to=hwm)]
         ids = [r.document_id for r in ranked]
-        loaded = {i: (t, ti) for i, t, ti in conn.execute(
-            select(Document.id, Document.text, Document.title)
-            .where(Document.id.in_(ids), Document.status == "stored", Document.text.is_not(None)))} if ids else {}
+        loaded = {i: (t, ti) for i, t, ti in conn.execute(_TEXTS, {"ids": ids})} if ids else {}
         cand_notes: dict[int, list[str]] = {i: [] for i in loaded}
         if loaded:
-            for doc_id, note in conn.execute(select(StoredFootnote.document_id, StoredFootnote.text)
-                                             .where(StoredFootnote.document_id.in_(list(loaded)))
-                                             .order_by(StoredFootnote.document_id, StoredFootnote.seq)):
+            for doc_id, note in conn.execute(_NOTES, {"ids": list(loaded)}):
                 cand_notes[doc_id].append(note)
     for r in ranked:
         if r.document_id in loaded:
@@ -86,10 +83,17 @@ def prematch(engine: Engine, text: str, title: str | None, notes: list[str], key
     return Prematch(hwm, head, title, ranked)
 
 
+# written out once, as ``ranked_candidates``'s query: they run for every document extracted
+_TEXTS = sql("SELECT id, text, title FROM documents WHERE id IN :ids AND status = 'stored' AND text IS NOT NULL"
+             ).bindparams(bindparam("ids", expanding=True))
+_NOTES = sql("SELECT document_id, text FROM footnotes WHERE document_id IN :ids ORDER BY document_id, seq"
+             ).bindparams(bindparam("ids", expanding=True))
+_SNAPSHOT = sql("SELECT (SELECT max(id) FROM documents), (SELECT max(id) FROM events)")
+
+
 def snapshot(conn: Connection) -> tuple[int, int]:
     """``(highest document id, last event id)`` as ``conn`` sees them (0 for none)."""
-    row = conn.execute(select(select(func.max(Document.id)).scalar_subquery(),
-                              select(func.max(Event.id)).scalar_subquery())).one()
+    row = conn.execute(_SNAPSHOT).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 

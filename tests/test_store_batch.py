@@ -1,0 +1,54 @@
+"""One store transaction for many documents (``Archive.store_batch``): an entry the database refuses
+comes back as its exception and leaves nothing behind, the others are stored and searchable, on SQLite
+and PostgreSQL. New documents are indexed for search in one statement after the batch's last savepoint:
+the index holds exactly the stored documents, each under its own id."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text as sql
+
+from extractors import Hints, extract
+from storage import Archive, Provenance
+from storage.archive import BatchEntry
+from storage.search import search
+from storage.works.index import index_keys
+
+
+def _entry(archive: Archive, name: str, text: str, part_of: int | None = None) -> BatchEntry:
+    data = text.encode()
+    record = extract(data, Hints(filename=name))
+    keys = index_keys(record.text, record.metadata.title)
+    return BatchEntry(archive.put_original(data), len(data),
+                      Provenance(source=name, source_kind="file", obtained_by="test", part_of=part_of),
+                      record=record, keys=(record.metadata.title, keys))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive(request, tmp_path):
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    with Archive.open(tmp_path / "archive", url) as opened:
+        yield opened
+
+
+def test_a_refused_entry_leaves_no_record_and_no_search_entry(archive):
+    first = _entry(archive, "first.txt", "Letters from Evin prison, summer 1988. " * 20)
+    # a part of a document that does not exist: the foreign key refuses it when its savepoint flushes
+    refused = _entry(archive, "orphan.txt", "Testimony of a guard about the corridor. " * 20, part_of=10**6)
+    last = _entry(archive, "last.txt", "Names of the cemetery at Khavaran, gathered by mothers. " * 20)
+    outcomes = archive.store_batch([first, refused, last])
+
+    assert isinstance(outcomes[1], Exception)
+    stored = [o for o in outcomes if not isinstance(o, Exception)]
+    assert [o.status for o in stored] == ["stored", "stored"]
+    assert {d.source for d in archive.documents()} == {"first.txt", "last.txt"}
+    with archive.reading() as session:
+        assert [h.source for h in search(session, "Khavaran").hits] == ["last.txt"]
+        assert [h.source for h in search(session, "Evin").hits] == ["first.txt"]
+        assert search(session, "corridor").hits == []
+        # every index entry is a stored document's: none for the refused one's id, none missing
+        dialect = archive.engine.dialect.name
+        column = "rowid" if dialect == "sqlite" else "document_id"
+        indexed = sorted(session.execute(sql(
+            f"SELECT {column} FROM documents_fts")).scalars())
+    assert indexed == sorted(o.document_id for o in stored)
