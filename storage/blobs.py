@@ -158,13 +158,16 @@ class BlobStore:
         """Every file in the store that is not a blob at its place: temp files, misnamed or misplaced files."""
         if not self.root.is_dir():
             return
-        for path in sorted(self.root.rglob("*")):
-            if path.is_dir():
-                continue
-            rel = path.relative_to(self.root).parts
-            if not (len(rel) == 3 and _HEX64.fullmatch(rel[2]) and rel[0] == rel[2][:2] and rel[1] == rel[2][2:4]
-                    and path.is_file()):
-                yield path
+        found: list[Path] = []
+        root = str(self.root)
+        for folder, _dirs, files in os.walk(root):  # os.walk, not rglob: a store holds a file per record
+            rel = os.path.relpath(folder, root).split(os.sep) if folder != root else []
+            for name in files:
+                path = Path(folder, name)
+                if not (len(rel) == 2 and _HEX64.fullmatch(name) and rel[0] == name[:2] and rel[1] == name[2:4]
+                        and path.is_file()):
+                    found.append(path)
+        yield from sorted(found)
 
 
 def atomic_write(target: Path, chunks: Iterable[bytes], sync: bool = True) -> None:
