@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from storage import events
 from storage.blobs import TEMP_PREFIX, BlobStore, sha256_bytes
+from storage.integrity import record_rows
 from storage.integrity.inflight import DEFAULT_GRACE_SECONDS, live_runs
 from storage.integrity.timestamps import findings as timestamp_findings
 from storage.database import transaction
-from storage.models import ChainHead, StoredCitation, Document, Event, StoredFootnote
+from storage.models import ChainHead, Document, Event
 from storage.records import field_hashes, record_hash
 from storage.works.index import grouping_detail
 
@@ -174,13 +175,7 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
                 problems.append(Problem("chain-head", "the chain head does not match the last event",
                                         field="chain_head", expected=f"{last_id}:{prev}",
                                         found=f"{head.last_event_id}:{head.hash}" if head else None))
-            docs = session.scalars(select(Document).order_by(Document.id).options(
-                selectinload(Document.identifiers),
-                selectinload(Document.footnotes).selectinload(StoredFootnote.markers),
-                selectinload(Document.footnotes).selectinload(StoredFootnote.citations)
-                    .selectinload(StoredCitation.identifiers),
-            ).execution_options(yield_per=200))
-            for doc in docs:
+            for doc in record_rows.documents(session):
                 originals.submit(doc.sha256)
                 if doc.text_sha256:
                     texts.submit(doc.text_sha256)
@@ -188,7 +183,6 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
                                         _check_record(doc, latest_record.pop(doc.id, None),
                                                       latest_group.get(doc.id))))
                 mentioned.pop(doc.id, None)
-                session.expunge(doc)
         # Records some event wrote or named whose rows are gone: archivist never removes one.
         for doc_id, (event_id, _rh, _fields) in sorted(latest_record.items()):
             mentioned.pop(doc_id, None)
@@ -270,8 +264,8 @@ def _walk_chain(session: Session, problems: list[Problem]) -> tuple[
     prev = events.GENESIS
     count = 0
     # plain rows, not ORM objects: the chain is the longest table, and each event is read once
-    for event in session.execute(select(*Event.__table__.columns).order_by(Event.id)
-                                 .execution_options(yield_per=1000)):
+    for event in session.connection().execute(select(*Event.__table__.columns).order_by(Event.id)
+                                              .execution_options(yield_per=1000)):
         count += 1
         if event.id != last_id + 1:
             problems.append(Problem("chain-break", f"event ids jump from {last_id} to {event.id}: "
