@@ -326,46 +326,61 @@ class Archive:
                         outcomes: list[StoreOutcome | Exception], run_id: int | None) -> None:
         with transaction(self.sessions) as session:
             events.lock_head(session)
-            seen = {e.sha256 for e in entries if e.record is None and e.error is None}
-            known = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(seen)))} \
-                if seen else {}
-            # the documents already holding the records' bytes (failed ones re-extracting), one query per batch
-            shas = {e.sha256 for e in entries if e.record is not None}
-            prior = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))} \
-                if shas else {}
-            done: set[str] = set()  # bytes stored earlier in this batch: looked up again, not from ``prior``
-            search_rows: list[tuple[int, dict[str, list[str]]]] = []  # new documents, indexed after the loop
-            heads = [e.prematch.head for e in entries if e.prematch is not None]
-            use_prematch = prematch.still_valid(session, heads)
-            committed: set[int] = set()  # documents after the oldest snapshot (to rank from memory)
-            if use_prematch and heads:
-                oldest = min(e.prematch.hwm for e in entries if e.prematch is not None)
-                committed = set(session.scalars(select(Document.id).where(Document.id > oldest)))
-            for entry, text_sha in zip(entries, texts):
+            event_rows = events.buffer_events(session)
+            try:
+                self._store_entries_in(session, entries, texts, outcomes, run_id, event_rows)
+                events.insert_buffered(session)
+            finally:
+                events.stop_buffering(session)
+
+    def _store_entries_in(self, session: Session, entries: list[BatchEntry], texts: list[str | None],
+                          outcomes: list[StoreOutcome | Exception], run_id: int | None,
+                          event_rows: list[dict[str, Any]]) -> None:
+        seen = {e.sha256 for e in entries if e.record is None and e.error is None}
+        known = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(seen)))} \
+            if seen else {}
+        # the documents already holding the records' bytes (failed ones re-extracting), one query per batch
+        shas = {e.sha256 for e in entries if e.record is not None}
+        prior = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))} \
+            if shas else {}
+        done: set[str] = set()  # bytes stored earlier in this batch: looked up again, not from ``prior``
+        search_rows: list[tuple[int, dict[str, list[str]]]] = []  # new documents, indexed after the loop
+        heads = [e.prematch.head for e in entries if e.prematch is not None]
+        use_prematch = prematch.still_valid(session, heads)
+        committed: set[int] = set()  # documents after the oldest snapshot (to rank from memory)
+        if use_prematch and heads:
+            oldest = min(e.prematch.hwm for e in entries if e.prematch is not None)
+            committed = set(session.scalars(select(Document.id).where(Document.id > oldest)))
+        for entry, text_sha in zip(entries, texts):
+            try:
+                if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
+                    outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id,
+                                                        known[entry.sha256]))
+                    continue
+                looked_up = entry.sha256 not in done
+                done.add(entry.sha256)
+                held = prior.get(entry.sha256)
+                if entry.record is not None and held is not None and held.status == "failed":
+                    use_prematch = False  # a re-extraction changes a document the later snapshots hold
+                if use_prematch and entry.prematch is not None and entry.keys is not None:
+                    entry.prematch.newer = self._recent.newer(entry.keys[1], entry.prematch.hwm, committed)
+                self._written_keys = self._search_entry = None
+                events_before = len(event_rows)
                 try:
-                    if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
-                        outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id,
-                                                            known[entry.sha256]))
-                        continue
-                    looked_up = entry.sha256 not in done
-                    done.add(entry.sha256)
-                    held = prior.get(entry.sha256)
-                    if entry.record is not None and held is not None and held.status == "failed":
-                        use_prematch = False  # a re-extraction changes a document the later snapshots hold
-                    if use_prematch and entry.prematch is not None and entry.keys is not None:
-                        entry.prematch.newer = self._recent.newer(entry.keys[1], entry.prematch.hwm, committed)
-                    self._written_keys = self._search_entry = None
                     with session.begin_nested():
                         outcome = self._store_entry_in(session, entry, text_sha, run_id,
                                                        (held,) if looked_up else None, use_prematch)
-                    if self._written_keys is not None:  # the savepoint held: these keys are in the batch
-                        self._recent.stage(*self._written_keys)
-                    if self._search_entry is not None:
-                        search_rows.append(self._search_entry)
-                    outcomes.append(outcome)
-                except Exception as exc:  # noqa: BLE001 - this entry only; the caller records it as failed
-                    outcomes.append(exc)
-            search_index.write_new_entries(session, search_rows)
+                except Exception:
+                    del event_rows[events_before:]  # rolled back with the entry's savepoint
+                    raise
+                if self._written_keys is not None:  # the savepoint held: these keys are in the batch
+                    self._recent.stage(*self._written_keys)
+                if self._search_entry is not None:
+                    search_rows.append(self._search_entry)
+                outcomes.append(outcome)
+            except Exception as exc:  # noqa: BLE001 - this entry only; the caller records it as failed
+                outcomes.append(exc)
+        search_index.write_new_entries(session, search_rows)
 
     def _store_entry_in(self, session: Session, entry: BatchEntry, text_sha: str | None,
                         run_id: int | None, prior: tuple[Document | None] | None = None,

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import metadata as importlib_metadata
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from storage.errors import UnknownEventKind
@@ -139,11 +139,42 @@ def append_event(
         prev_hash=head.hash,
     )
     event.hash = compute_hash(event)
-    session.add(event)
+    buffered = session.info.get(_BUFFER)
+    if buffered is not None and buffered[0] is session.get_transaction():
+        buffered[1].append({column.key: getattr(event, column.key) for column in Event.__table__.columns})
+    else:
+        session.add(event)  # no flush here: the transaction's events go in with its next flush
     head.last_event_id = event.id
     head.hash = event.hash
-    # no flush here: the events of a transaction go in with its next flush (one executemany per batch)
     return event
+
+
+_BUFFER = "event_rows"
+
+
+def buffer_events(session: Session) -> list[dict[str, Any]]:
+    """Collect the events this transaction appends as rows for one insert (:func:`insert_buffered`).
+
+    For a batch of documents (``Archive.store_batch``): its events are
+    inserted together just before it commits, not one ORM object each. The
+    chain head still moves with each event. The list is the buffer: a caller
+    whose savepoint rolls back truncates it to its length before the savepoint.
+    """
+    rows: list[dict[str, Any]] = []
+    session.info[_BUFFER] = (session.get_transaction(), rows)
+    return rows
+
+
+def insert_buffered(session: Session) -> None:
+    """Insert the buffered events (in chain order) and stop buffering."""
+    held = session.info.pop(_BUFFER, None)
+    if held is not None and held[1]:
+        session.connection().execute(insert(Event.__table__), held[1])
+
+
+def stop_buffering(session: Session) -> None:
+    """Drop the buffer without inserting (its transaction is being rolled back)."""
+    session.info.pop(_BUFFER, None)
 
 
 def chain_head(session: Session) -> tuple[int, str]:

@@ -52,3 +52,25 @@ def test_a_refused_entry_leaves_no_record_and_no_search_entry(archive):
         indexed = sorted(session.execute(sql(
             f"SELECT {column} FROM documents_fts")).scalars())
     assert indexed == sorted(o.document_id for o in stored)
+
+
+def test_an_entry_refused_at_its_fetch_row_leaves_the_chain_whole(archive):
+    """Refused after its work, document and keys were written in its savepoint (its fetch row has headers
+    the database cannot hold): all of it goes, the batch's events (inserted together before the commit)
+    have no gap, and the archive verifies."""
+    from storage.integrity.fixity import verify
+
+    first = _entry(archive, "first.txt", "Letters from Evin prison, summer 1988. " * 20)
+    refused = _entry(archive, "odd.txt", "A statement read at the hearing in The Hague. " * 20)
+    refused.prov.headers = {"x-odd": b"\xff not JSON"}  # serialised only when the fetch row is flushed
+    last = _entry(archive, "last.txt", "Names of the cemetery at Khavaran, gathered by mothers. " * 20)
+    outcomes = archive.store_batch([first, refused, last])
+
+    assert isinstance(outcomes[1], Exception)
+    assert [o.status for o in (outcomes[0], outcomes[2])] == ["stored", "stored"]
+    with archive.reading() as session:
+        rows = session.execute(sql("SELECT id, kind, document_id FROM events ORDER BY id")).all()
+    assert [r.id for r in rows] == list(range(1, len(rows) + 1))
+    assert {r.document_id for r in rows if r.kind == "stored"} == {outcomes[0].document_id, outcomes[2].document_id}
+    report = verify(archive)  # the refused original is kept (the run records it as failed): an orphan here
+    assert [(p.kind, p.found) for p in report.problems] == [("orphan-blob", refused.sha256)]
