@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from storage.works.prematch import Prematch
 
 log = logging.getLogger(__name__)
+WORKER_NICENESS = 10  # how much lower the extraction workers run than the process that stores their records
 
 
 @dataclass
@@ -65,6 +66,12 @@ def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None) ->
     With ``db_url`` (the archive's database), a keyed record also comes back
     with its grouping candidates compared on a read-only snapshot of it.
     """
+    try:
+        # Below the storing process: it is the one every document waits for (records are stored in
+        # order), and with more processes than cores the scheduler would otherwise share cores evenly.
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        pass
     if memory_mb > 0:
         try:
             import resource
