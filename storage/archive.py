@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from storage import events, search
+from storage import events, new_rows, search
 from storage.search import index as search_index
 from storage.citations import linking as citation_links
 from storage.citations import match_index
@@ -365,13 +365,14 @@ class Archive:
                 if use_prematch and entry.prematch is not None and entry.keys is not None:
                     entry.prematch.newer = self._recent.newer(entry.keys[1], entry.prematch.hwm, committed)
                 self._written_keys = self._search_entry = None
-                events_before = len(event_rows)
+                events_before, attached_before = len(event_rows), new_rows.mark(session)
                 try:
                     with session.begin_nested():
                         outcome = self._store_entry_in(session, entry, text_sha, run_id,
                                                        (held,) if looked_up else None, use_prematch)
                 except Exception:
                     del event_rows[events_before:]  # rolled back with the entry's savepoint
+                    new_rows.forget(session, attached_before)
                     raise
                 if self._written_keys is not None:  # the savepoint held: these keys are in the batch
                     self._recent.stage(*self._written_keys)

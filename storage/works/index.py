@@ -25,7 +25,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, selectinload
 
-from storage import events
+from storage import events, new_rows
 from storage.models import Document, Work, WorkKey
 
 if TYPE_CHECKING:
@@ -317,17 +317,21 @@ def place_text(session: Session, doc: Document, text: str, title: str | None,
         placement = Placement("original", reasons=match.reasons if match else {})
     fresh = doc.id is None  # a new document (not a re-extraction): it has no keys to replace
     apply_placement(doc, placement)
-    session.add(doc)
-    session.flush()
+    alone = fresh and placement.matched_document_id is None
+    if alone:
+        doc.version = 1  # alone in a new work: version 1, the work's title its own; nothing else to renumber
+    if fresh:
+        new_rows.insert_new(session, doc)  # Core inserts; the objects arrive in the session as loaded
+    else:
+        session.add(doc)
+        session.flush()
     if not fresh:
         session.execute(delete(WorkKey).where(WorkKey.document_id == doc.id))
     if keys:
         # Core executemany on the session's connection (doc is flushed; nothing pending to autoflush)
         session.connection().execute(insert(WorkKey.__table__), [{"document_id": doc.id, "key": k} for k in keys])
     placement.keys = keys
-    if fresh and placement.matched_document_id is None:
-        # alone in a new work: version 1, the work's title its own; nothing else to renumber
-        doc.version = 1
+    if alone:
         placement.renumbered = []
     else:
         placement.renumbered = renumber(session, doc.work_id, skip=doc.id)
