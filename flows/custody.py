@@ -51,8 +51,9 @@ if TYPE_CHECKING:
 GIVEN_KEYS = ("collector", "purpose", "note")
 
 
+@lru_cache(maxsize=1)
 def login_name() -> str:
-    """The operating-system user running archivist (``unknown`` when there is none to ask)."""
+    """The operating-system user running archivist (``unknown`` when there is none to ask); asked once."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry, no $USER (a bare container)

@@ -49,6 +49,7 @@ from flows.sources.model import SourceItem
 
 OUTCOMES = ("stored", "new_version", "unchanged", "failed")
 STORE_BATCH = 64  # documents per store transaction (group commit) when the runner stores in batches
+SEEN_SHARE = 8  # a document seen again (a fetch row, an event; not extracted) weighs 1/8 of one in a batch
 PENDING_BYTES = 256 * 1024 * 1024  # bytes in flight before the oldest documents are stored, whatever their count
 
 log = logging.getLogger(__name__)
@@ -409,10 +410,12 @@ def _finish_batch(pending: deque[Capture], runner: Runner, run_id: int, summary:
         _finish(pending.popleft(), runner, run_id, summary, logger, archive)
         return limit
     done: list[tuple[Capture, steps.Extraction]] = []
-    while pending and len(done) < limit:
+    load = 0.0
+    while pending and load < limit:
         capture = pending.popleft()
         extraction = _extraction(capture)
         done.append((capture, extraction))
+        load += _load(capture)
         if extraction.record is not None and extraction.record.parts:
             break
     try:
@@ -429,6 +432,12 @@ def _finish_batch(pending: deque[Capture], runner: Runner, run_id: int, summary:
 
 def _pending_bytes(pending: deque[Capture]) -> int:
     return sum(len(c.fetched.data) for c in pending)
+
+
+def _load(capture: Capture) -> float:
+    """What a capture weighs in a batch and in the window: bytes archived already are not extracted,
+    so a re-run of an unchanged folder commits in groups of up to ``SEEN_SHARE`` times the batch size."""
+    return 1 / SEEN_SHARE if capture.extraction is _SEEN else 1.0
 
 
 def _stored(capture: Capture, extraction: steps.Extraction, outcome: StoreOutcome, runner: Runner, run_id: int,
@@ -488,15 +497,16 @@ def run_ingest(archive: Archive, items: list[SourceItem], runner: Runner, *, tri
     status = "failed"
     try:
         with runner:
-            in_flight, limit = 0, 1  # bytes of the pending captures; the next batch's size
+            in_flight, load, limit = 0, 0.0, 1  # bytes and load of the pending captures; the next batch's size
             for item in items:
                 capture = _start(archive, item, runner, run_id, summary, logger)
                 if capture is not None:
                     pending.append(capture)
                     in_flight += len(capture.fetched.data)
-                while len(pending) > runner.window or (pending and in_flight > PENDING_BYTES):
+                    load += _load(capture)
+                while load > runner.window or (pending and in_flight > PENDING_BYTES):
                     limit = _finish_batch(pending, runner, run_id, summary, logger, archive, limit)
-                    in_flight = _pending_bytes(pending)
+                    in_flight, load = _pending_bytes(pending), sum(_load(c) for c in pending)
             while pending:
                 limit = _finish_batch(pending, runner, run_id, summary, logger, archive, limit)
         status = "completed"

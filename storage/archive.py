@@ -9,6 +9,7 @@ without its blob).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from urllib.parse import unquote
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, load_only, selectinload, sessionmaker
 
 from storage import events, new_rows, search
 from storage.search import index as search_index
@@ -61,6 +62,9 @@ if TYPE_CHECKING:
     from extractors.record import ExtractedDocument
 
 log = logging.getLogger(__name__)
+
+_SEEN_COLUMNS = (Document.id, Document.sha256, Document.status, Document.error, Document.work_id, Document.relation,
+                 Document.extractor, Document.derivation)
 
 DEFAULT_HOME = "archive"
 
@@ -286,14 +290,14 @@ class Archive:
             return self._seen_again_in(session, sha256, prov, run_id)
 
     def _seen_again_in(self, session: Session, sha256: str, prov: Provenance, run_id: int | None,
-                       doc: Document | None = None) -> StoreOutcome:
+                       doc: Document | None = None, fetch_rows: list[dict[str, Any]] | None = None) -> StoreOutcome:
         """(Writes only once the document is found: an entry that raises has written nothing.)"""
         doc = doc or session.scalar(select(Document).where(Document.sha256 == sha256))
         if doc is None:
             raise DocumentNotFound(sha256)
         if doc.status == "failed":  # bytes that failed before (e.g. twice in one run): say so
             return self._seen_in(session, doc, prov, run_id)
-        self._add_fetch(session, doc.id, prov, run_id)
+        self._add_fetch(session, doc.id, prov, run_id, fetch_rows)
         events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
                             run_id=run_id, detail={"source": prov.source})
         return StoreOutcome("unchanged", doc.id, sha256, doc.work_id, doc.relation)
@@ -337,8 +341,10 @@ class Archive:
                           outcomes: list[StoreOutcome | Exception], run_id: int | None,
                           event_rows: list[dict[str, Any]]) -> None:
         seen = {e.sha256 for e in entries if e.record is None and e.error is None}
-        known = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(seen)))} \
-            if seen else {}
+        fetch_rows: list[dict[str, Any]] = []  # of the entries seen again, inserted together
+        # only what a seen-again entry reads (and fetch_custody), not the text of each document of a re-run
+        known = {d.sha256: d for d in session.scalars(select(Document).options(load_only(*_SEEN_COLUMNS))
+                                                      .where(Document.sha256.in_(seen)))} if seen else {}
         # the documents already holding the records' bytes (failed ones re-extracting), one query per batch
         shas = {e.sha256 for e in entries if e.record is not None}
         prior = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))} \
@@ -355,8 +361,9 @@ class Archive:
             try:
                 if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
                     outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id,
-                                                        known[entry.sha256]))
+                                                        known[entry.sha256], fetch_rows))
                     continue
+                self._insert_fetches(session, fetch_rows)  # before a new document looks fetches up (links)
                 looked_up = entry.sha256 not in done
                 done.add(entry.sha256)
                 held = prior.get(entry.sha256)
@@ -381,6 +388,7 @@ class Archive:
                 outcomes.append(outcome)
             except Exception as exc:  # noqa: BLE001 - this entry only; the caller records it as failed
                 outcomes.append(exc)
+        self._insert_fetches(session, fetch_rows)
         search_index.write_new_entries(session, search_rows)
 
     def _store_entry_in(self, session: Session, entry: BatchEntry, text_sha: str | None,
@@ -552,14 +560,25 @@ class Archive:
             doc.footnotes.append(row)
 
     @staticmethod
-    def _add_fetch(session: Session, document_id: int, prov: Provenance, run_id: int | None) -> None:
-        # a Core insert, at once (the document's row is in): nothing reads the row back as an object,
-        # and a flush per fetch cost more than the insert (most of a re-run of an unchanged folder)
-        session.connection().execute(insert(Fetch.__table__), {
-            "document_id": document_id, "source": prov.source, "final_url": prov.final_url,
-            "status_code": prov.status_code, "headers": dict(prov.headers), "etag": prov.etag,
-            "last_modified": prov.last_modified, "fetched_at": prov.obtained_at, "warc_path": prov.warc_path,
-            "run_id": run_id, "custody": fetch_custody(session, document_id, prov)})
+    def _add_fetch(session: Session, document_id: int, prov: Provenance, run_id: int | None,
+                   into: list[dict[str, Any]] | None = None) -> None:
+        """Insert one fetch row, as a Core insert at once (the document's row is in), or append it to
+        ``into`` (:meth:`_insert_fetches` inserts those together: a re-run of an unchanged folder)."""
+        row = {"document_id": document_id, "source": prov.source, "final_url": prov.final_url,
+               "status_code": prov.status_code, "headers": dict(prov.headers), "etag": prov.etag,
+               "last_modified": prov.last_modified, "fetched_at": prov.obtained_at, "warc_path": prov.warc_path,
+               "run_id": run_id, "custody": fetch_custody(session, document_id, prov)}
+        if into is None:
+            session.connection().execute(insert(Fetch.__table__), row)
+            return
+        json.dumps(row["headers"])  # refused here, for this entry alone, rather than with the whole batch
+        into.append(row)
+
+    @staticmethod
+    def _insert_fetches(session: Session, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            session.connection().execute(insert(Fetch.__table__), rows)
+            rows.clear()
 
     # -- reads ------------------------------------------------------------
 

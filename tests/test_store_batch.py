@@ -74,3 +74,19 @@ def test_an_entry_refused_at_its_fetch_row_leaves_the_chain_whole(archive):
     assert {r.document_id for r in rows if r.kind == "stored"} == {outcomes[0].document_id, outcomes[2].document_id}
     report = verify(archive)  # the refused original is kept (the run records it as failed): an orphan here
     assert [(p.kind, p.found) for p in report.problems] == [("orphan-blob", refused.sha256)]
+
+
+def test_a_document_links_to_the_url_a_document_seen_again_earlier_in_its_batch_arrived_from(archive):
+    """Fetch rows of documents seen again are inserted together, but before the next new document's
+    citations are resolved: a citation of the URL the same bytes just came from links to them."""
+    report = "Report of the commission on the 1988 executions, with the names gathered since. " * 10
+    [first] = archive.store_batch([_entry(archive, "report.txt", report)])
+    again = _entry(archive, "report.txt", report)
+    again = BatchEntry(again.sha256, again.size, Provenance(source="https://example.org/reports/1988",
+                       source_kind="url", obtained_by="HTTP GET", final_url="https://example.org/reports/1988"))
+    citing = _entry(archive, "statement.md", "A statement on the report.[^1]\n\n"
+                    "[^1]: Commission report, https://example.org/reports/1988\n")
+    seen, stored = archive.store_batch([again, citing])
+    assert (seen.status, seen.document_id) == ("unchanged", first.document_id)
+    [note] = archive.document(stored.document_id).footnotes
+    assert [c.cited_document_id for c in note.citations] == [first.document_id]
