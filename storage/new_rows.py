@@ -16,9 +16,10 @@ catches the rollback calls :func:`forget` with the :func:`mark` it took.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import Insert, Table, insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from storage.models import Base, Document
@@ -45,14 +46,19 @@ def _values(obj: Base) -> dict[str, Any]:
     return row
 
 
+@lru_cache(maxsize=None)
+def _statement(table: Table) -> Insert:
+    """``INSERT ... RETURNING id`` (ids in the order of the rows), built once per table."""
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
 def _insert(session: Session, objects: Sequence[Base]) -> None:
     """Insert ``objects`` (all of one class) in one statement and set their ids."""
     if not objects:
         return
     table = objects[0].__table__  # type: ignore[attr-defined]
     rows = [_values(o) for o in objects]
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids = session.connection().execute(stmt, rows).scalars().all()
+    ids = session.connection().execute(_statement(table), rows).scalars().all()
     for obj, new_id in zip(objects, ids):
         obj.id = new_id  # type: ignore[attr-defined]
 
