@@ -358,12 +358,13 @@ class Archive:
             oldest = min(e.prematch.hwm for e in entries if e.prematch is not None)
             committed = set(session.scalars(select(Document.id).where(Document.id > oldest)))
         for entry, text_sha in zip(entries, texts):
+            if entry.sha256 not in known:  # before a new document looks fetches up (links); not its failure
+                self._insert_fetches(session, fetch_rows)
             try:
                 if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
                     outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id,
                                                         known[entry.sha256], fetch_rows))
                     continue
-                self._insert_fetches(session, fetch_rows)  # before a new document looks fetches up (links)
                 looked_up = entry.sha256 not in done
                 done.add(entry.sha256)
                 held = prior.get(entry.sha256)

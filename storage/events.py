@@ -173,7 +173,8 @@ def insert_buffered(session: Session) -> None:
 
 
 def stop_buffering(session: Session) -> None:
-    """Drop the buffer without inserting (its transaction is being rolled back)."""
+    """Stop buffering without inserting (after :func:`insert_buffered` a no-op; before it, the batch
+    failed and its transaction rolls back)."""
     session.info.pop(_BUFFER, None)
 
 

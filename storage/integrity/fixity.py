@@ -7,9 +7,10 @@ as a ``verified`` event (the Prefect fixity flow always does).
 
 Speed: each distinct file is hashed once, with a large buffer and
 ``readinto`` (no per-chunk allocation), by a small thread pool (hashlib
-releases the GIL), while the database pass runs; rows are streamed with
-``yield_per`` (a server-side cursor on PostgreSQL), and only a few fields per
-event are kept in memory. The database pass runs in a read session
+releases the GIL), while the database pass runs. The pass reads plain rows,
+not ORM objects: the chain streamed with ``yield_per`` (a server-side cursor
+on PostgreSQL), only a few fields per event kept in memory; the records a
+chunk at a time (:mod:`storage.integrity.record_rows`). The database pass runs in a read session
 (``Archive.reading``: on SQLite a plain ``BEGIN``, never the write lock), and
 is kept short all the same: files are hashed after its session is closed
 whenever hashing is the slower part.

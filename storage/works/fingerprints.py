@@ -58,7 +58,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -289,6 +289,11 @@ class Analysis:
     grams: np.ndarray          # content 3-gram hashes in position order
     sentences: tuple[str, ...]  # normalized sentences (words joined by spaces)
 
+    @cached_property
+    def unique_grams(self) -> np.ndarray:
+        """The distinct 3-gram hashes, sorted (computed once per analysis: each is compared many times)."""
+        return np.unique(self.grams)
+
 
 @lru_cache(maxsize=1024)  # a grouping compares each new text with candidates that recur (~20 KB each)
 def analyze(text: str) -> Analysis:
@@ -337,5 +342,5 @@ def fingerprint(text: str, title: str | None = None) -> Fingerprint:
         )
         keys.extend("s:%016x" % v for v in _bottom_k(sh, SENTENCE_KEYS))
     if len(doc.grams):
-        keys.extend("g:%016x" % v for v in _bottom_k(doc.grams, GRAM_KEYS))
+        keys.extend("g:%016x" % int(v) for v in doc.unique_grams[:GRAM_KEYS])
     return Fingerprint(text_key=doc.key, keys=keys, size=len(doc.words))
