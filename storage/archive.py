@@ -474,7 +474,8 @@ class Archive:
         else:
             search.index_document(session, doc, fresh=existing is None)
         citation_links.link_document(session, doc, any(n.citations for n in record.footnotes),
-                                     [(prov.source, prov.final_url)] if existing is None else None)
+                                     [(prov.source, prov.final_url)] if existing is None else None,
+                                     fresh=existing is None)
         kind = "stored" if existing is None else "re-extracted"
         events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
                             detail={"source": prov.source, "extractor": record.extractor,

@@ -94,11 +94,36 @@ def _set_links(session: Session, links: dict[int, int | None]) -> int:
     return changed
 
 
-def link_forward(session: Session, doc: Document) -> int:
-    """Resolve ``doc``'s own citations; return how many links changed."""
-    cits = cit_keys(session, StoredFootnote.document_id == doc.id)
+def link_forward(session: Session, doc: Document, loaded: bool = False) -> int:
+    """Resolve ``doc``'s own citations; return how many links changed. ``loaded``: ``doc.footnotes``
+    holds the rows just written (a document stored in this transaction), read from them, not back."""
+    cits = loaded_cit_keys(doc) if loaded else cit_keys(session, StoredFootnote.document_id == doc.id)
     resolved = resolve_citations(session, cits)
     return _set_links(session, {cid: (best[1] if best else None) for cid, best in resolved.items()})
+
+
+def loaded_cit_keys(doc: Document) -> dict[int, CitKeys]:
+    """:func:`~storage.citations.lookups.cit_keys` of ``doc``'s citations, from its loaded footnotes."""
+    out: dict[int, CitKeys] = {}
+    for note in doc.footnotes:
+        for cit in note.citations:
+            keys = CitKeys(cit.id, doc.id, doc.work_id, cit.cited_document_id, title_key(cit.title), cit.date)
+            for u in cit.urls or []:
+                k = url_key(u)
+                if k:
+                    keys.urls.add(k)
+                    keys.raw_urls.append(u)
+            for ident in cit.identifiers:
+                key = identifier_key(ident.scheme, ident.value)
+                if key:
+                    if ident.scheme == "url":
+                        keys.urls.add(key)
+                        keys.raw_urls.append(ident.value)
+                    else:
+                        keys.idents.add((ident.scheme, key))
+                        keys.raw_idents.append((ident.scheme, ident.value))
+            out[cit.id] = keys
+    return out
 
 
 def own_keys(session: Session, doc: Document, fetches: list[tuple[str, str | None]] | None = None
@@ -174,7 +199,7 @@ def _archive_has_citations(session: Session, adding: bool) -> bool:
 
 
 def link_document(session: Session, doc: Document, has_citations: bool = True,
-                  fetches: list[tuple[str, str | None]] | None = None) -> None:
+                  fetches: list[tuple[str, str | None]] | None = None, fresh: bool = False) -> None:
     """Resolve ``doc``'s citations to archived documents, and others' citations to ``doc``.
 
     Runs in the caller's transaction, inside a savepoint: a failure here is
@@ -183,6 +208,7 @@ def link_document(session: Session, doc: Document, has_citations: bool = True,
     the forward look-ups; the reverse ones are skipped while the archive
     holds no citation at all. ``fetches``: every fetch of ``doc`` as
     ``(source, final URL)``, when the caller knows them (see :func:`own_keys`).
+    ``fresh``: ``doc`` was stored in this transaction, its notes and citations are the loaded rows.
     """
     if doc.status != "stored" or doc.id is None:
         return
@@ -190,7 +216,7 @@ def link_document(session: Session, doc: Document, has_citations: bool = True,
         return
     try:
         with session.begin_nested():
-            forward = link_forward(session, doc) if has_citations else 0
+            forward = link_forward(session, doc, loaded=fresh) if has_citations else 0
             reverse = link_reverse(session, doc, fetches)
         log.debug("document %s: %d citations linked, %d citations now point at it", doc.id, forward, reverse)
     except Exception:
