@@ -34,6 +34,9 @@ from datetime import date as Date
 
 from rapidfuzz import fuzz
 
+from extractors.text.identifiers import identifier_key
+from extractors.text.urls import url_key
+
 IDENTIFIER, URL, TITLE = 3, 2, 1
 VIA = {IDENTIFIER: "identifier", URL: "url", TITLE: "title"}
 TITLE_MIN_WORDS = 4
@@ -111,6 +114,26 @@ class CitKeys:
     urls: set[str] = field(default_factory=set)
     raw_idents: list[tuple[str, str]] = field(default_factory=list)
     raw_urls: list[str] = field(default_factory=list)
+
+    def add_urls(self, urls: Iterable[str] | None) -> None:
+        """The citation's URLs (those with a :func:`url_key`)."""
+        for u in urls or []:
+            k = url_key(u)
+            if k:
+                self.urls.add(k)
+                self.raw_urls.append(u)
+
+    def add_identifier(self, scheme: str, value: str) -> None:
+        """One of the citation's identifiers (a ``url`` one counts as a URL)."""
+        key = identifier_key(scheme, value)
+        if not key:
+            return
+        if scheme == "url":
+            self.urls.add(key)
+            self.raw_urls.append(value)
+        else:
+            self.idents.add((scheme, key))
+            self.raw_idents.append((scheme, value))
 
 
 def match_strength(cit: CitKeys, doc: DocKeys) -> int:

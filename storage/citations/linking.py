@@ -108,20 +108,9 @@ def loaded_cit_keys(doc: Document) -> dict[int, CitKeys]:
     for note in doc.footnotes:
         for cit in note.citations:
             keys = CitKeys(cit.id, doc.id, doc.work_id, cit.cited_document_id, title_key(cit.title), cit.date)
-            for u in cit.urls or []:
-                k = url_key(u)
-                if k:
-                    keys.urls.add(k)
-                    keys.raw_urls.append(u)
+            keys.add_urls(cit.urls)
             for ident in cit.identifiers:
-                key = identifier_key(ident.scheme, ident.value)
-                if key:
-                    if ident.scheme == "url":
-                        keys.urls.add(key)
-                        keys.raw_urls.append(ident.value)
-                    else:
-                        keys.idents.add((ident.scheme, key))
-                        keys.raw_idents.append((ident.scheme, ident.value))
+                keys.add_identifier(ident.scheme, ident.value)
             out[cit.id] = keys
     return out
 

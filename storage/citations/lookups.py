@@ -85,25 +85,14 @@ def cit_keys(session: Session, where: ColumnElement[bool]) -> dict[int, CitKeys]
     )
     for cid, did, work_id, current, title, dt, urls in rows:
         keys = CitKeys(cid, did, work_id, current, title_key(title), dt)
-        for u in urls or []:
-            k = url_key(u)
-            if k:
-                keys.urls.add(k)
-                keys.raw_urls.append(u)
+        keys.add_urls(urls)
         out[cid] = keys
     for chunk in chunks(out):
         for cid, scheme, value in session.execute(
             select(CitationIdentifier.citation_id, CitationIdentifier.scheme, CitationIdentifier.value)
             .where(CitationIdentifier.citation_id.in_(chunk))
         ):
-            key = identifier_key(scheme, value)
-            if key:
-                if scheme == "url":
-                    out[cid].urls.add(key)
-                    out[cid].raw_urls.append(value)
-                else:
-                    out[cid].idents.add((scheme, key))
-                    out[cid].raw_idents.append((scheme, value))
+            out[cid].add_identifier(scheme, value)
     return out
 
 
