@@ -459,7 +459,7 @@ class Archive:
             doc = self._new_document(sha256, size, prov, work_id=None)
         self._fill_from_record(doc, record, text_sha)
         doc.file_date = record.metadata.file_date
-        self._add_children(doc, record)  # before placing: the document and its children go in with one flush
+        self._add_children(doc, record)  # before placing: the document and its children go in together
         placement = work_index.place(session, doc, record, keys, prematched if existing is None else None)
         session.flush()
         if existing is None:
@@ -468,14 +468,13 @@ class Archive:
         match_index.index_document(conn, doc.id, doc.title, fresh=existing is None)
         match_index.index_citations(conn, ((c.id, c.title, c.urls) for n in doc.footnotes for c in n.citations))
         # No refresh: the children went in through doc's own (loaded) collections, so
-        # doc.footnotes and doc.identifiers are the rows just flushed, in seq order.
+        # doc.footnotes and doc.identifiers are the rows just written, in seq order.
         if existing is None and self._in_batch:
             self._search_entry = (doc.id, search_index.entry_fields(doc))  # store_batch indexes it
         else:
             search.index_document(session, doc, fresh=existing is None)
         citation_links.link_document(session, doc, any(n.citations for n in record.footnotes),
-                                     [(prov.source, prov.final_url)] if existing is None else None,
-                                     fresh=existing is None)
+                                     (prov.source, prov.final_url) if existing is None else None)
         kind = "stored" if existing is None else "re-extracted"
         events.append_event(session, kind, "ok", document_id=doc.id, work_id=doc.work_id, run_id=run_id,
                             detail={"source": prov.source, "extractor": record.extractor,

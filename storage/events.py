@@ -166,15 +166,15 @@ def buffer_events(session: Session) -> list[dict[str, Any]]:
 
 
 def insert_buffered(session: Session) -> None:
-    """Insert the buffered events (in chain order) and stop buffering."""
-    held = session.info.pop(_BUFFER, None)
+    """Insert the buffered events (in chain order); :func:`stop_buffering` ends the buffer."""
+    held = session.info.get(_BUFFER)
     if held is not None and held[1]:
         session.connection().execute(insert(Event.__table__), held[1])
 
 
 def stop_buffering(session: Session) -> None:
-    """Stop buffering without inserting (after :func:`insert_buffered` a no-op; before it, the batch
-    failed and its transaction rolls back)."""
+    """Stop buffering (after :func:`insert_buffered`, or without inserting when the batch failed and its
+    transaction rolls back)."""
     session.info.pop(_BUFFER, None)
 
 

@@ -188,16 +188,17 @@ def _archive_has_citations(session: Session, adding: bool) -> bool:
 
 
 def link_document(session: Session, doc: Document, has_citations: bool = True,
-                  fetches: list[tuple[str, str | None]] | None = None, fresh: bool = False) -> None:
+                  new_fetch: tuple[str, str | None] | None = None) -> None:
     """Resolve ``doc``'s citations to archived documents, and others' citations to ``doc``.
 
     Runs in the caller's transaction, inside a savepoint: a failure here is
     logged and leaves the links as they were, it never loses the document.
     ``has_citations=False`` (the caller knows the document has none) skips
     the forward look-ups; the reverse ones are skipped while the archive
-    holds no citation at all. ``fetches``: every fetch of ``doc`` as
-    ``(source, final URL)``, when the caller knows them (see :func:`own_keys`).
-    ``fresh``: ``doc`` was stored in this transaction, its notes and citations are the loaded rows.
+    holds no citation at all. ``new_fetch``: ``doc`` was stored in this
+    transaction with this one fetch ``(source, final URL)``; its notes and
+    citations are then the loaded rows, and neither they nor its fetches are
+    read back (see :func:`own_keys`).
     """
     if doc.status != "stored" or doc.id is None:
         return
@@ -205,8 +206,9 @@ def link_document(session: Session, doc: Document, has_citations: bool = True,
         return
     try:
         with session.begin_nested():
+            fresh = new_fetch is not None
             forward = link_forward(session, doc, loaded=fresh) if has_citations else 0
-            reverse = link_reverse(session, doc, fetches)
+            reverse = link_reverse(session, doc, [new_fetch] if new_fetch is not None else None)
         log.debug("document %s: %d citations linked, %d citations now point at it", doc.id, forward, reverse)
     except Exception:
         log.warning("citation linking failed for document %s", doc.id, exc_info=True)

@@ -30,10 +30,10 @@ from storage.models import (
 
 CHUNK = 200  # documents a chunk
 IN_LIST = 500  # ids in one IN (...) list
-_UNREAD = {"differences", "derivation"}
+_UNREAD = frozenset({"differences", "derivation"})
 
 
-def _columns(model: Any, skip: set[str] = frozenset()) -> list[Column[Any]]:  # type: ignore[assignment]
+def _columns(model: Any, skip: frozenset[str] = frozenset()) -> list[Column[Any]]:
     return [c for c in model.__table__.columns if c.name not in skip]
 
 

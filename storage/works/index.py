@@ -313,7 +313,7 @@ def place_text(session: Session, doc: Document, text: str, title: str | None,
         doc.work_id = target.work_id
         placement = match
     else:
-        doc.work = Work(title=title or None)  # flushed with doc below (one flush, not two)
+        doc.work = Work(title=title or None)  # written with doc below
         placement = Placement("original", reasons=match.reasons if match else {})
     fresh = doc.id is None  # a new document (not a re-extraction): it has no keys to replace
     apply_placement(doc, placement)
@@ -325,10 +325,9 @@ def place_text(session: Session, doc: Document, text: str, title: str | None,
     else:
         session.add(doc)
         session.flush()
-    if not fresh:
         session.execute(delete(WorkKey).where(WorkKey.document_id == doc.id))
     if keys:
-        # Core executemany on the session's connection (doc is flushed; nothing pending to autoflush)
+        # Core executemany on the session's connection (doc's row is in; nothing pending to autoflush)
         session.connection().execute(insert(WorkKey.__table__), [{"document_id": doc.id, "key": k} for k in keys])
     placement.keys = keys
     if alone:
