@@ -417,6 +417,34 @@ def test_pairwise_f1_over_the_test_set(histories):
     assert f2 >= 0.95
 
 
+def test_grouping_shortcuts_reject_only_what_the_alignment_rejects(histories):
+    """``explain=False`` (grouping) rejects some pairs before the alignment, on upper bounds of the
+    spread and of the shared anchors: every pair must get the level the full comparison gives."""
+    texts = [seed_canonical(p) for p in SEEDS] + [v for versions in histories.values() for v in versions]
+    texts += [fixture("commentary_quoting_000.txt"), fixture("harrowmouth_news.txt"), fixture("river_archive.txt")]
+    pairs = list(itertools.combinations(texts, 2))
+    # short texts and a one-word edit: their anchors run from too few for an order beyond chance to enough
+    rng = random.Random(5)
+    vocabulary = ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(400)]
+    for n in range(10, 40):
+        words = rng.sample(vocabulary, n)
+        edited = words[:n // 2] + ["altered"] + words[n // 2 + 1:]
+        pairs.append((" ".join(words) + ".", " ".join(edited) + "."))
+    rules: set[str] = set()
+    levels: set[str] = set()
+    for a, b in pairs:
+        fast, full = compare(a, b, explain=False), compare(a, b)
+        assert fast.level == full.level
+        if fast.level != UNRELATED:
+            assert fast.score == full.score
+        rules.add(fast.reasons["rule"])
+        levels.add(fast.level)
+    # both shortcuts were taken at least once, so the agreement above covers them
+    assert {"shared text in too few blocks of the shorter text",
+            "too few shared anchors for an order beyond chance"} <= rules
+    assert REVISION in levels
+
+
 # ---------------------------------------------------------------- labels are exact
 @pytest.mark.parametrize("old,new", [("30,000", "3,000"), ("1988", "1989"), ("were", "were not")])
 def test_a_one_word_edit_is_the_same_work_but_a_revision(old, new):

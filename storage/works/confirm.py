@@ -186,22 +186,27 @@ def _unique_positions(grams: np.ndarray) -> dict[int, int]:
     return dict(zip(u[sel].tolist(), idx[sel].tolist()))
 
 
-def _spread_bound(a: Analysis, b: Analysis) -> float:
-    """An upper bound on the shorter text's spread (see :func:`_align`), from the blocks holding any
-    3-gram of the other text: aligned passages are made of shared anchors, so they hit no other block.
-    Costs a binary search per 3-gram, where the alignment costs two ``unique`` and the chains."""
+def _upper_bounds(a: Analysis, b: Analysis) -> tuple[float, int]:
+    """Upper bounds on the shorter text's spread (see :func:`_align`) and on the number of shared anchors.
+
+    The spread bound counts the blocks holding any 3-gram of the other text:
+    aligned passages are made of shared anchors, so they hit no other block.
+    The anchors (3-grams once in each text) are at most the shorter text's
+    3-grams found in the other. Costs a binary search per 3-gram, where the
+    alignment costs two ``unique`` and the chains.
+    """
     short, other = (a, b) if (len(a.content), a.key) <= (len(b.content), b.key) else (b, a)
     n_words = len(short.content)
     if n_words == 0 or not len(short.grams) or not len(other.grams):
-        return 0.0
+        return 0.0, 0
     nb = max(1, round(n_words / BLOCK))
     seen = other.unique_grams  # sorted: a binary search per 3-gram, not a sort of both texts per pair
     found = np.minimum(np.searchsorted(seen, short.grams), len(seen) - 1)
     positions = np.flatnonzero(seen[found] == short.grams)
     if not len(positions):
-        return 0.0
+        return 0.0, 0
     blocks = np.minimum(nb - 1, positions * nb // n_words)
-    return len(np.unique(blocks)) / nb
+    return len(np.unique(blocks)) / nb, len(positions)
 
 
 def _align(a: Analysis, b: Analysis) -> dict:
@@ -364,11 +369,16 @@ def same_work(a: Analysis, b: Analysis, a_title: str | None, b_title: str | None
             reasons["rule"] = "near-identical text"
             return True, round(sim, 4)
 
-    if not explain:
-        bound = _spread_bound(a, b)
+    if not explain:  # two exact rejections before the alignment: most candidates only share a quoted passage
+        bound, anchors = _upper_bounds(a, b)
         if bound < min(SPREAD_REQUIRED, SPREAD_REQUIRED_WITH_TITLE):
             reasons["spread_bound"] = round(bound, 4)
             reasons["rule"] = "shared text in too few blocks of the shorter text"
+            return False, 0.0
+        # the likeliest order of m anchors by chance is all of them in one chain: 1/m!
+        if _log10_chance_of_order(anchors, anchors) > ORDER_LOG10_P:
+            reasons["anchors_bound"] = anchors
+            reasons["rule"] = "too few shared anchors for an order beyond chance"
             return False, 0.0
 
     # align in a canonical order so that compare(a, b) and compare(b, a) agree exactly
