@@ -434,3 +434,31 @@ def test_chunked_response_warc_copy_is_consistent(server, tmp_path):
     assert rec.http_headers.get_header("Content-Length") == str(len(PAGE))
     assert "Transfer-Encoding: chunked removed" in rec.rec_headers.get_header("WARC-Archivist-Headers-Adjusted")
     assert resp["raw"] == PAGE
+
+
+# ---------------------------------------------------------------- local files
+def test_a_local_file_is_recorded_at_its_resolved_path_through_links(tmp_path, monkeypatch):
+    """The custody's absolute path is the file's real path, through a linked folder, a linked file,
+    a relative name, and after a link is moved to point elsewhere (its folder's resolution is cached)."""
+    from flows.fetching.files import fetch_file
+    from flows.sources.model import SourceItem
+
+    real = tmp_path / "real"
+    other = tmp_path / "other"
+    for folder in (real, other):
+        folder.mkdir()
+        (folder / "note.txt").write_bytes(b"a note")
+    (tmp_path / "via").symlink_to(real, target_is_directory=True)
+    (real / "alias.txt").symlink_to(real / "note.txt")
+
+    def recorded(location: str) -> dict:
+        return fetch_file(SourceItem(location, "file")).provenance.custody["file"]
+
+    assert recorded(str(tmp_path / "via" / "note.txt"))["path"] == str((real / "note.txt").resolve())
+    alias = recorded(str(real / "alias.txt"))
+    assert alias["path"] == str((real / "note.txt").resolve()) and alias["size"] == len(b"a note")
+    monkeypatch.chdir(real)
+    assert recorded("note.txt")["path"] == str((real / "note.txt").resolve())
+    (tmp_path / "via").unlink()
+    (tmp_path / "via").symlink_to(other, target_is_directory=True)
+    assert recorded(str(tmp_path / "via" / "note.txt"))["path"] == str((other / "note.txt").resolve())

@@ -109,3 +109,26 @@ def test_orphan_blob_is_reported(small):
 def test_verify_json_names_head(small):
     report = json.loads(small("verify", "--json").stdout)
     assert report["head_id"] == report["events"]
+
+
+def test_an_appended_event_hashes_as_verify_recomputes_it(tmp_path):
+    """``append_event`` writes its JSON out by hand (the versions' part made once); verify recomputes it
+    from the payload: both must give the same hash, for details of every shape."""
+    from storage import Archive, events
+    from storage.database import transaction
+    from storage.models import Event
+
+    details = [None, {}, {"source": "/tmp/x.txt"}, {"title": "Khavaran — خاوران", "n": 3, "score": 0.1 + 0.2},
+               {"nested": {"b": [1, 2.5, None, True], "a": "z"}, "empty": []}, {10: "ten", 9: "nine"},
+               {"when": __import__("datetime").date(1988, 7, 19)}]
+    archive = Archive.open(tmp_path / "home")
+    try:
+        with transaction(archive.sessions) as session:
+            made = [events.append_event(session, "verified", "ok", detail=d, record_hash="ab" * 32 if i % 2 else None)
+                    for i, d in enumerate(details)]
+            assert [e.hash for e in made] == [events.compute_hash(e) for e in made]
+        with archive.reading() as session:
+            stored = session.query(Event).order_by(Event.id).all()
+            assert [e.hash for e in stored[-len(made):]] == [events.compute_hash(e) for e in stored[-len(made):]]
+    finally:
+        archive.close()

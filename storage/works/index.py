@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy import text as sql
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from storage import events, new_rows
 from storage.models import Document, Work, WorkKey
@@ -148,6 +148,24 @@ def _resemblance(result: Comparison) -> float:
     return 1.0 - edited / max(1, words.words_a, words.words_b)
 
 
+# written out once, as ``_RANKED``: they run for every document grouped (in the workers and the storing process)
+_TEXTS = sql("SELECT id, text, title FROM documents WHERE id IN :ids AND status = 'stored' AND text IS NOT NULL"
+             ).bindparams(bindparam("ids", expanding=True))
+_NOTES = sql("SELECT document_id, text FROM footnotes WHERE document_id IN :ids ORDER BY document_id, seq"
+             ).bindparams(bindparam("ids", expanding=True))
+
+
+def candidate_texts(conn: Session | Connection, ids: list[int]) -> dict[int, tuple[str, str | None, list[str]]]:
+    """``{id: (text, title, note texts)}`` of the stored documents among ``ids`` that have a text (two queries)."""
+    if not ids:
+        return {}
+    loaded = {i: (t, ti, []) for i, t, ti in conn.execute(_TEXTS, {"ids": ids})}
+    if loaded:
+        for doc_id, note in conn.execute(_NOTES, {"ids": list(loaded)}):
+            loaded[doc_id][2].append(note)
+    return loaded
+
+
 def find_match(session: Session, text: str, title: str | None, keys: list[str],
                exclude: set[int] | None = None, notes: list[str] | None = None,
                prematch: Prematch | None = None) -> Placement | None:
@@ -173,18 +191,15 @@ def find_match(session: Session, text: str, title: str | None, keys: list[str],
     else:
         found = candidates(session, keys, exclude)
     todo = [doc_id for doc_id, _ in found if doc_id not in done]
-    # the candidates and their notes in two queries (not one get and one lazy load per candidate)
-    loaded = {d.id: d for d in session.scalars(
-        select(Document).options(selectinload(Document.footnotes))
-        .where(Document.id.in_(todo)))} if todo else {}
+    loaded = candidate_texts(session, todo)
     for doc_id, _exact in found:
         if doc_id in done:
             result = done[doc_id]
         else:
-            cand = loaded.get(doc_id)
-            if cand is None or cand.status != "stored" or cand.text is None:
+            if doc_id not in loaded:
                 continue
-            result = compare(cand.text, text, cand.title, title, _notes_of(cand), notes or [], explain=False)
+            cand_text, cand_title, cand_notes = loaded[doc_id]
+            result = compare(cand_text, text, cand_title, title, cand_notes, notes or [], explain=False)
         if result is None:
             continue
         if result.level == "rendition":

@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
@@ -64,30 +64,19 @@ class Prematch:
 def prematch(engine: Engine, text: str, title: str | None, notes: list[str], keys: list[str]) -> Prematch:
     """Rank and compare ``text``'s candidates on one read-only snapshot of the archive behind ``engine``."""
     from storage.works.confirm import compare
-    from storage.works.index import ranked_candidates
+    from storage.works.index import candidate_texts, ranked_candidates
 
     with engine.connect() as conn, conn.begin():
         hwm, head = snapshot(conn)
         ranked = [Ranked(doc_id, shared, exact) for doc_id, shared, exact in ranked_candidates(conn, keys, up_to=hwm)]
-        ids = [r.document_id for r in ranked]
-        loaded = {i: (t, ti) for i, t, ti in conn.execute(_TEXTS, {"ids": ids})} if ids else {}
-        cand_notes: dict[int, list[str]] = {i: [] for i in loaded}
-        if loaded:
-            for doc_id, note in conn.execute(_NOTES, {"ids": list(loaded)}):
-                cand_notes[doc_id].append(note)
+        loaded = candidate_texts(conn, [r.document_id for r in ranked])
     for r in ranked:
         if r.document_id in loaded:
-            cand_text, cand_title = loaded[r.document_id]
-            r.comparison = compare(cand_text, text, cand_title, title, cand_notes[r.document_id], notes,
-                                   explain=False)
+            cand_text, cand_title, cand_notes = loaded[r.document_id]
+            r.comparison = compare(cand_text, text, cand_title, title, cand_notes, notes, explain=False)
     return Prematch(hwm, head, title, ranked)
 
 
-# written out once, as ``ranked_candidates``'s query: they run for every document extracted
-_TEXTS = sql("SELECT id, text, title FROM documents WHERE id IN :ids AND status = 'stored' AND text IS NOT NULL"
-             ).bindparams(bindparam("ids", expanding=True))
-_NOTES = sql("SELECT document_id, text FROM footnotes WHERE document_id IN :ids ORDER BY document_id, seq"
-             ).bindparams(bindparam("ids", expanding=True))
 _SNAPSHOT = sql("SELECT (SELECT max(id) FROM documents), (SELECT max(id) FROM events)")
 
 
