@@ -27,7 +27,6 @@ Prints the headings it found to standard error so a person can check them.
 """
 from __future__ import annotations
 
-import re
 import string
 import sys
 
