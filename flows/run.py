@@ -92,6 +92,8 @@ class RunSummary:
         self.outcomes.append(row)
         if status == "failed":
             self.failures.append({"source": source, "error": (outcome.error if outcome else None) or error})
+        elif error:  # the step failed, and recording the failure found the bytes archived already
+            self.warnings.append(f"{error} (recorded as {status} all the same)")
         if self.progress is not None:
             try:
                 self.progress(ProgressTick(len(self.outcomes), self.total, status, source))

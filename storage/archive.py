@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, load_only, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from storage import events, new_rows, search
 from storage.search import index as search_index
@@ -290,14 +290,15 @@ class Archive:
             return self._seen_again_in(session, sha256, prov, run_id)
 
     def _seen_again_in(self, session: Session, sha256: str, prov: Provenance, run_id: int | None,
-                       doc: Document | None = None, fetch_rows: list[dict[str, Any]] | None = None) -> StoreOutcome:
-        """(Writes only once the document is found: an entry that raises has written nothing.)"""
+                       doc: Any = None, fetch_rows: list[dict[str, Any]] | None = None) -> StoreOutcome:
+        """(Writes only once the document is found: an entry that raises has written nothing.)
+        ``doc``: the document, or its row of :data:`_SEEN_COLUMNS` (a batch reads those, not objects)."""
         doc = doc or session.scalar(select(Document).where(Document.sha256 == sha256))
         if doc is None:
             raise DocumentNotFound(sha256)
         if doc.status == "failed":  # bytes that failed before (e.g. twice in one run): say so
             return self._seen_in(session, doc, prov, run_id)
-        self._add_fetch(session, doc.id, prov, run_id, fetch_rows)
+        self._add_fetch(session, doc.id, prov, run_id, fetch_rows, doc)
         events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
                             run_id=run_id, detail={"source": prov.source})
         return StoreOutcome("unchanged", doc.id, sha256, doc.work_id, doc.relation)
@@ -343,8 +344,8 @@ class Archive:
         seen = {e.sha256 for e in entries if e.record is None and e.error is None}
         fetch_rows: list[dict[str, Any]] = []  # of the entries seen again, inserted together
         # only what a seen-again entry reads (and fetch_custody), not the text of each document of a re-run
-        known = {d.sha256: d for d in session.scalars(select(Document).options(load_only(*_SEEN_COLUMNS))
-                                                      .where(Document.sha256.in_(seen)))} if seen else {}
+        known = {d.sha256: d for d in session.execute(select(*_SEEN_COLUMNS).where(Document.sha256.in_(seen)))
+                 } if seen else {}
         # the documents already holding the records' bytes (failed ones re-extracting), one query per batch
         shas = {e.sha256 for e in entries if e.record is not None}
         prior = {d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))} \
@@ -463,7 +464,7 @@ class Archive:
         placement = work_index.place(session, doc, record, keys, prematched if existing is None else None)
         session.flush()
         if existing is None:
-            self._add_fetch(session, doc.id, prov, run_id)
+            self._add_fetch(session, doc.id, prov, run_id, doc=doc)
         conn = session.connection()
         match_index.index_document(conn, doc.id, doc.title, fresh=existing is None)
         match_index.index_citations(conn, ((c.id, c.title, c.urls) for n in doc.footnotes for c in n.citations))
@@ -489,8 +490,8 @@ class Archive:
 
     # -- helpers ----------------------------------------------------------
 
-    def _seen_in(self, session: Session, doc: Document, prov: Provenance, run_id: int | None) -> StoreOutcome:
-        self._add_fetch(session, doc.id, prov, run_id)
+    def _seen_in(self, session: Session, doc: Any, prov: Provenance, run_id: int | None) -> StoreOutcome:
+        self._add_fetch(session, doc.id, prov, run_id, doc=doc)
         events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
                             run_id=run_id, detail={"source": prov.source})
         if doc.status == "failed":  # still failing: say so, the record stays as it was
@@ -562,13 +563,14 @@ class Archive:
 
     @staticmethod
     def _add_fetch(session: Session, document_id: int, prov: Provenance, run_id: int | None,
-                   into: list[dict[str, Any]] | None = None) -> None:
+                   into: list[dict[str, Any]] | None = None, doc: Any = None) -> None:
         """Insert one fetch row, as a Core insert at once (the document's row is in), or append it to
-        ``into`` (:meth:`_insert_fetches` inserts those together: a re-run of an unchanged folder)."""
+        ``into`` (:meth:`_insert_fetches` inserts those together: a re-run of an unchanged folder).
+        ``doc``: the document or its row, when the caller holds it (see ``fetch_custody``)."""
         row = {"document_id": document_id, "source": prov.source, "final_url": prov.final_url,
                "status_code": prov.status_code, "headers": dict(prov.headers), "etag": prov.etag,
                "last_modified": prov.last_modified, "fetched_at": prov.obtained_at, "warc_path": prov.warc_path,
-               "run_id": run_id, "custody": fetch_custody(session, document_id, prov)}
+               "run_id": run_id, "custody": fetch_custody(session, document_id, prov, doc)}
         if into is None:
             session.connection().execute(insert(Fetch.__table__), row)
             return

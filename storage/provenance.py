@@ -165,15 +165,18 @@ def _inherited(parent: dict[str, Any], parent_fetch_id: int, part_of: int) -> di
     return custody | {"part_of": part_of, "inherited_from_fetch": parent_fetch_id}
 
 
-def fetch_custody(session: Session, document_id: int, prov: Provenance) -> dict[str, Any] | None:
+def fetch_custody(session: Session, document_id: int, prov: Provenance, doc: Any = None) -> dict[str, Any] | None:
     """The custody to store with one fetch of ``document_id``: the flows' record in ``prov.custody`` (a part
-    without one inherits its parent's, with ``part_of``), and the extractor that made the record."""
+    without one inherits its parent's, with ``part_of``), and the extractor that made the record.
+    ``doc``: the document's row when the caller holds it (anything with its ``status``, ``extractor``
+    and ``derivation``), so it is not looked up again."""
     custody = dict(prov.custody or {})
     if prov.part_of is not None and not custody:
         parent = session.execute(select(Fetch.id, Fetch.custody).where(
             Fetch.document_id == prov.part_of, Fetch.custody.is_not(None)).order_by(Fetch.id).limit(1)).first()
         custody = _inherited(parent[1], parent[0], prov.part_of) if parent else {"part_of": prov.part_of}
-    doc = session.get(Document, document_id)
+    if doc is None:
+        doc = session.get(Document, document_id)
     if doc is not None and doc.status == "stored" and doc.extractor:
         custody["extractor"] = (doc.derivation or {}).get("tool") or extractor_tool(doc.extractor)
     return json.loads(canonical_json(custody)) if custody else None

@@ -259,3 +259,23 @@ def test_a_prefect_flow_run_keeps_the_custody_of_each_item(cli, tmp_path, prefec
     custody = _custody(cli, "1")["custody"]
     assert custody["collector"] == "Field team B" and custody["note"] == "flow run"
     assert custody["extractor"]["extractor"] == "text" and custody["file"]["path"].endswith("testimony.txt")
+
+
+def test_bytes_seen_again_get_their_own_fetch_custody_with_the_extractor(cli, tmp_path):
+    """A re-run (the batch reads the known documents as rows, not objects) still records, for each new
+    fetch of bytes archived already, where they were read and which extractor made the record."""
+    import sqlite3
+
+    first, second = tmp_path / "in" / "a", tmp_path / "in" / "b"
+    for folder in (first, second):
+        folder.mkdir(parents=True)
+        (folder / "testimony.txt").write_text("Testimony of a survivor of the 1988 prison massacres.\n" * 5,
+                                              encoding="utf-8")
+    cli("ingest", "--no-prefect", str(first))
+    again = cli.json("ingest", "--no-prefect", str(first), str(second))  # seen again twice in one batch
+    assert again["counts"]["unchanged"] == 2 and again["warnings"] == [] and again["failures"] == []
+    with sqlite3.connect(cli.home / "archive.sqlite3") as db:
+        rows = [json.loads(c) for (c,) in db.execute("SELECT custody FROM fetches ORDER BY id")]
+    assert len(rows) == 3
+    assert [r["file"]["path"] for r in rows] == [str((f / "testimony.txt").resolve()) for f in (first, first, second)]
+    assert all(r["extractor"] == rows[0]["extractor"] and r["extractor"] for r in rows)

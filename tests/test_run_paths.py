@@ -188,3 +188,17 @@ def test_progress_is_told_after_every_item(sources, tmp_path):
     assert {t.total for t in ticks} == {len(result["outcomes"])}  # no parts here: the total is the items'
     assert [(Path(t.source).name, t.status) for t in ticks] == [(Path(o["source"]).name, o["status"])
                                                                 for o in result["outcomes"]]
+
+
+def test_a_step_error_is_a_warning_when_its_item_was_recorded_all_the_same():
+    """An item whose step raised but whose bytes the fallback found archived already is counted as it was
+    recorded, and the error stays on the run as a warning (never only in a log)."""
+    from flows.run import RunSummary
+    from storage.archive import StoreOutcome
+
+    summary = RunSummary()
+    summary.add("a.txt", StoreOutcome("unchanged", 1, "ab" * 32, 1, "original"), "a.txt: unexpected KeyError: 'x'")
+    summary.add("b.txt", None, "b.txt: unexpected OSError: gone")
+    assert summary.counts == {"stored": 0, "new_version": 0, "unchanged": 1, "failed": 1}
+    assert summary.failures == [{"source": "b.txt", "error": "b.txt: unexpected OSError: gone"}]
+    assert summary.warnings == ["a.txt: unexpected KeyError: 'x' (recorded as unchanged all the same)"]
