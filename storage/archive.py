@@ -359,12 +359,15 @@ class Archive:
             oldest = min(e.prematch.hwm for e in entries if e.prematch is not None)
             committed = set(session.scalars(select(Document.id).where(Document.id > oldest)))
         for entry, text_sha in zip(entries, texts):
-            if entry.sha256 not in known:  # before a new document looks fetches up (links); not its failure
+            # seen again, as the batch found it: not when an entry before it in the batch had these bytes
+            # (a failed document re-extracted), nor for an entry that brings a record or an error
+            row = known.get(entry.sha256) if entry.record is None and entry.error is None \
+                and entry.sha256 not in done else None
+            if row is None:  # before a new document looks fetches up (links); not its failure
                 self._insert_fetches(session, fetch_rows)
             try:
-                if entry.sha256 in known:  # seen again: one fetch row and one event, no savepoint needed
-                    outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id,
-                                                        known[entry.sha256], fetch_rows))
+                if row is not None:  # one fetch row and one event, no savepoint needed
+                    outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id, row, fetch_rows))
                     continue
                 looked_up = entry.sha256 not in done
                 done.add(entry.sha256)

@@ -90,3 +90,16 @@ def test_a_document_links_to_the_url_a_document_seen_again_earlier_in_its_batch_
     assert (seen.status, seen.document_id) == ("unchanged", first.document_id)
     [note] = archive.document(stored.document_id).footnotes
     assert [c.cited_document_id for c in note.citations] == [first.document_id]
+
+
+def test_bytes_seen_again_after_their_re_extraction_in_the_same_batch_are_unchanged(archive):
+    # bytes that failed before extract now, and arrive once more later in the same batch: the second
+    # arrival sees the document as the first left it (stored), not as the batch found it (failed)
+    text = "Letter of the families to the commission, summer 1988, asking where the graves are.\n" * 4
+    entry = _entry(archive, "letter.txt", text)
+    archive.store_failed(entry.sha256, entry.size, entry.prov, "CorruptDocument: not readable then")
+    again = BatchEntry(entry.sha256, entry.size, Provenance(source="copy/letter.txt", source_kind="file",
+                                                            obtained_by="test"))
+    first, second = archive.store_batch([entry, again])
+    assert (first.status, second.status) == ("stored", "unchanged")
+    assert second.document_id == first.document_id and second.error is None
