@@ -514,7 +514,8 @@ def run_ingest(archive: Archive, items: list[SourceItem], runner: Runner, *, tri
         status = "completed"
     finally:
         elapsed = time.perf_counter() - started
-        archive.finish_run(run_id, summary.counts, summary.failures, status=status, duration_s=round(elapsed, 3))
+        archive.finish_run(run_id, summary.counts, summary.failures, status=status, duration_s=round(elapsed, 3),
+                           warnings=summary.warnings)
     _timestamp_run(archive, run_id, config or settings())
     return RunResult(run_id, summary, elapsed)
 

@@ -216,16 +216,20 @@ class Archive:
             log.warning("run %s was interrupted (its process is gone); marked interrupted", run.id)
 
     def finish_run(self, run_id: int, counts: dict[str, int], failures: list[dict[str, Any]],
-                   status: str = "completed", duration_s: float | None = None) -> None:
-        """Record the end of a run with its counts and failures."""
+                   status: str = "completed", duration_s: float | None = None,
+                   warnings: list[str] | None = None) -> None:
+        """Record the end of a run with its counts, failures and warnings (what it left out or repaired)."""
+        warnings = list(warnings or [])
         with transaction(self.sessions) as session:
             run = session.get(Run, run_id)
             run.finished_at = utcnow()
             run.counts = dict(counts)
             run.failures = list(failures)
+            run.warnings = warnings
             run.status = status
             events.append_event(session, "run-finished", status, run_id=run_id,
-                                detail={"counts": counts, "failures": failures, "duration_s": duration_s})
+                                detail={"counts": counts, "failures": failures, "warnings": warnings,
+                                        "duration_s": duration_s})
         inflight.remove_marker(self.home, run_id)
 
     # -- writes -----------------------------------------------------------

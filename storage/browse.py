@@ -70,7 +70,8 @@ def run_dict(run: Run) -> dict[str, Any]:
             "finished_at": iso(run.finished_at) if run.finished_at else None,
             "duration_s": round(duration, 3) if duration is not None else None,
             "sources": len(run.sources or []), "counts": dict(run.counts or {}),
-            "failures": list(run.failures or []), "flow_run_id": run.flow_run_id}
+            "failures": list(run.failures or []), "warnings": list(run.warnings or []),
+            "flow_run_id": run.flow_run_id}
 
 
 def last_event(archive: Archive, kind: str) -> dict[str, Any] | None:

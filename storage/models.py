@@ -302,6 +302,7 @@ class Run(Base):
     sources: Mapped[list[Any]] = mapped_column(default=list)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     failures: Mapped[list[Any]] = mapped_column(default=list)
+    warnings: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # what it left out or repaired
     status: Mapped[str] = mapped_column(String(20), default="running")
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     trigger: Mapped[str | None] = mapped_column(String(200))

@@ -8,6 +8,7 @@ ingest is the summary of that run, not of the archive.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -126,3 +127,23 @@ def test_the_summary_is_this_runs(tmp_path):
     assert out.splitlines()[-1].endswith("4 documents (0 failed) in 3 works")
     result = cli.json("ingest", "--no-prefect", str(SEEDS[4]))
     assert [(o["status"], o["id"]) for o in result["outcomes"]] == [("stored", 5)]
+
+
+def test_a_runs_warnings_are_kept_with_it(tmp_path):
+    """What a run left out (here a symbolic link it did not follow) is kept on the run and in its
+    run-finished event, and listed by ``runs``, not only printed while it ran."""
+    import sqlite3
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "statement.txt").write_text("Statement of the families, summer 1988.\n" * 3, encoding="utf-8")
+    (folder / "shortcut.txt").symlink_to(folder / "statement.txt")
+    cli = Cli(tmp_path / "archive")
+    done = cli.json("ingest", "--no-prefect", str(folder))
+    assert done["counts"]["stored"] == 1 and any("shortcut.txt" in w for w in done["warnings"])
+    [run] = cli.json("runs")["runs"]
+    assert run["warnings"] == done["warnings"]
+    assert any(line.strip().startswith("warning:") and "shortcut.txt" in line for line in _lines(cli, "runs"))
+    with sqlite3.connect(cli.home / "archive.sqlite3") as db:
+        [(detail,)] = db.execute("SELECT detail FROM events WHERE kind = 'run-finished'").fetchall()
+    assert json.loads(detail)["warnings"] == done["warnings"]

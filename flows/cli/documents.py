@@ -293,7 +293,7 @@ def _duration(seconds: float | None) -> str:
 
 @click.command()
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest N runs.")
-@click.option("--failures", "all_failures", is_flag=True, help="List every failure (else the first 3 per run).")
+@click.option("--failures", "all_failures", is_flag=True, help="List every failure and warning (else the first 3 of each per run).")
 @json_option("{schema_version, runs: [...]} (flows/cli/schemas/runs.json).")
 @click.pass_obj
 def runs(obj: Context, limit: int, all_failures: bool, as_json: bool) -> None:
@@ -319,6 +319,11 @@ def runs(obj: Context, limit: int, all_failures: bool, as_json: bool) -> None:
             click.echo(f"{'':>7}failed: {short(str(failure.get('source')), 60)}: {short(str(failure.get('error')), 90)}")
         if len(r["failures"]) > len(shown):
             click.echo(f"{'':>7}… and {len(r['failures']) - len(shown)} more failures (--failures lists them)")
+        warned = r["warnings"] if all_failures else r["warnings"][:3]
+        for warning in warned:
+            click.echo(f"{'':>7}warning: {short(str(warning), 150)}")
+        if len(r["warnings"]) > len(warned):
+            click.echo(f"{'':>7}… and {len(r['warnings']) - len(warned)} more warnings (--failures lists them)")
 
 
 COMMANDS = [documents, show, works, search, runs]

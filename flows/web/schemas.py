@@ -256,6 +256,7 @@ class RunOut(Model):
     sources: int = Field(description="How many sources the run was given.")
     counts: dict[str, Any]
     failures: list[Any]
+    warnings: list[str] = Field(description="What the run left out or repaired (skipped files, fallbacks).")
     flow_run_id: str | None
 
 
