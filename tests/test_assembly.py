@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from extractors import Hints, choose
 from extractors.assembly import assemble, link_footnotes, marker
 from extractors.text.sentences import sentence_at
@@ -45,3 +48,19 @@ def test_seeds_are_sniffed_by_content_not_extension():
 def test_pdf_magic_beats_a_lying_extension():
     assert choose(b"%PDF-1.4\n...", Hints(filename="report.txt", media_type="text/plain")).name == "pdf"
     assert choose(b"<!DOCTYPE html><html><body><p>x</p></body></html>", Hints(filename="x.txt")).name == "html"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=6000), st.floats(min_value=0.0, max_value=0.3))
+def test_looks_binary_counts_control_bytes_as_its_definition_says(noise, share):
+    """``looks_binary`` counts control bytes in C (``choose`` asks it once per format); the count must be
+    the one its definition gives: bytes below 9 or between 14 and 31, in the first 4096."""
+    from extractors.text.decoding import bom_encoding, looks_binary, wide_encoding
+
+    # text with a given share of control bytes mixed in, so both sides of the 5 % bar are reached
+    data = bytes(b % 32 if (i * 7919 % 1000) / 1000 < share else 32 + b % 224 for i, b in enumerate(noise))
+    head = data[:4096]
+    expected = bool(head) and not (bom_encoding(head) or wide_encoding(head)) and (
+        head.count(b"\x00") / len(head) > 0.01
+        or sum(1 for b in head if b < 9 or 13 < b < 32) / len(head) > 0.05)
+    assert looks_binary(data) == expected
