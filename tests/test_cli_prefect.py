@@ -30,6 +30,22 @@ def test_a_successful_ingest_through_prefect_prints_no_error(tmp_path):
     assert done.stdout.startswith("Run 1: 8 stored (4 new works, 4 new versions of works)")
 
 
+def test_the_flows_turn_prefect_telemetry_off_whatever_imports_them(tmp_path):
+    # a script or deployment that calls the flows without the CLI: Prefect's settings are read at its
+    # import, so importing archivist's flows must set them first (and leave a setting that is there alone)
+    code = ("import os, flows.prefect.ingest, prefect.settings as s; "
+            "print(os.environ['PREFECT_SERVER_ANALYTICS_ENABLED'], os.environ['DO_NOT_TRACK'], "
+            "s.get_current_settings().server.analytics_enabled)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK")}
+    env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(tmp_path / "prefect"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["false", "1", "False"]
+    env["DO_NOT_TRACK"] = "0"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.stdout.split()[1] == "0"
+
+
 def _flow_run(result: dict):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
