@@ -90,32 +90,6 @@ def compute_hash(event: Event) -> str:
     return hashlib.sha256(canonical_json(event_payload(event)).encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _tool_versions_json() -> str:
-    return canonical_json(tool_versions())
-
-
-def _new_event_hash(event: Event) -> str:
-    """:func:`compute_hash` of an event :func:`append_event` just made (its ``tool_versions`` are
-    :func:`tool_versions`, its detail canonical JSON already): the same bytes, written out in
-    :func:`event_payload`'s sorted key order with the versions' JSON made once, not per event."""
-    scalar = json.dumps
-    text = "".join((
-        '{"created_at":', scalar(iso(event.created_at)),
-        ',"detail":', canonical_json(event.detail or {}),
-        ',"document_id":', scalar(event.document_id),
-        ',"id":', scalar(event.id),
-        ',"kind":', scalar(event.kind, ensure_ascii=False),
-        ',"outcome":', scalar(event.outcome, ensure_ascii=False),
-        ',"prev_hash":', scalar(event.prev_hash, ensure_ascii=False),
-        ',"record_hash":', scalar(event.record_hash, ensure_ascii=False),
-        ',"run_id":', scalar(event.run_id),
-        ',"tool_versions":', _tool_versions_json(),
-        ',"work_id":', scalar(event.work_id), "}",
-    ))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def lock_head(session: Session) -> ChainHead:
     """Take the chain-head lock for this transaction and return the head row.
 
@@ -164,7 +138,7 @@ def append_event(
         record_hash=record_hash,
         prev_hash=head.hash,
     )
-    event.hash = _new_event_hash(event)
+    event.hash = compute_hash(event)
     buffered = session.info.get(_BUFFER)
     if buffered is not None and buffered[0] is session.get_transaction():
         buffered[1].append({column.key: getattr(event, column.key) for column in Event.__table__.columns})

@@ -208,7 +208,7 @@ def link_document(session: Session, doc: Document, has_citations: bool = True,
         with session.begin_nested():
             fresh = new_fetch is not None
             forward = link_forward(session, doc, loaded=fresh) if has_citations else 0
-            reverse = link_reverse(session, doc, [new_fetch] if new_fetch is not None else None)
+            reverse = link_reverse(session, doc, [new_fetch] if fresh else None)
         log.debug("document %s: %d citations linked, %d citations now point at it", doc.id, forward, reverse)
     except Exception:
         log.warning("citation linking failed for document %s", doc.id, exc_info=True)
