@@ -156,18 +156,38 @@ class BlobStore:
 
     def strays(self) -> Iterator[Path]:
         """Every file in the store that is not a blob at its place: temp files, misnamed or misplaced files."""
+        yield from self.survey()[1]
+
+    def survey(self) -> tuple[list[str], list[Path]]:
+        """One pass over the store: the names of the blobs at their place, and every other file (sorted).
+
+        A blob at its place is a file (or a link to one) named by 64 hex digits two folders down, in
+        the folders its first four digits name. The walk reads each folder with ``os.scandir``, whose
+        entries know their type: no ``stat`` for a plain file, no path object for a blob at its place
+        (a store holds a file per record). Links to folders are not followed, as with ``os.walk``.
+        """
+        placed: list[str] = []
+        strays: list[Path] = []
         if not self.root.is_dir():
-            return
-        found: list[Path] = []
-        root = str(self.root)
-        for folder, _dirs, files in os.walk(root):  # os.walk, not rglob: a store holds a file per record
-            rel = os.path.relpath(folder, root).split(os.sep) if folder != root else []
-            for name in files:
-                path = Path(folder, name)
-                if not (len(rel) == 2 and _HEX64.fullmatch(name) and rel[0] == name[:2] and rel[1] == name[2:4]
-                        and path.is_file()):
-                    found.append(path)
-        yield from sorted(found)
+            return placed, strays
+
+        def visit(folder: str, rel: tuple[str, ...]) -> None:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        if not entry.is_symlink():
+                            visit(entry.path, rel + (entry.name,))
+                        continue
+                    name = entry.name
+                    if len(rel) == 2 and rel[0] == name[:2] and rel[1] == name[2:4] and _HEX64.fullmatch(name) \
+                            and entry.is_file():
+                        placed.append(name)
+                    else:
+                        strays.append(Path(entry.path))
+
+        visit(str(self.root), ())
+        strays.sort()
+        return placed, strays
 
 
 def atomic_write(target: Path, chunks: Iterable[bytes], sync: bool = True) -> None:

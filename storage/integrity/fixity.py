@@ -48,6 +48,8 @@ RECORD_EVENTS = ("stored", "re-extracted")
 # archivist never removes a record, so no event kind explains a missing row: a kind it does not write
 # ("deleted", "purged", ...) is itself a finding (``storage.events.KINDS``).
 HASH_BUFFER = 1 << 20
+HASH_JOB_FILES = 64  # files a hashing job at most (see _Hasher) ...
+HASH_JOB_BYTES = 32 << 20  # ... and bytes (when known): large files are still hashed side by side
 FIRST_PROBLEMS_IN_EVENT = 20
 
 
@@ -94,14 +96,16 @@ class Report:
         return data
 
 
-def hash_file(path: Path, buffer_size: int = HASH_BUFFER) -> tuple[str | None, int]:
+def hash_file(path: Path | str, buffer_size: int = HASH_BUFFER,
+              buffer: bytearray | None = None) -> tuple[str | None, int]:
     """``(hex SHA-256, size)`` of a file, or ``(None, 0)`` when it is not there.
 
-    One reusable buffer, unbuffered ``readinto``: the hashing itself is the
-    only per-byte work, and it runs without the GIL.
+    One reusable buffer (``buffer``, or a new one of ``buffer_size``),
+    unbuffered ``readinto``: the hashing itself is the only per-byte work,
+    and it runs without the GIL.
     """
     digest = hashlib.sha256()
-    buf = bytearray(buffer_size)
+    buf = bytearray(buffer_size) if buffer is None else buffer
     view = memoryview(buf)
     size = 0
     try:
@@ -129,19 +133,61 @@ class _DocCheck:
 
 
 class _Hasher:
-    """Hashes each distinct file of one store once, in a thread pool."""
+    """Hashes each distinct file of one store once, in a thread pool, up to ``HASH_JOB_FILES`` files a job.
+
+    One job a file cost more than hashing a small file (a future, a lock, a
+    thread hand-off each); a job of many files keeps the pool busy with the
+    hashing itself. A job is submitted when it is full (in files, or in
+    ``HASH_JOB_BYTES`` of the sizes given), or when a result of it is asked for.
+    """
 
     def __init__(self, pool: ThreadPoolExecutor, store: BlobStore):
         self.pool = pool
         self.store = store
-        self.futures: dict[str, Future[tuple[str | None, int]]] = {}
+        self.jobs: dict[str, Future[dict[str, tuple[str | None, int]]] | None] = {}  # sha -> its job
+        self._waiting: list[str] = []  # of the job not yet submitted
+        self._waiting_bytes = 0
 
-    def submit(self, sha: str) -> None:
-        if sha not in self.futures:
-            self.futures[sha] = self.pool.submit(hash_file, self.store.path(sha))
+    def submit(self, sha: str, size: int | None = None) -> None:
+        """Hash the file named ``sha`` (``size``: its expected size, when known)."""
+        if sha not in self.jobs:
+            self.jobs[sha] = None
+            self._waiting.append(sha)
+            self._waiting_bytes += size or 0
+            if len(self._waiting) >= HASH_JOB_FILES or self._waiting_bytes >= HASH_JOB_BYTES:
+                self._flush()
 
     def result(self, sha: str) -> tuple[str | None, int]:
-        return self.futures[sha].result()
+        """``(hex SHA-256 or None, size)`` of the file named ``sha`` (submitted before)."""
+        job = self.jobs[sha]
+        if job is None:
+            self._flush()
+            job = self.jobs[sha]
+        return job.result()[sha]  # type: ignore[union-attr]
+
+    def files(self) -> int:
+        return len(self.jobs)
+
+    def bytes_hashed(self) -> int:
+        """Bytes of every file submitted (waits for all of them)."""
+        self._flush()
+        done = {id(job): job for job in self.jobs.values() if job is not None}
+        return sum(size for job in done.values() for _found, size in job.result().values())
+
+    def _flush(self) -> None:
+        if not self._waiting:
+            return
+        shas, self._waiting, self._waiting_bytes = self._waiting, [], 0
+        root = str(self.store.root)
+        paths = [(sha, os.path.join(root, self.store.relpath(sha))) for sha in shas]
+        job = self.pool.submit(_hash_files, paths)
+        for sha in shas:
+            self.jobs[sha] = job
+
+
+def _hash_files(paths: list[tuple[str, str]]) -> dict[str, tuple[str | None, int]]:
+    buf = bytearray(HASH_BUFFER)
+    return {sha: hash_file(path, buffer=buf) for sha, path in paths}
 
 
 def _blob_problem(store: BlobStore, sha: str, what: str, doc_id: int, found: str | None) -> Problem | None:
@@ -177,7 +223,7 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
                                         field="chain_head", expected=f"{last_id}:{prev}",
                                         found=f"{head.last_event_id}:{head.hash}" if head else None))
             for doc in record_rows.documents(session):
-                originals.submit(doc.sha256)
+                originals.submit(doc.sha256, doc.size)
                 if doc.text_sha256:
                     texts.submit(doc.text_sha256)
                 checks.append(_DocCheck(doc.id, doc.sha256, doc.text_sha256,
@@ -213,8 +259,8 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
                     problems.append(problem)
             problems.extend(check.db_problems)
         for hasher in (originals, texts):
-            nbytes += sum(f.result()[1] for f in hasher.futures.values())
-        nfiles = len(originals.futures) + len(texts.futures)
+            nbytes += hasher.bytes_hashed()
+        nfiles = originals.files() + texts.files()
     report = Report(sum(1 for c in checks if c.sha256), nfiles, nbytes, count, last_id, prev, problems)
     _check_files(archive, referenced, grace_seconds, time.time() if now is None else now, report)
     for found in timestamp_findings(archive, tsa_ca):
@@ -234,16 +280,17 @@ def _check_files(archive: Archive, referenced: set[str], grace_seconds: float, n
         except OSError:
             return True  # gone meanwhile: it was a temp file being renamed into place
 
-    for sha, path in archive.blobs.walk():
-        if sha not in referenced and len(sha) == 64 and path == archive.blobs.path(sha):
-            if in_flight(path):
-                report.in_flight += 1
-                continue
-            report.problems.append(Problem("orphan-blob", f"blob {path} has no record (interrupted run?); "
-                                           "`archivist repair` quarantines it or a re-run adopts it",
-                                           path=str(path), found=sha))
-    for store in (archive.blobs, archive.texts):
-        for path in store.strays():
+    placed, blob_strays = archive.blobs.survey()
+    for sha in sorted(set(placed) - referenced):
+        path = archive.blobs.path(sha)
+        if in_flight(path):
+            report.in_flight += 1
+            continue
+        report.problems.append(Problem("orphan-blob", f"blob {path} has no record (interrupted run?); "
+                                       "`archivist repair` quarantines it or a re-run adopts it",
+                                       path=str(path), found=sha))
+    for store, strays in ((archive.blobs, blob_strays), (archive.texts, archive.texts.survey()[1])):
+        for path in strays:
             if in_flight(path):
                 report.in_flight += 1
             elif path.name.startswith(TEMP_PREFIX):
