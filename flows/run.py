@@ -480,7 +480,7 @@ def _ingest_parts(parent: Capture, parts: list[Part], parent_id: int, runner: Ru
 def run_ingest(archive: Archive, items: list[SourceItem], runner: Runner, *, trigger: str = "manual",
                flow_run_id: str | None = None, logger: Logger = None,
                warnings: list[str] | None = None, progress: Progress | None = None,
-               config: Settings | None = None) -> RunResult:
+               config: Settings | None = None, sources: list[str] | None = None) -> RunResult:
     """Ingest ``items`` into ``archive`` through ``runner``: one run, recorded with its counts and failures.
 
     The run's start and finish (``run-started`` / ``run-finished`` events) and
@@ -491,9 +491,12 @@ def run_ingest(archive: Archive, items: list[SourceItem], runner: Runner, *, tri
     ``progress`` is called with a :class:`ProgressTick` after each item (and
     each part) is stored or failed; an exception it raises is logged, not raised.
     ``config`` (default: the process's settings) says whether the run ends with a time-stamp.
+    ``sources``: what ``items`` were expanded from (the folders, files and URLs given), recorded with
+    the run; default: the items themselves.
     """
     started = time.perf_counter()
-    run_id = archive.begin_run([path_text(i.location) for i in items], trigger, flow_run_id)
+    asked = list(sources) if sources is not None else [path_text(i.location) for i in items]
+    run_id = archive.begin_run(asked, trigger, flow_run_id, items=len(items))
     summary = RunSummary(warnings=list(warnings or []), progress=progress, total=len(items))
     pending: deque[Capture] = deque()
     status = "failed"

@@ -185,8 +185,13 @@ class Archive:
 
     # -- runs -------------------------------------------------------------
 
-    def begin_run(self, sources: list[str], trigger: str = "manual", flow_run_id: str | None = None) -> int:
+    def begin_run(self, sources: list[str], trigger: str = "manual", flow_run_id: str | None = None,
+                  items: int | None = None) -> int:
         """Record the start of an ingest run; return its id.
+
+        ``sources``: what the run was asked to ingest, as given (a folder, not
+        each of its files: every item gets its own fetch row, or a failure, with
+        the run's id); ``items``: how many items they expanded to (default: one each).
 
         Runs left ``running`` by a process that is gone are first marked
         ``interrupted``; this run's in-progress marker is written under the
@@ -195,11 +200,12 @@ class Archive:
         with transaction(self.sessions) as session:
             events.lock_head(session)
             self._mark_interrupted(session)
-            run = Run(sources=list(sources), trigger=trigger, flow_run_id=flow_run_id)
+            count = len(sources) if items is None else items
+            run = Run(sources=list(sources), items=count, trigger=trigger, flow_run_id=flow_run_id)
             session.add(run)
             session.flush()
             events.append_event(session, "run-started", "ok", run_id=run.id,
-                                detail={"sources": list(sources), "trigger": trigger})
+                                detail={"sources": list(sources), "items": count, "trigger": trigger})
             inflight.write_marker(self.home, run.id)
             return run.id
 

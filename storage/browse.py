@@ -69,7 +69,8 @@ def run_dict(run: Run) -> dict[str, Any]:
     return {"id": run.id, "status": run.status, "trigger": run.trigger, "started_at": iso(run.started_at),
             "finished_at": iso(run.finished_at) if run.finished_at else None,
             "duration_s": round(duration, 3) if duration is not None else None,
-            "sources": len(run.sources or []), "counts": dict(run.counts or {}),
+            "sources": run.items or 0,  # (``sources`` itself is not loaded; migration 0012 counted old runs)
+            "counts": dict(run.counts or {}),
             "failures": list(run.failures or []), "warnings": list(run.warnings or []),
             "flow_run_id": run.flow_run_id}
 

@@ -299,7 +299,9 @@ class Run(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    sources: Mapped[list[Any]] = mapped_column(default=list)
+    # what the run was asked to ingest (folders, files, URLs as given); not loaded unless read
+    sources: Mapped[list[Any]] = mapped_column(default=list, deferred=True)
+    items: Mapped[int | None]  # how many items those expanded to (each has its fetch row or a failure)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     failures: Mapped[list[Any]] = mapped_column(default=list)
     warnings: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")  # what it left out or repaired

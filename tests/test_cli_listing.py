@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,34 @@ def test_a_runs_warnings_are_kept_with_it(tmp_path):
     with sqlite3.connect(cli.home / "archive.sqlite3") as db:
         [(detail,)] = db.execute("SELECT detail FROM events WHERE kind = 'run-finished'").fetchall()
     assert json.loads(detail)["warnings"] == done["warnings"]
+
+
+def test_a_run_records_what_it_was_asked_for_and_counts_the_items(tmp_path, monkeypatch):
+    """A folder is recorded as the folder, not as each of its files (those have their fetch rows with the
+    run's id); the run counts its items; a URL is recorded without its user name and password."""
+    import sqlite3
+
+    from flows.sources.model import recorded_sources
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"statement-{i}.txt").write_text(f"Statement {i} of the families, summer 1988.\n" * 3,
+                                                   encoding="utf-8")
+    (tmp_path / "letter.txt").write_text("A letter from Evin prison, 1988.\n" * 3, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    cli = Cli(tmp_path / "archive")
+    done = cli.json("ingest", "--no-prefect", "in", "letter.txt")
+    assert done["counts"]["stored"] == 4
+    [run] = cli.json("runs")["runs"]
+    assert run["sources"] == 4
+    with sqlite3.connect(cli.home / "archive.sqlite3") as db:
+        [(sources, items)] = db.execute("SELECT sources, items FROM runs").fetchall()
+        [(detail,)] = db.execute("SELECT detail FROM events WHERE kind = 'run-started'").fetchall()
+        fetched = db.execute("SELECT source FROM fetches WHERE run_id = ?", (run["id"],)).fetchall()
+    asked = [str(folder), str(tmp_path / "letter.txt")]
+    assert json.loads(sources) == asked and items == 4
+    assert json.loads(detail)["sources"] == asked and json.loads(detail)["items"] == 4
+    assert sorted(Path(s).name for (s,) in fetched) == ["letter.txt"] + [f"statement-{i}.txt" for i in range(3)]
+    assert recorded_sources(["https://reader:secret@example.org/report.pdf", "in"]) == [
+        "https://example.org/report.pdf", str(folder)]

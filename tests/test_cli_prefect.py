@@ -8,7 +8,9 @@ server to read back what a flow run left in Prefect.
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -28,6 +30,8 @@ def test_a_successful_ingest_through_prefect_prints_no_error(tmp_path):
     assert done.stderr.splitlines()[0] == \
         "starting a temporary Prefect server… (set PREFECT_API_URL to use a running one)"
     assert done.stdout.startswith("Run 1: 8 stored (4 new works, 4 new versions of works)")
+    with sqlite3.connect(tmp_path / "archive" / "archive.sqlite3") as db:  # the folder asked for, its 8 items
+        assert db.execute("SELECT sources, items FROM runs").fetchall() == [(json.dumps([str(CORPUS)]), 8)]
 
 
 def test_the_flows_turn_prefect_telemetry_off_whatever_imports_them(tmp_path):
@@ -68,6 +72,9 @@ def test_the_run_report_names_the_archive_and_tasks_come_per_batch(tmp_path, pre
     assert result["counts"]["failed"] == 0
     with Archive.open(home) as archive:
         result["flow_run_id"] = archive.runs()[0].flow_run_id
+    with sqlite3.connect(home / "archive.sqlite3") as db:  # the sources asked for, one item each
+        assert db.execute("SELECT sources, items FROM runs").fetchall() == [
+            (json.dumps([str(s) for s in SEEDS]), len(SEEDS))]
     _run, tasks, artifacts = _flow_run(result)
     report = next(a for a in artifacts if a.key == "ingest-run-report")
     assert f"Archive: `{home.resolve()}`" in report.data

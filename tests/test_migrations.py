@@ -60,7 +60,7 @@ def _fill_first_schema(engine: sa.Engine, home) -> None:
     blob.write_bytes(TEXT.encode())
     with engine.begin() as conn:
         conn.execute(t["runs"].insert(), [{
-            "id": 1, "started_at": WHEN, "finished_at": WHEN, "sources": ["notes.txt"],
+            "id": 1, "started_at": WHEN, "finished_at": WHEN, "sources": ["notes.txt", "minutes.txt"],
             "counts": {"stored": 1, "new_version": 0, "unchanged": 0, "failed": 0}, "failures": [],
             "status": "completed", "flow_run_id": None, "trigger": "manual"}])
         conn.execute(t["works"].insert(), [{"id": 1, "title": "Summer 1988", "created_at": WHEN}])
@@ -117,6 +117,7 @@ def test_archive_at_the_first_revision_is_refused_then_upgraded_and_readable(old
         ("1", "Families were never told where the dead were buried.")]
     runs = cli.json("runs")["runs"]
     assert runs[0]["counts"]["stored"] == 1 and runs[0]["status"] == "completed"
+    assert runs[0]["sources"] == 2  # the run's items, counted by the migration that added the count (0012)
     assert [w["title"] for w in cli.json("works")["works"]] == ["Summer 1988"]
     assert [h["id"] for h in cli.json("search", "buried")["hits"]] == [1]
 

@@ -37,6 +37,7 @@ class Plan:
     dask_address: str | None = None
     allow_private: bool = False
     skipped: list[str] = field(default_factory=list)  # what the expansion left out, reported with the run
+    sources: list[str] | None = None  # what the items were expanded from, recorded with the run
 
 
 def plan_ingest(obj: Context, sources: tuple[str, ...], source_name: str | None,
@@ -49,20 +50,22 @@ def plan_ingest(obj: Context, sources: tuple[str, ...], source_name: str | None,
     """
     skipped: list[str] = []
     if not source_name:
-        from flows.sources.model import expand
+        from flows.sources.model import expand, recorded_sources
 
         items = expand(list(sources), follow_links=follow_links, skipped=skipped)
-        return Plan(items, dask_address=obj.settings.dask_address, allow_private=allow_private, skipped=skipped)
+        return Plan(items, dask_address=obj.settings.dask_address, allow_private=allow_private, skipped=skipped,
+                    sources=recorded_sources(list(sources)))
     from dataclasses import replace
 
     from flows.sources.file import load, plan
+    from flows.sources.model import recorded_sources
 
     loaded = load(sources_file)
     spec = loaded.get(source_name)
     if follow_links:
         spec = replace(spec, follow_links=True)
-    _locations, items = plan(spec, skipped)
-    return Plan(items, source_name, spec.max_bytes, loaded.cluster_address(),
+    locations, items = plan(spec, skipped)
+    return Plan(items, source_name, spec.max_bytes, loaded.cluster_address(), sources=recorded_sources(locations),
                 allow_private=allow_private or spec.allow_private, skipped=skipped)
 
 
@@ -75,7 +78,8 @@ def run_in_process(obj: Context, archive: Archive, plan: Plan, progress: Progres
     if progress is not None:
         progress.start(len(plan.items))
     return run_ingest(archive, plan.items, runner, trigger=trigger, warnings=plan.skipped,
-                      progress=progress.on_tick if progress is not None else None, config=obj.settings).to_dict()
+                      progress=progress.on_tick if progress is not None else None, config=obj.settings,
+                      sources=plan.sources).to_dict()
 
 
 def prefect_starting_line() -> str:
@@ -103,7 +107,7 @@ def run_as_flow(archive: Archive, plan: Plan, progress: Progress | None = None) 
         result = on_cluster(ingest_flow, plan.dask_address)(
             home=str(archive.home), db_url=db_url, trigger=trigger, extract_in_task=bool(plan.dask_address),
             max_bytes=plan.max_bytes, items=plan.items, allow_private=plan.allow_private, warnings=plan.skipped,
-            progress_id=progress_id)
+            progress_id=progress_id, sources=plan.sources)
     if plan.source_name:
         result["source"] = plan.source_name
     return result

@@ -38,6 +38,7 @@ from flows.errors import SourceError
 from flows.prefect.ingest import run_in_flow
 from flows.settings import ENV_DB_URL
 from flows.sources import file as sf_mod
+from flows.sources.model import recorded_sources
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,10 @@ def ingest_source_flow(source: str, sources_file: str | None = None, home: str |
     """Ingest one named source of a sources file (re-read now), within its limits."""
     spec = sf_mod.load(sources_file).get(source)
     skipped: list[str] = []
-    _locations, items = sf_mod.plan(spec, skipped)
+    locations, items = sf_mod.plan(spec, skipped)
     result = run_in_flow(items, home, db_url, f"{trigger}:{source}", extract_in_task=extract_in_task,
-                         max_bytes=spec.max_bytes, allow_private=spec.allow_private, warnings=skipped)
+                         max_bytes=spec.max_bytes, allow_private=spec.allow_private, warnings=skipped,
+                         sources=recorded_sources(locations))
     result["source"] = source
     return result
 

@@ -43,7 +43,7 @@ from flows.fetching.policy import backoff, retry_delay
 from flows.reports import run_report_markdown
 from flows.run import ExtractionFuture, InProcessRunner, ProgressTick, run_ingest
 from flows.settings import DEFAULT_FETCH_RETRIES, FetchLimits, Settings, settings
-from flows.sources.model import SourceItem, expand
+from flows.sources.model import SourceItem, expand, recorded_sources
 
 if TYPE_CHECKING:
     from flows.progress import Progress
@@ -237,14 +237,15 @@ def run_in_flow(items: list[SourceItem], home: str | None, db_url: str | None, t
                 workers: int | None = None, extract_in_task: bool = False,
                 max_bytes: int | None = None, allow_private: bool = False,
                 warnings: list[str] | None = None, progress_id: int | None = None,
-                tasks_before: int = 0) -> dict[str, Any]:
+                tasks_before: int = 0, sources: list[str] | None = None) -> dict[str, Any]:
     """The body of every ingest flow (call it inside a flow run): the run, then its markdown report.
 
     ``progress_id`` names a :class:`flows.progress.Progress` of this process
     (:func:`watching`) told after each document; unknown ids are ignored.
     ``tasks_before`` counts the task runs the flow started before this (the
     expansion of its sources), so that a temporary server is :func:`drain` ed
-    of all of them.
+    of all of them. ``sources``: what ``items`` were expanded from, recorded with the run
+    (:func:`flows.sources.model.recorded_sources`; default: the items).
     """
     flow_run = getattr(get_run_context(), "flow_run", None)
     runner = PrefectRunner(home, db_url, workers=workers, extract_in_task=extract_in_task, max_bytes=max_bytes,
@@ -256,7 +257,7 @@ def run_in_flow(items: list[SourceItem], home: str | None, db_url: str | None, t
     batches = Batches(runner, progress)
     result = run_ingest(_archive(home, db_url), items, runner, trigger=trigger,
                         flow_run_id=str(flow_run.id) if flow_run else None, logger=get_run_logger(),
-                        warnings=warnings, progress=batches)
+                        warnings=warnings, progress=batches, sources=sources)
     batches.flush()
     create_markdown_artifact(key="ingest-run-report",
                              markdown=report_markdown(result.run_id, result.summary, result.elapsed, archive),
@@ -283,7 +284,8 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
     """Ingest files, folders and URLs into the archive; one document's failure never stops the run.
 
     ``items`` are sources already expanded (the CLI expands them to check
-    them before anything runs); else ``sources`` are expanded here.
+    them before anything runs); else ``sources`` are expanded here. Either
+    way ``sources`` (when given) is what the run records it was asked for.
     ``extract_in_task`` runs extraction inside the extract tasks themselves
     instead of the local worker pool: use it with a distributed task runner
     (``ingest_flow.with_options(task_runner=DaskTaskRunner(...))``), so
@@ -300,4 +302,4 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
         warnings += skipped
     return run_in_flow(items, home, db_url, trigger, workers=workers, extract_in_task=extract_in_task,
                        max_bytes=max_bytes, allow_private=allow_private, warnings=warnings, progress_id=progress_id,
-                       tasks_before=int(expanded))
+                       tasks_before=int(expanded), sources=recorded_sources(sources) if sources is not None else None)

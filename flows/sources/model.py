@@ -91,6 +91,12 @@ def expand(sources: list[str], *, follow_links: bool = False, skipped: list[str]
     return unique
 
 
+def recorded_sources(sources: list[str]) -> list[str]:
+    """What a run records of the sources it was given: each URL without a user name and password, each
+    path made absolute (links not resolved), in the order given."""
+    return [strip_userinfo(s) if is_url(s) or "://" in s else path_text(os.path.abspath(s)) for s in sources]
+
+
 def read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
     """``{file name: entry}`` from a folder's manifest, or ``{}`` when there is none.
 

@@ -253,7 +253,7 @@ class RunOut(Model):
     started_at: str
     finished_at: str | None
     duration_s: float | None
-    sources: int = Field(description="How many sources the run was given.")
+    sources: int = Field(description="How many items (files, URLs) the sources the run was given expanded to.")
     counts: dict[str, Any]
     failures: list[Any]
     warnings: list[str] = Field(description="What the run left out or repaired (skipped files, fallbacks).")
