@@ -14,6 +14,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from conftest import CORPUS, REPO, SEEDS
 
 
@@ -93,3 +95,47 @@ def test_the_report_names_a_database_outside_the_home(tmp_path):
     assert archive_name(str(home), url) == str(home.resolve())
     other = tmp_path / "elsewhere.sqlite3"
     assert archive_name(str(home), f"sqlite:///{other}") == f"{home.resolve()} (sqlite:///{other})"
+
+
+PREFECT_PARAMETER_LIMIT = 524_288  # bytes: Prefect's server refuses flow-run parameters larger than this
+
+
+def test_a_folder_too_big_for_a_flow_parameter_ingests_through_prefect(tmp_path, prefect_harness):
+    """``archivist ingest FOLDER`` through Prefect, for a folder whose items would not fit in a flow-run
+    parameter (a folder of about 4,000 files does not): the items go by the CLI's process, the run records
+    the folder asked for and counts its items, and the flow run's parameters hold neither."""
+    from dataclasses import asdict
+
+    from conftest import Cli
+    from flows.sources.model import expand
+    from storage import Archive
+
+    folder = tmp_path / ("statements-of-the-families-" * 8) / ("summer-1988-" * 16)
+    folder.mkdir(parents=True)
+    for i in range(1100):
+        (folder / f"statement-{i:05d}.txt").write_text(f"Statement {i} of the families, summer 1988.\n",
+                                                       encoding="utf-8")
+    as_parameter = json.dumps([asdict(item) for item in expand([str(folder)])])
+    assert len(as_parameter) > PREFECT_PARAMETER_LIMIT  # what the CLI used to send
+    cli = Cli(tmp_path / "archive")
+    done = cli.json("ingest", str(folder))
+    assert done["counts"]["stored"] == 1100 and done["failures"] == []
+    with Archive.open(cli.home) as archive:
+        [run] = archive.runs()
+        assert run.items == 1100
+        flow_run_id = run.flow_run_id
+    with sqlite3.connect(cli.home / "archive.sqlite3") as db:
+        assert db.execute("SELECT sources FROM runs").fetchall() == [(json.dumps([str(folder)]),)]
+    flow_run, _tasks, _artifacts = _flow_run({"flow_run_id": flow_run_id})
+    assert flow_run.parameters.get("items") is None and flow_run.parameters.get("sources") is None
+    assert flow_run.parameters["plan_id"] is not None
+    assert len(json.dumps(flow_run.parameters)) < 2000
+
+
+def test_a_flow_given_a_plan_this_process_does_not_hold_fails_saying_so(tmp_path, prefect_harness):
+    from flows.errors import FlowError
+    from flows.prefect.ingest import ingest_flow
+
+    with pytest.raises(FlowError, match="no planned items with id 12345 in this process"):
+        ingest_flow(home=str(tmp_path / "archive"), db_url=None, plan_id=12345)
+    assert not (tmp_path / "archive").exists()  # nothing was started

@@ -98,16 +98,16 @@ def run_as_flow(archive: Archive, plan: Plan, progress: Progress | None = None) 
     if progress is not None:
         progress.say(prefect_starting_line())
     from flows.prefect.deployments import on_cluster, parameter_db_url
-    from flows.prefect.ingest import ingest_flow, watching
+    from flows.prefect.ingest import Handover, handing_over, ingest_flow, watching
 
     trigger = f"cli:{plan.source_name}" if plan.source_name else "cli"
     # flow parameters are kept and shown by the Prefect server: a password goes by the environment
     db_url = parameter_db_url(archive.engine.url.render_as_string(hide_password=False))
-    with watching(progress) as progress_id:
+    # the items go by this process, not as a parameter (Prefect refuses parameters over 512 KB)
+    with watching(progress) as progress_id, handing_over(Handover(plan.items, plan.skipped, plan.sources)) as plan_id:
         result = on_cluster(ingest_flow, plan.dask_address)(
             home=str(archive.home), db_url=db_url, trigger=trigger, extract_in_task=bool(plan.dask_address),
-            max_bytes=plan.max_bytes, items=plan.items, allow_private=plan.allow_private, warnings=plan.skipped,
-            progress_id=progress_id, sources=plan.sources)
+            max_bytes=plan.max_bytes, allow_private=plan.allow_private, progress_id=progress_id, plan_id=plan_id)
     if plan.source_name:
         result["source"] = plan.source_name
     return result

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ from extractors import Hints
 from storage import Archive
 
 from flows import steps
-from flows.errors import FetchError
+from flows.errors import FetchError, FlowError
 from flows.fetching.fetched import Fetched
 from flows.fetching.policy import backoff, retry_delay
 from flows.reports import run_report_markdown
@@ -51,6 +52,19 @@ if TYPE_CHECKING:
 _WATCHERS: dict[int, Progress] = {}  # progress displays of this process, by id (a flow parameter is the id)
 
 
+@dataclass
+class Handover:
+    """What a caller in this process planned for a flow run: the items, what their expansion left out
+    (``warnings``) and what they were expanded from (``sources``)."""
+
+    items: list[SourceItem]
+    warnings: list[str] = field(default_factory=list)
+    sources: list[str] | None = None
+
+
+_HANDOVERS: dict[int, Handover] = {}  # by id (a flow parameter is the id), as with the progress displays
+
+
 @contextmanager
 def watching(progress: Progress | None) -> Iterator[int | None]:
     """Register ``progress`` for a flow run started in this process; its id is the ``progress_id`` to pass."""
@@ -62,6 +76,21 @@ def watching(progress: Progress | None) -> Iterator[int | None]:
         yield id(progress)
     finally:
         _WATCHERS.pop(id(progress), None)
+
+
+@contextmanager
+def handing_over(plan: Handover) -> Iterator[int]:
+    """Keep ``plan`` for a flow run started in this process; its id is the ``plan_id`` to pass.
+
+    The items do not go as a flow parameter: Prefect's server refuses
+    parameters over 512 KB (a folder of about 4,000 files), and would keep
+    every item of every run in its own database.
+    """
+    _HANDOVERS[id(plan)] = plan
+    try:
+        yield id(plan)
+    finally:
+        _HANDOVERS.pop(id(plan), None)
 
 
 def archive_name(home: str | None, db_url: str | None) -> str:
@@ -280,12 +309,16 @@ def report_markdown(run_id: int, summary: Any, elapsed: float, archive: str | No
 def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_url: str | None = None,
                 trigger: str = "manual", workers: int | None = None, extract_in_task: bool = False,
                 max_bytes: int | None = None, items: list[SourceItem] | None = None, allow_private: bool = False,
-                warnings: list[str] | None = None, progress_id: int | None = None) -> dict[str, Any]:
+                warnings: list[str] | None = None, progress_id: int | None = None,
+                plan_id: int | None = None) -> dict[str, Any]:
     """Ingest files, folders and URLs into the archive; one document's failure never stops the run.
 
-    ``items`` are sources already expanded (the CLI expands them to check
-    them before anything runs); else ``sources`` are expanded here. Either
-    way ``sources`` (when given) is what the run records it was asked for.
+    ``items`` are sources already expanded; else ``sources`` are expanded
+    here. Either way ``sources`` (when given) is what the run records it was
+    asked for. ``plan_id`` names a :class:`Handover` of this process
+    (:func:`handing_over`), which the CLI uses: it expands the sources to
+    check them before anything runs, and hands the items over that way
+    (Prefect refuses parameters over 512 KB; ``items`` suits a few only).
     ``extract_in_task`` runs extraction inside the extract tasks themselves
     instead of the local worker pool: use it with a distributed task runner
     (``ingest_flow.with_options(task_runner=DaskTaskRunner(...))``), so
@@ -296,6 +329,13 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
     ``progress_id`` names a progress display of this process (:func:`watching`).
     """
     warnings = list(warnings or [])
+    if plan_id is not None:
+        plan = _HANDOVERS.get(plan_id)
+        if plan is None:
+            raise FlowError(f"no planned items with id {plan_id} in this process (start the flow with "
+                            "handing_over, in the process that planned them)")
+        items, sources = plan.items, plan.sources if sources is None else sources
+        warnings += plan.warnings
     expanded = items is None
     if items is None:
         items, skipped = expand_sources(list(sources or []))

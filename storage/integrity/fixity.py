@@ -7,7 +7,9 @@ as a ``verified`` event (the Prefect fixity flow always does).
 
 Speed: each distinct file is hashed once, with a large buffer and
 ``readinto`` (no per-chunk allocation), by a small thread pool (hashlib
-releases the GIL), while the database pass runs. The pass reads plain rows,
+releases the GIL), while the database pass runs; small files go many to a
+job (a job a file cost more than hashing it). Each store is surveyed for
+orphans and strays in one ``os.scandir`` pass. The pass reads plain rows,
 not ORM objects: the chain streamed with ``yield_per`` (a server-side cursor
 on PostgreSQL), only a few fields per event kept in memory; the records a
 chunk at a time (:mod:`storage.integrity.record_rows`). The database pass runs in a read session
