@@ -45,7 +45,7 @@ from flows.errors import FetchError
 from flows.extraction_pool import ExtractionPool, Keyed
 from flows.fetching.fetched import Fetched
 from flows.settings import FetchLimits, Settings, settings
-from flows.sources.model import SourceItem
+from flows.sources.model import SourceItem, recorded_sources
 
 OUTCOMES = ("stored", "new_version", "unchanged", "failed")
 STORE_BATCH = 64  # documents per store transaction (group commit) when the runner stores in batches
@@ -492,10 +492,10 @@ def run_ingest(archive: Archive, items: list[SourceItem], runner: Runner, *, tri
     each part) is stored or failed; an exception it raises is logged, not raised.
     ``config`` (default: the process's settings) says whether the run ends with a time-stamp.
     ``sources``: what ``items`` were expanded from (the folders, files and URLs given), recorded with
-    the run; default: the items themselves.
+    the run as :func:`~flows.sources.model.recorded_sources` gives them; default: the items themselves.
     """
     started = time.perf_counter()
-    asked = list(sources) if sources is not None else [path_text(i.location) for i in items]
+    asked = recorded_sources(sources) if sources is not None else [path_text(i.location) for i in items]
     run_id = archive.begin_run(asked, trigger, flow_run_id, items=len(items))
     summary = RunSummary(warnings=list(warnings or []), progress=progress, total=len(items))
     pending: deque[Capture] = deque()

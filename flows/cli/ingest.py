@@ -50,22 +50,21 @@ def plan_ingest(obj: Context, sources: tuple[str, ...], source_name: str | None,
     """
     skipped: list[str] = []
     if not source_name:
-        from flows.sources.model import expand, recorded_sources
+        from flows.sources.model import expand
 
         items = expand(list(sources), follow_links=follow_links, skipped=skipped)
         return Plan(items, dask_address=obj.settings.dask_address, allow_private=allow_private, skipped=skipped,
-                    sources=recorded_sources(list(sources)))
+                    sources=list(sources))
     from dataclasses import replace
 
     from flows.sources.file import load, plan
-    from flows.sources.model import recorded_sources
 
     loaded = load(sources_file)
     spec = loaded.get(source_name)
     if follow_links:
         spec = replace(spec, follow_links=True)
     locations, items = plan(spec, skipped)
-    return Plan(items, source_name, spec.max_bytes, loaded.cluster_address(), sources=recorded_sources(locations),
+    return Plan(items, source_name, spec.max_bytes, loaded.cluster_address(), sources=locations,
                 allow_private=allow_private or spec.allow_private, skipped=skipped)
 
 

@@ -38,7 +38,6 @@ from flows.errors import SourceError
 from flows.prefect.ingest import run_in_flow
 from flows.settings import ENV_DB_URL
 from flows.sources import file as sf_mod
-from flows.sources.model import recorded_sources
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ def ingest_source_flow(source: str, sources_file: str | None = None, home: str |
     locations, items = sf_mod.plan(spec, skipped)
     result = run_in_flow(items, home, db_url, f"{trigger}:{source}", extract_in_task=extract_in_task,
                          max_bytes=spec.max_bytes, allow_private=spec.allow_private, warnings=skipped,
-                         sources=recorded_sources(locations))
+                         sources=locations)
     result["source"] = source
     return result
 

@@ -44,7 +44,7 @@ from flows.fetching.policy import backoff, retry_delay
 from flows.reports import run_report_markdown
 from flows.run import ExtractionFuture, InProcessRunner, ProgressTick, run_ingest
 from flows.settings import DEFAULT_FETCH_RETRIES, FetchLimits, Settings, settings
-from flows.sources.model import SourceItem, expand, recorded_sources
+from flows.sources.model import SourceItem, expand
 
 if TYPE_CHECKING:
     from flows.progress import Progress
@@ -274,7 +274,7 @@ def run_in_flow(items: list[SourceItem], home: str | None, db_url: str | None, t
     ``tasks_before`` counts the task runs the flow started before this (the
     expansion of its sources), so that a temporary server is :func:`drain` ed
     of all of them. ``sources``: what ``items`` were expanded from, recorded with the run
-    (:func:`flows.sources.model.recorded_sources`; default: the items).
+    (see :func:`flows.run.run_ingest`; default: the items).
     """
     flow_run = getattr(get_run_context(), "flow_run", None)
     runner = PrefectRunner(home, db_url, workers=workers, extract_in_task=extract_in_task, max_bytes=max_bytes,
@@ -334,7 +334,8 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
         if plan is None:
             raise FlowError(f"no planned items with id {plan_id} in this process (start the flow with "
                             "handing_over, in the process that planned them)")
-        items, sources = plan.items, plan.sources if sources is None else sources
+        items = plan.items
+        sources = plan.sources if sources is None else sources
         warnings += plan.warnings
     expanded = items is None
     if items is None:
@@ -342,4 +343,4 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
         warnings += skipped
     return run_in_flow(items, home, db_url, trigger, workers=workers, extract_in_task=extract_in_task,
                        max_bytes=max_bytes, allow_private=allow_private, warnings=warnings, progress_id=progress_id,
-                       tasks_before=int(expanded), sources=recorded_sources(sources) if sources is not None else None)
+                       tasks_before=int(expanded), sources=sources)

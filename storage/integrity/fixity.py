@@ -168,13 +168,14 @@ class _Hasher:
         return job.result()[sha]  # type: ignore[union-attr]
 
     def files(self) -> int:
+        """How many distinct files were submitted."""
         return len(self.jobs)
 
     def bytes_hashed(self) -> int:
         """Bytes of every file submitted (waits for all of them)."""
         self._flush()
-        done = {id(job): job for job in self.jobs.values() if job is not None}
-        return sum(size for job in done.values() for _found, size in job.result().values())
+        jobs = {job for job in self.jobs.values() if job is not None}
+        return sum(size for job in jobs for _found, size in job.result().values())
 
     def _flush(self) -> None:
         if not self._waiting:
