@@ -251,9 +251,11 @@ class InProcessRunner:
         return 2 * self.batch_size + 2 * self.pool.size
 
     def fetch(self, item: SourceItem) -> Fetched:
-        return steps.fetch_retrying(item, self.archive, self.limits)
+        return steps.fetch_retrying(item, self.archive, self.limits, archived_file=self.archive.archived_file)
 
     def keep(self, fetched: Fetched) -> tuple[str, bool]:
+        if fetched.sha256 is not None:  # not read: its status says these bytes, stored already
+            return fetched.sha256, True
         sha = self.archive.put_original(fetched.data, sync=False)
         if self._known is None:
             self._known = self.archive.stored_shas()
@@ -290,7 +292,7 @@ def _fail(archive: Archive, item: SourceItem, exc: BaseException, run_id: int, s
     error = f"{shown}: unexpected {type(exc).__name__}: {path_text(str(exc))}"
     (logger or log).error("%s", error, exc_info=logger is None)
     try:
-        if fetched is not None and not fetched.not_modified:
+        if fetched is not None and not fetched.not_modified and fetched.sha256 is None:
             sha = sha or archive.put_original(fetched.data)
             outcome = archive.store_failed(sha, len(fetched.data), fetched.provenance, error, run_id=run_id)
         else:

@@ -20,6 +20,8 @@ Environment variable           Default                 What it bounds or names
 ``ARCHIVIST_FETCH_FIRST_BYTE_SECONDS`` 60              request sent → response headers complete, per hop
 ``ARCHIVIST_FETCH_RETRIES``    3                       more tries after a retryable fetch failure
 ``ARCHIVIST_FETCH_RETRY_AFTER_MAX_S`` 120              the longest wait a ``Retry-After`` gets
+``ARCHIVIST_REREAD_FILES``     off                     ``1``: read every file again, also one whose status says
+                                                       it is unchanged since it was archived
 ``ARCHIVIST_ALLOW_PRIVATE``    off                     ``1``: fetch loopback/private/link-local hosts too
 ``ARCHIVIST_HTTP_TIMEOUT_S``   30                      each HTTP read/write/pool operation
 ``ARCHIVIST_HTTP_CONNECT_TIMEOUT_S`` 10                opening an HTTP connection
@@ -100,6 +102,7 @@ class FetchLimits:
     retries: int = DEFAULT_FETCH_RETRIES
     retry_after_max_s: float = DEFAULT_FETCH_RETRY_AFTER_MAX_S
     allow_private: bool = False  # the fetch policy (flows.fetching.policy) lets private addresses through
+    reread_files: bool = False  # read every file, also one whose status is the one recorded when it was archived
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             retry_after_max_s=_number(env, "ARCHIVIST_FETCH_RETRY_AFTER_MAX_S", DEFAULT_FETCH_RETRY_AFTER_MAX_S,
                                       float),
             allow_private=_flag(env, "ARCHIVIST_ALLOW_PRIVATE"),
+            reread_files=_flag(env, "ARCHIVIST_REREAD_FILES"),
         ),
         extract_workers=int(workers) or None,
         extract_timeout_s=_number(env, "ARCHIVIST_EXTRACT_TIMEOUT_S", DEFAULT_EXTRACT_TIMEOUT_S, float),

@@ -33,7 +33,8 @@ from flows.sources.model import SourceItem
 log = logging.getLogger(__name__)
 
 
-def fetch(item: SourceItem, archive: Archive | None = None, limits: FetchLimits | None = None) -> Fetched:
+def fetch(item: SourceItem, archive: Archive | None = None, limits: FetchLimits | None = None,
+          archived_file: Callable[[str, str], str | None] | None = None) -> Fetched:
     """Obtain the bytes of one source item (raises :class:`FetchError`).
 
     With an archive, URLs are fetched conditionally (the stored ETag and
@@ -41,10 +42,13 @@ def fetch(item: SourceItem, archive: Archive | None = None, limits: FetchLimits 
     -- a :class:`Fetched` with ``not_modified`` set and the archived
     ``document_id`` -- and every HTTP response is also written to the
     archive's WARC files. ``limits`` default to :class:`FetchLimits`' defaults.
+    A large file whose status ``archived_file`` finds archived
+    (:meth:`Archive.archived_file`) is not read (unless ``limits.reread_files``):
+    see :func:`fetch_file`.
     """
     limits = limits or FetchLimits()
     if item.kind != "url":
-        return fetch_file(item, limits.max_bytes)
+        return fetch_file(item, limits.max_bytes, None if limits.reread_files else archived_file)
     etag = last_modified = document_id = None
     warc_dir = None
     if archive is not None:
@@ -62,14 +66,15 @@ def fetch(item: SourceItem, archive: Archive | None = None, limits: FetchLimits 
 
 
 def fetch_retrying(item: SourceItem, archive: Archive | None = None, limits: FetchLimits | None = None,
-                   sleep: Callable[[float], None] = time.sleep) -> Fetched:
+                   sleep: Callable[[float], None] = time.sleep,
+                   archived_file: Callable[[str, str], str | None] | None = None) -> Fetched:
     """:func:`fetch`, tried again after a retryable failure by the one retry rule
     (:func:`flows.fetching.policy.retry_delay`: backoff or ``Retry-After``, capped)."""
     limits = limits or FetchLimits()
     attempt = 1
     while True:
         try:
-            return fetch(item, archive, limits)
+            return fetch(item, archive, limits, archived_file)
         except FetchError as exc:
             wait = retry_delay(exc, attempt, limits.retries, limits.retry_after_max_s)
             if wait is None:
@@ -155,6 +160,8 @@ def extract_safely(data: bytes, hints: Hints, extract_fn: Callable[[bytes, Hints
 
 def put_original(archive: Archive, fetched: Fetched, run_id: int | None) -> tuple[str, StoreOutcome | None]:
     """Store the original bytes first; return their hash, and an outcome if nothing more is to be done."""
+    if fetched.sha256 is not None:  # not read: its file status says these archived bytes
+        return fetched.sha256, archive.record_seen_again(fetched.sha256, fetched.provenance, run_id, read=False)
     sha = archive.put_original(fetched.data)
     existing = archive.find_sha(sha)
     if existing is not None and existing.status == "stored":
@@ -181,7 +188,7 @@ def batch_entry(fetched: Fetched, sha: str, extraction: Extraction, manifest: di
     """What :func:`store_extraction` would store, as one entry of :meth:`Archive.store_batch`."""
     prov = fetched.provenance
     if extraction.seen:
-        return BatchEntry(sha, len(fetched.data), prov)
+        return BatchEntry(sha, len(fetched.data), prov, read=fetched.sha256 is None)
     if extraction.record is None:
         log.warning("%s: extraction failed: %s", prov.source, extraction.error)
         error = "; ".join([extraction.error or "extraction failed", *prov.warnings])

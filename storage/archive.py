@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, bindparam, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -68,6 +68,10 @@ _SEEN_COLUMNS = (Document.id, Document.sha256, Document.status, Document.error, 
 
 DEFAULT_HOME = "archive"
 
+_ARCHIVED_FILE = (select(Document.sha256).join(Fetch, Fetch.document_id == Document.id)
+                  .where(Fetch.source == bindparam("source"), Fetch.etag == bindparam("status"),
+                         Document.status == "stored").limit(1))
+
 
 @dataclass
 class BatchEntry:
@@ -81,6 +85,7 @@ class BatchEntry:
     error: str | None = None
     keys: tuple[str | None, list[str]] | None = None  # (title, grouping keys) computed by the extraction worker
     prematch: Prematch | None = None  # its candidates compared by the extraction worker (storage.works.prematch)
+    read: bool = True  # False: bytes seen before, not read again (their file status is the one recorded)
 
 
 @dataclass
@@ -292,15 +297,24 @@ class Archive:
         with self.reading() as session:
             return session.scalar(select(Document).where(Document.sha256 == sha256))
 
-    def record_seen_again(self, sha256: str, prov: Provenance, run_id: int | None = None) -> StoreOutcome:
-        """The same bytes arrived again: no new record, one fetch row and one event."""
+    def record_seen_again(self, sha256: str, prov: Provenance, run_id: int | None = None,
+                          read: bool = True) -> StoreOutcome:
+        """The same bytes arrived again: no new record, one fetch row and one event
+        (``read=False``: a file not read again, its status the one recorded with these bytes)."""
         self.sync_blobs()
         with transaction(self.sessions) as session:
             events.lock_head(session)
-            return self._seen_again_in(session, sha256, prov, run_id)
+            return self._seen_again_in(session, sha256, prov, run_id, read=read)
+
+    def archived_file(self, source: str, status: str) -> str | None:
+        """The SHA-256 of the stored document a fetch of the file ``source`` in ``status`` brought in, if
+        one did: bytes a run need not read again (``flows.fetching.files``). One indexed query."""
+        with self.engine.connect() as conn:
+            return conn.execute(_ARCHIVED_FILE, {"source": source, "status": status}).scalar()
 
     def _seen_again_in(self, session: Session, sha256: str, prov: Provenance, run_id: int | None,
-                       doc: Any = None, fetch_rows: list[dict[str, Any]] | None = None) -> StoreOutcome:
+                       doc: Any = None, fetch_rows: list[dict[str, Any]] | None = None,
+                       read: bool = True) -> StoreOutcome:
         """(Writes only once the document is found: an entry that raises has written nothing.)
         ``doc``: the document, or its row of :data:`_SEEN_COLUMNS` (a batch reads those, not objects)."""
         doc = doc or session.scalar(select(Document).where(Document.sha256 == sha256))
@@ -309,8 +323,11 @@ class Archive:
         if doc.status == "failed":  # bytes that failed before (e.g. twice in one run): say so
             return self._seen_in(session, doc, prov, run_id)
         self._add_fetch(session, doc.id, prov, run_id, fetch_rows, doc)
+        detail: dict[str, Any] = {"source": prov.source}
+        if not read:
+            detail["not_read"] = f"its file status is the one recorded when these bytes were read ({prov.etag})"
         events.append_event(session, "seen-again", "unchanged", document_id=doc.id, work_id=doc.work_id,
-                            run_id=run_id, detail={"source": prov.source})
+                            run_id=run_id, detail=detail)
         return StoreOutcome("unchanged", doc.id, sha256, doc.work_id, doc.relation)
 
     def store_batch(self, entries: list[BatchEntry], run_id: int | None = None) -> list[StoreOutcome | Exception]:
@@ -377,7 +394,8 @@ class Archive:
                 self._insert_fetches(session, fetch_rows)
             try:
                 if row is not None:  # one fetch row and one event, no savepoint needed
-                    outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id, row, fetch_rows))
+                    outcomes.append(self._seen_again_in(session, entry.sha256, entry.prov, run_id, row, fetch_rows,
+                                                        entry.read))
                     continue
                 looked_up = entry.sha256 not in done
                 done.add(entry.sha256)
@@ -415,7 +433,7 @@ class Archive:
                                             entry.prematch if use_prematch else None)
         if entry.error is not None:
             return self._store_failed_in(session, entry.sha256, entry.size, entry.prov, entry.error, None, run_id)
-        return self._seen_again_in(session, entry.sha256, entry.prov, run_id)
+        return self._seen_again_in(session, entry.sha256, entry.prov, run_id, read=entry.read)
 
     def store_failed(self, sha256: str, size: int, prov: Provenance, error: str,
                      media_type: str | None = None, run_id: int | None = None) -> StoreOutcome:

@@ -49,6 +49,9 @@ class Provenance:
     ``url``; ``obtained_by`` names the method ("file read", "HTTP GET").
     For HTTP: the final URL after redirects, status, response headers,
     validators for conditional GET and the WARC file holding the capture.
+    For a file, ``etag`` is its file status (:data:`FILE_STATUS_PREFIX`:
+    device, inode, size, modification and change times), the validator a
+    later run compares before reading it again.
     ``warnings`` are facts about obtaining the bytes (a body longer than its
     Content-Length, a name that is not UTF-8) that go onto the record.
 
@@ -83,6 +86,9 @@ class Provenance:
     warnings: list[str] = field(default_factory=list)
     part_of: int | None = None
     custody: dict[str, Any] = field(default_factory=dict)
+
+
+FILE_STATUS_PREFIX = "file:"  # the etag of a file's fetch: its status when its bytes were read
 
 
 def path_text(path: str) -> str:

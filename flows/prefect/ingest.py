@@ -179,7 +179,7 @@ class PrefectRunner(InProcessRunner):
 
     def fetch(self, item: SourceItem) -> Fetched:
         if item.kind != "url":
-            return steps.fetch(item, self.archive, self.limits)
+            return steps.fetch(item, self.archive, self.limits, self.archive.archived_file)
         self.tasks += 1
         return fetch(item, self.home, self.db_url, self.limits)
 
