@@ -123,7 +123,8 @@ class Archive:
         # Writes: ``transaction(self.sessions)`` (SQLite: BEGIN IMMEDIATE, the write lock).
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         # Reads: ``self.reading()`` (SQLite: plain BEGIN, never the write lock).
-        self.readers = sessionmaker(engine.execution_options(readonly=True), expire_on_commit=False)
+        self.read_engine = engine.execution_options(readonly=True)
+        self.readers = sessionmaker(self.read_engine, expire_on_commit=False)
         self.readonly = False  # opened for queries only (``open(readonly=True)``); see record_access
         self._access_engine: Engine | None = None
         self._recent = prematch.RecentKeys()  # grouping keys of the documents this process stored last
@@ -308,9 +309,12 @@ class Archive:
 
     def archived_file(self, source: str, status: str) -> str | None:
         """The SHA-256 of the stored document a fetch of the file ``source`` in ``status`` brought in, if
-        one did: bytes a run need not read again (``flows.fetching.files``). One indexed query."""
-        with self.engine.connect() as conn:
-            return conn.execute(_ARCHIVED_FILE, {"source": source, "status": status}).scalar()
+        one did and its original is in the store: bytes a run need not read again (``flows.fetching.files``).
+        One indexed query (no write lock)."""
+        with self.read_engine.connect() as conn:
+            sha = conn.execute(_ARCHIVED_FILE, {"source": source, "status": status}).scalar()
+        # an original gone from the store is not vouched for: the file is read, and its bytes put back
+        return sha if sha is not None and self.blobs.exists(sha) else None
 
     def _seen_again_in(self, session: Session, sha256: str, prov: Provenance, run_id: int | None,
                        doc: Any = None, fetch_rows: list[dict[str, Any]] | None = None,

@@ -15,6 +15,7 @@ an 8 MB page (the CLI runs in this process; extraction workers are other process
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import os
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 from conftest import SEEDS, Cli
-from flows.fetching.files import ASK_MIN_BYTES, RACY_WINDOW_S
+from flows.fetching.files import ASK_MIN_BYTES, RACY_WINDOW_S, file_status, keeps_change_times
 
 BIG = 8_000_000
 
@@ -78,6 +79,12 @@ def _last_run_etags(home: Path) -> dict[str, str | None]:
         return dict(db.execute("SELECT source, etag FROM fetches WHERE run_id = (SELECT max(id) FROM runs)"))
 
 
+def _last_run_custody(home: Path) -> dict[str, dict]:
+    with sqlite3.connect(home / "archive.sqlite3") as db:
+        return {source: json.loads(c)["file"] for source, c in db.execute(
+            "SELECT source, custody FROM fetches WHERE run_id = (SELECT max(id) FROM runs)")}
+
+
 def test_a_large_file_unchanged_since_it_was_archived_is_not_read_again(tmp_path, monkeypatch):
     folder, big = _folder(tmp_path)
     assert all(p.stat().st_size < ASK_MIN_BYTES for p in folder.iterdir() if p != big)
@@ -86,7 +93,8 @@ def test_a_large_file_unchanged_since_it_was_archived_is_not_read_again(tmp_path
     first = cli.json("ingest", "--no-prefect", str(folder))
     assert first["counts"]["stored"] + first["counts"]["new_version"] == 3
     statuses = _last_run_etags(cli.home)
-    assert len(statuses) == 3 and all(v and v.startswith("file:") for v in statuses.values())  # small ones too
+    assert statuses[str(big)].startswith("file:")
+    assert [v for s, v in statuses.items() if s != str(big)] == [None, None]  # small files are read anyway
 
     before = _bytes_read()
     again = cli.json("ingest", "--no-prefect", str(folder))
@@ -99,6 +107,14 @@ def test_a_large_file_unchanged_since_it_was_archived_is_not_read_again(tmp_path
     # the small files were read and hashed: cheaper than asking the archive about them
     assert [("not_read" in d) for s, (_, d) in sorted(events.items()) if s != str(big)] == [False, False]
     assert _last_run_etags(cli.home) == statuses  # the statuses go on: the next run compares them again
+    custody = _last_run_custody(cli.home)
+    assert custody[str(big)]["read"] is False and all("read" not in c for s, c in custody.items() if s != str(big))
+    [doc_id] = [o["id"] for o in first["outcomes"] if o["source"] == str(big)]
+    shown = cli("show", str(doc_id)).stdout
+    assert shown.count(f"status {statuses[str(big)]}") == 2 and "ETag" not in shown  # both fetches, by status
+    with sqlite3.connect(cli.home / "archive.sqlite3") as db:  # nothing was made of the empty bytes
+        assert db.execute("SELECT count(*) FROM documents WHERE size = 0 OR sha256 = ?",
+                          (hashlib.sha256(b"").hexdigest(),)).fetchone() == (0,)
 
     monkeypatch.setenv("ARCHIVIST_REREAD_FILES", "1")
     before = _bytes_read()
@@ -128,17 +144,44 @@ def test_a_file_rewritten_with_its_size_and_modification_time_kept_is_read_again
     assert kind == "stored" and "not_read" not in detail
 
 
-def test_a_file_changed_just_before_it_is_read_gets_no_status_and_is_read_next_time(tmp_path):
-    folder, big = _folder(tmp_path, seeds=0)  # written now: within the racy window when ingested at once
+def test_a_file_changed_within_the_racy_window_gets_no_status_and_is_read_next_time(tmp_path):
+    folder, big = _folder(tmp_path, seeds=0)
+    soon = time.time() + 3600  # a modification time ahead of the clock: as racy as one a moment ago
+    os.utime(big, (soon, soon))
     cli = Cli(tmp_path / "archive")
     cli("ingest", "--no-prefect", str(folder))
     assert _last_run_etags(cli.home) == {str(big): None}
 
+    os.utime(big, (soon - 7200, soon - 7200))
     _settle()
     cli("ingest", "--no-prefect", str(folder))
     kind, detail = _last_run_events(cli.home)[str(big)]
     assert kind == "seen-again" and "not_read" not in detail  # read: there was no status to trust
     assert _last_run_etags(cli.home)[str(big)].startswith("file:")  # recorded now that it is settled
+
+
+def test_an_original_gone_from_the_store_is_read_again_and_put_back(tmp_path):
+    folder, big = _folder(tmp_path, seeds=0)
+    _settle()
+    cli = Cli(tmp_path / "archive")
+    cli("ingest", "--no-prefect", str(folder))
+    sha = hashlib.sha256(big.read_bytes()).hexdigest()
+    blob = cli.home / "blobs" / sha[:2] / sha[2:4] / sha
+    blob.unlink()
+
+    cli("ingest", "--no-prefect", str(folder))
+    kind, detail = _last_run_events(cli.home)[str(big)]
+    assert kind == "seen-again" and "not_read" not in detail
+    assert hashlib.sha256(blob.read_bytes()).hexdigest() == sha
+    assert cli("verify").exit_code == 0
+
+
+def test_statuses_are_kept_only_on_file_systems_that_keep_change_times(tmp_path):
+    big = _big_page(tmp_path)
+    later = time.time() + 60  # out of the racy window
+    assert keeps_change_times(big.stat().st_dev) and file_status(big.stat(), later).startswith("file:")
+    proc = os.stat("/proc/self/status")  # procfs: not a file system whose times stand for bytes
+    assert not keeps_change_times(proc.st_dev) and file_status(proc, later) is None
 
 
 def test_a_file_that_failed_is_read_and_extracted_again_whatever_its_status(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ import click
 
 from storage.events import iso
 from storage.models import Document, Work
+from storage.provenance import FILE_STATUS_PREFIX
 from storage.search import SearchFilters, SearchQueryError
 from storage.records import document_summary
 
@@ -155,7 +156,8 @@ def print_detail(data: dict[str, Any]) -> None:
         answer = ", ".join(x for x in (
             f"HTTP {fetch['status_code']}" if fetch["status_code"] else "",
             f"via {fetch['final_url']}" if fetch["final_url"] and fetch["final_url"] != fetch["source"] else "",
-            f"ETag {fetch['etag']}" if fetch["etag"] else "",
+            (f"status {fetch['etag']}" if fetch["etag"].startswith(FILE_STATUS_PREFIX) else f"ETag {fetch['etag']}")
+            if fetch["etag"] else "",
             f"Last-Modified {fetch['last_modified']}" if fetch["last_modified"] else "",
             f"WARC {fetch['warc_path']}" if fetch["warc_path"] else "",
             f"run {fetch['run_id']}" if fetch["run_id"] else "") if x)

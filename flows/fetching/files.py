@@ -2,13 +2,22 @@
 
 A file of :data:`ASK_MIN_BYTES` or more whose status (device, inode, size,
 modification and change times to the nanosecond) is the one recorded when
-its bytes were archived is not read again (a smaller file costs less to read
-and hash than to look up): any write changes its change time, which no tool can set back (a
-copy that keeps the modification time, ``touch -d``, a restore from backup:
-each sets the change time to now). As git does with its index, a file
-changed within :data:`RACY_WINDOW_S` of being read gets no status recorded
-(it may change again within the resolution of its timestamps), so the next
-run reads it.
+its bytes were archived is not read again (a smaller file costs less to
+read and hash than to look up). A write moves a file's change time, and
+ordinary tools cannot set it back (a copy that keeps the modification time,
+``touch -d``, a restore from a backup: each sets it to now); only the
+clock or the file system's own tools can. So statuses are kept only where
+the kernel keeps the change time itself, on the local file systems of
+:data:`LOCAL_FILE_SYSTEMS`: files on network, FUSE, FAT or NTFS mounts (whose
+change time may be the modification time, or the server's) are always read.
+The status is taken from the open file, before and after reading it, so it
+is the status of the bytes read (not of what the path led to a moment
+before), and a write during the read drops it. As git does with its index,
+a file changed within :data:`RACY_WINDOW_S` of being read gets no status (it
+may change again within the resolution of its timestamps), so the next run
+reads it. Writes through a shared memory map that do not update the change
+time are not seen (git has the same gap); ``ARCHIVIST_REREAD_FILES=1``
+reads every file.
 
 A file name that is not valid UTF-8 keeps its exact bytes: the provenance
 shows it with each undecodable byte as ``\\xNN`` and carries the bytes in hex
@@ -17,6 +26,7 @@ shows it with each undecodable byte as ``\\xNN`` and carries the bytes in hex
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import os
 import stat
@@ -35,16 +45,49 @@ from flows.settings import DEFAULT_FETCH_MAX_BYTES
 from flows.sources.model import SourceItem
 
 
+log = logging.getLogger(__name__)
+
 RACY_WINDOW_S = 2.0  # seconds: coarser than the timestamps of any file system in use (FAT: 2 s)
 ASK_MIN_BYTES = 256 * 1024  # a smaller file is read: one lookup of a status costs what reading and hashing ~100 KB does
+# file systems whose change times the kernel keeps itself (a write always moves them, nothing else sets them)
+LOCAL_FILE_SYSTEMS = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "bcachefs", "jfs", "nilfs2",
+                                "reiserfs", "tmpfs", "overlay"})
+_MOUNTS = Path("/proc/self/mountinfo")
+
+
+def keeps_change_times(device: int) -> bool:
+    """Whether ``device`` holds one of :data:`LOCAL_FILE_SYSTEMS`, by Linux's mount table (read each time:
+    mounts come and go under a long-running service); ``False`` where there is no such table."""
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    try:
+        table = _MOUNTS.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in table.splitlines():
+        fields, _, rest = line.partition(" - ")
+        parts = fields.split()
+        if len(parts) > 2 and parts[2] == wanted:
+            return rest.split(" ", 1)[0] in LOCAL_FILE_SYSTEMS
+    return False
 
 
 def file_status(st: os.stat_result, now: float) -> str | None:
     """The validator of a file in the state ``st``, or ``None`` when its status cannot stand for its bytes:
-    changed less than :data:`RACY_WINDOW_S` before ``now`` (or after it), or no inode number."""
-    if not st.st_ino or now - max(st.st_mtime, st.st_ctime) < RACY_WINDOW_S:
+    changed less than :data:`RACY_WINDOW_S` before ``now`` (or after it), no inode number, or not on a
+    file system of :data:`LOCAL_FILE_SYSTEMS`."""
+    if not st.st_ino or now - max(st.st_mtime, st.st_ctime) < RACY_WINDOW_S or not keeps_change_times(st.st_dev):
         return None
     return f"{FILE_STATUS_PREFIX}{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _archived_as(archived: Callable[[str, str], str | None] | None, source: str, status: str | None) -> str | None:
+    if archived is None or status is None:
+        return None
+    try:
+        return archived(source, status)
+    except Exception:  # noqa: BLE001 - an optimisation only: the file is read instead
+        log.debug("%s: its status could not be looked up; reading it", source, exc_info=True)
+        return None
 
 
 def _modified(mtime: float) -> str:
@@ -82,18 +125,19 @@ def fetch_file(item: SourceItem, max_bytes: int = DEFAULT_FETCH_MAX_BYTES,
     path = Path(item.location)
     shown = path_text(str(path))
     try:
-        st = os.lstat(path)
-        is_link = stat.S_ISLNK(st.st_mode)
-        if is_link:
-            st = os.stat(path)
-        size = st.st_size
-        status = file_status(st, time.time())
-        known = None
-        if archived is not None and status is not None and size >= ASK_MIN_BYTES:
-            known = archived(shown, status)
-        if known is None and size > max_bytes:
-            raise FetchError(f"{shown}: {size} bytes is over the {max_bytes}-byte limit", source=shown)
-        data = b"" if known is not None else path.read_bytes()
+        is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+        with open(path, "rb") as fh:  # the status is of the open file: of the bytes read
+            st = os.fstat(fh.fileno())
+            size = st.st_size
+            if size > max_bytes:
+                raise FetchError(f"{shown}: {size} bytes is over the {max_bytes}-byte limit", source=shown)
+            status = file_status(st, time.time()) if size >= ASK_MIN_BYTES else None
+            known = _archived_as(archived, shown, status)
+            data = b""
+            if known is None:
+                data = fh.read()
+                if status is not None and file_status(os.fstat(fh.fileno()), time.time()) != status:
+                    status = None  # written while it was read: the next run reads it again
     except OSError as exc:
         raise FetchError(f"{shown}: cannot read: {exc.strerror or exc}", source=shown) from exc
     guessed, _ = mimetypes.guess_type(path_text(path.name))
@@ -102,6 +146,8 @@ def fetch_file(item: SourceItem, max_bytes: int = DEFAULT_FETCH_MAX_BYTES,
                       etag=status)
     prov.custody["file"] = {"path": path_text(_absolute(path, is_link)), "size": size,
                             "modified": _modified(st.st_mtime)}
+    if known is not None:
+        prov.custody["file"]["read"] = False  # its status is the one recorded when these bytes were read
     exact = path_bytes_hex(str(path))
     if exact:
         prov.headers["path_bytes_hex"] = exact
