@@ -151,9 +151,21 @@ def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sour
 
     from flows.custody import given_for
 
-    # the run's own custody (--collector, --note, $ARCHIVIST_COLLECTOR as read now) over the sources file's
-    plan.items = [replace(i, custody=given_for(i.custody, collector, note, obj.settings.collector))
-                  for i in plan.items]
+    # the run's own custody (--collector, --note, $ARCHIVIST_COLLECTOR as read now) over the sources file's,
+    # one dict for the items that were given the same (a folder's 500,000 files are as many items)
+    shared: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+
+    def custody_of(given: dict[str, Any]) -> dict[str, Any]:
+        try:
+            key = tuple(sorted(given.items()))
+            hash(key)
+        except TypeError:  # a value that cannot be a key: this item's own dict
+            return given_for(given, collector, note, obj.settings.collector)
+        if key not in shared:
+            shared[key] = given_for(given, collector, note, obj.settings.collector)
+        return shared[key]
+
+    plan.items = [replace(i, custody=custody_of(i.custody)) for i in plan.items]
     with obj.progress("ingest", len(plan.items)) as progress:
         if no_prefect:
             result = run_in_process(obj, archive, plan, progress)
