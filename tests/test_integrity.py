@@ -65,6 +65,16 @@ def test_title_edited_with_sql_is_named(small):
     assert problems[0]["field"] == "title"
 
 
+def test_a_version_number_edited_with_sql_is_named_against_its_grouping_event(small):
+    doc = small.json("documents")["documents"][1]
+    with _db(small) as con:
+        con.execute("UPDATE documents SET version = 99, relation = 'revision' WHERE id = ?", (doc["id"],))
+    problems = _problems(small)
+    assert sorted((p["kind"], p["document_id"], p["field"]) for p in problems if p["kind"] == "grouping-altered") \
+        == [("grouping-altered", doc["id"], "relation"), ("grouping-altered", doc["id"], "version")]
+    assert {p["found"] for p in problems if p["field"] == "version"} == {"99"}
+
+
 def test_footnote_edited_with_sql_is_named(small):
     with _db(small) as con:
         doc_id, = con.execute("SELECT document_id FROM footnotes ORDER BY id LIMIT 1").fetchone()

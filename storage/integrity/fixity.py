@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -190,7 +191,12 @@ class _Hasher:
 
 def _hash_files(paths: list[tuple[str, str]]) -> dict[str, tuple[str | None, int]]:
     buf = bytearray(HASH_BUFFER)
-    return {sha: hash_file(path, buffer=buf) for sha, path in paths}
+    results = {}
+    for sha, path in paths:
+        found, size = hash_file(path, buffer=buf)
+        # a match holds the name it was asked by, not a second copy of it: every result waits for the checks
+        results[sha] = (sha if found == sha else found, size)
+    return results
 
 
 def _blob_problem(store: BlobStore, sha: str, what: str, doc_id: int, found: str | None) -> Problem | None:
@@ -231,10 +237,10 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
                     texts.submit(doc.text_sha256)
                 checks.append(_DocCheck(doc.id, doc.sha256, doc.text_sha256,
                                         _check_record(doc, latest_record.pop(doc.id, None),
-                                                      latest_group.get(doc.id))))
+                                                      latest_group.get(doc.id), session)))
                 mentioned.pop(doc.id, None)
         # Records some event wrote or named whose rows are gone: archivist never removes one.
-        for doc_id, (event_id, _rh, _fields) in sorted(latest_record.items()):
+        for doc_id, (event_id, _rh) in sorted(latest_record.items()):
             mentioned.pop(doc_id, None)
             problems_missing = Problem("record-missing", f"document {doc_id} was written by event {event_id} "
                                        "but its row is gone", doc_id, event_id=event_id)
@@ -304,13 +310,17 @@ def _check_files(archive: Archive, referenced: set[str], grace_seconds: float, n
                                                "(not named by its hash, or not at its place)", path=str(path)))
 
 
+GROUP_FIELDS = ("work_id", "version", "relation", "related_document_id")
+
+
 def _walk_chain(session: Session, problems: list[Problem]) -> tuple[
-        int, int, str, dict[int, tuple[int, str | None, dict[str, Any]]], dict[int, tuple[int, dict[str, Any]]],
-        dict[int, int]]:
-    """Re-hash every event in order; keep only what the record checks need (and every document id named)."""
-    latest_record: dict[int, tuple[int, str | None, dict[str, Any]]] = {}
+        int, int, str, dict[int, tuple[int, str | None]], dict[int, tuple[int, tuple[Any, ...]]], dict[int, int]]:
+    """Re-hash every event in order; keep only what the record checks need (and every document id named):
+    per document its last record event's id and hash and its last grouping, held for the whole archive
+    at once, so no more than that (the field hashes are read back only for a record that differs)."""
+    latest_record: dict[int, tuple[int, str | None]] = {}
     mentioned: dict[int, int] = {}
-    latest_group: dict[int, tuple[int, dict[str, Any]]] = {}
+    latest_group: dict[int, tuple[int, tuple[Any, ...]]] = {}
     last_id = 0
     prev = events.GENESIS
     count = 0
@@ -339,17 +349,16 @@ def _walk_chain(session: Session, problems: list[Problem]) -> tuple[
         if event.document_id is not None:
             mentioned.setdefault(event.document_id, event.id)
             if event.kind in RECORD_EVENTS:
-                latest_record[event.document_id] = (event.id, event.record_hash,
-                                                    (event.detail or {}).get("fields") or {})
+                latest_record[event.document_id] = (event.id, event.record_hash)
             elif event.kind == "grouped":
                 detail = event.detail or {}
-                latest_group[event.document_id] = (
-                    event.id, {k: detail.get(k) for k in ("work_id", "version", "relation", "related_document_id")})
+                latest_group[event.document_id] = (event.id, tuple(
+                    sys.intern(v) if isinstance(v, str) else v for v in (detail.get(k) for k in GROUP_FIELDS)))
     return count, last_id, prev, latest_record, latest_group, mentioned
 
 
-def _check_record(doc: Document, record_event: tuple[int, str | None, dict[str, Any]] | None,
-                  group: tuple[int, dict[str, Any]] | None) -> list[Problem]:
+def _check_record(doc: Document, record_event: tuple[int, str | None] | None,
+                  group: tuple[int, tuple[Any, ...]] | None, session: Session) -> list[Problem]:
     problems: list[Problem] = []
     if doc.text_sha256:
         text_hash = sha256_bytes((doc.text or "").encode("utf-8"))
@@ -359,9 +368,11 @@ def _check_record(doc: Document, record_event: tuple[int, str | None, dict[str, 
     if record_event is None:
         problems.append(Problem("record-unlogged", f"document {doc.id} has no event that wrote it", doc.id))
     else:
-        event_id, expected, fields = record_event
+        event_id, expected = record_event
         found = record_hash(doc)
         if found != expected:
+            detail = session.scalar(select(Event.detail).where(Event.id == event_id)) or {}
+            fields = detail.get("fields") or {}
             changed = [k for k, v in field_hashes(doc).items() if fields.get(k) != v]
             problems.append(Problem("record-altered", f"document {doc.id}: record differs from what event "
                                     f"{event_id} wrote", doc.id, ",".join(changed) or "record",
@@ -369,7 +380,7 @@ def _check_record(doc: Document, record_event: tuple[int, str | None, dict[str, 
     if group is not None:
         group_id, expected_group = group
         actual = grouping_detail(doc)
-        for key, value in expected_group.items():
+        for key, value in zip(GROUP_FIELDS, expected_group):
             if actual[key] != value:
                 problems.append(Problem("grouping-altered", f"document {doc.id}: {key} is {actual[key]!r}, "
                                         f"event {group_id} says {value!r}", doc.id, key, str(value),
