@@ -203,3 +203,25 @@ def test_the_prefect_flow_does_not_read_unchanged_files_either(tmp_path, prefect
     cli("ingest", str(folder))  # through the flow
     assert _counts(cli.json("ingest", str(folder))) == {"unchanged": 2}
     assert "not_read" in _last_run_events(cli.home)[str(big)][1]
+
+
+def test_a_runner_that_stores_one_document_at_a_time_records_an_unread_file_as_seen_again(tmp_path):
+    """``steps.put_original``, the path of a runner without batches: a file not read is seen again,
+    without putting its (empty) data anywhere."""
+    from flows import steps
+    from flows.sources.model import SourceItem
+    from storage import Archive
+
+    folder, big = _folder(tmp_path, seeds=0)
+    _settle()
+    cli = Cli(tmp_path / "archive")
+    cli("ingest", "--no-prefect", str(folder))
+    with Archive.open(cli.home) as archive:
+        fetched = steps.fetch(SourceItem(str(big), "file"), archive, archived_file=archive.archived_file)
+        assert fetched.data == b"" and fetched.sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
+        sha, outcome = steps.put_original(archive, fetched, None)
+        assert sha == fetched.sha256 and outcome.status == "unchanged"
+        assert not archive.blobs.exists(hashlib.sha256(b"").hexdigest())
+    with sqlite3.connect(cli.home / "archive.sqlite3") as db:
+        detail, = db.execute("SELECT detail FROM events WHERE kind = 'seen-again' ORDER BY id DESC LIMIT 1").fetchone()
+    assert "not_read" in json.loads(detail)
