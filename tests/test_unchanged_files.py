@@ -225,3 +225,17 @@ def test_a_runner_that_stores_one_document_at_a_time_records_an_unread_file_as_s
     with sqlite3.connect(cli.home / "archive.sqlite3") as db:
         detail, = db.execute("SELECT detail FROM events WHERE kind = 'seen-again' ORDER BY id DESC LIMIT 1").fetchone()
     assert "not_read" in json.loads(detail)
+
+
+def test_a_large_unchanged_file_is_not_read_again_with_postgresql_either(tmp_path, pg_url):
+    folder, big = _folder(tmp_path, seeds=1)
+    _settle()
+    cli = Cli(tmp_path / "archive", pg_url)
+    first = cli.json("ingest", "--no-prefect", str(folder))
+    before = _bytes_read()
+    again = cli.json("ingest", "--no-prefect", str(folder))
+    assert _bytes_read() - before < BIG // 2
+    assert _counts(again) == {"unchanged": 2}
+    [doc_id] = [o["id"] for o in first["outcomes"] if o["source"] == str(big)]
+    fetches = cli.json("show", str(doc_id))["fetches"]
+    assert len(fetches) == 2 and fetches[0]["etag"] == fetches[1]["etag"] and fetches[0]["etag"].startswith("file:")
