@@ -219,10 +219,13 @@ class InProcessRunner:
     """
 
     def __init__(self, archive: Archive, config: Settings | None = None, *, workers: int | None = None,
-                 max_bytes: int | None = None, allow_private: bool = False, batch_size: int = STORE_BATCH):
+                 max_bytes: int | None = None, allow_private: bool = False, batch_size: int = STORE_BATCH,
+                 reread_files: bool = False):
         self.archive = archive
         self.config = config or settings()
         self.limits = fetch_limits(self.config.fetch, max_bytes, allow_private)
+        if reread_files:  # this run reads every file, whatever its status (``ingest --reread``)
+            self.limits = replace(self.limits, reread_files=True)
         self.workers = workers
         self.batch_size = max(1, batch_size)
         self._pool: ExtractionPool | None = None

@@ -116,11 +116,16 @@ def test_a_large_file_unchanged_since_it_was_archived_is_not_read_again(tmp_path
         assert db.execute("SELECT count(*) FROM documents WHERE size = 0 OR sha256 = ?",
                           (hashlib.sha256(b"").hexdigest(),)).fetchone() == (0,)
 
-    monkeypatch.setenv("ARCHIVIST_REREAD_FILES", "1")
     before = _bytes_read()
-    reread = cli.json("ingest", "--no-prefect", str(folder))
+    reread = cli.json("ingest", "--no-prefect", "--reread", str(folder))
     assert _bytes_read() - before >= BIG
     assert _counts(reread) == {"unchanged": 3}
+    assert "not_read" not in _last_run_events(cli.home)[str(big)][1]
+
+    monkeypatch.setenv("ARCHIVIST_REREAD_FILES", "1")
+    before = _bytes_read()
+    assert _counts(cli.json("ingest", "--no-prefect", str(folder))) == {"unchanged": 3}
+    assert _bytes_read() - before >= BIG
     assert "not_read" not in _last_run_events(cli.home)[str(big)][1]
 
 
@@ -203,6 +208,8 @@ def test_the_prefect_flow_does_not_read_unchanged_files_either(tmp_path, prefect
     cli("ingest", str(folder))  # through the flow
     assert _counts(cli.json("ingest", str(folder))) == {"unchanged": 2}
     assert "not_read" in _last_run_events(cli.home)[str(big)][1]
+    assert _counts(cli.json("ingest", "--reread", str(folder))) == {"unchanged": 2}
+    assert "not_read" not in _last_run_events(cli.home)[str(big)][1]
 
 
 def test_a_runner_that_stores_one_document_at_a_time_records_an_unread_file_as_seen_again(tmp_path):

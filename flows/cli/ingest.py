@@ -68,12 +68,14 @@ def plan_ingest(obj: Context, sources: tuple[str, ...], source_name: str | None,
                 allow_private=allow_private or spec.allow_private, skipped=skipped)
 
 
-def run_in_process(obj: Context, archive: Archive, plan: Plan, progress: Progress | None = None) -> dict[str, Any]:
+def run_in_process(obj: Context, archive: Archive, plan: Plan, progress: Progress | None = None,
+                   reread: bool = False) -> dict[str, Any]:
     """The run without Prefect: same steps, same records; ``progress`` told after each document."""
     from flows.run import InProcessRunner, run_ingest
 
     trigger = f"cli:{plan.source_name}" if plan.source_name else "manual"
-    runner = InProcessRunner(archive, obj.settings, max_bytes=plan.max_bytes, allow_private=plan.allow_private)
+    runner = InProcessRunner(archive, obj.settings, max_bytes=plan.max_bytes, allow_private=plan.allow_private,
+                             reread_files=reread)
     if progress is not None:
         progress.start(len(plan.items))
     return run_ingest(archive, plan.items, runner, trigger=trigger, warnings=plan.skipped,
@@ -91,7 +93,8 @@ def prefect_starting_line() -> str:
     return "starting a temporary Prefect server… (set PREFECT_API_URL to use a running one)"
 
 
-def run_as_flow(archive: Archive, plan: Plan, progress: Progress | None = None) -> dict[str, Any]:
+def run_as_flow(archive: Archive, plan: Plan, progress: Progress | None = None, reread: bool = False
+                ) -> dict[str, Any]:
     """The run as a Prefect flow run (on the Dask cluster when one is configured)."""
     apply_prefect_defaults("INFO" if logging.getLogger().isEnabledFor(logging.INFO) else "WARNING")
     if progress is not None:
@@ -106,7 +109,8 @@ def run_as_flow(archive: Archive, plan: Plan, progress: Progress | None = None) 
     with watching(progress) as progress_id, handing_over(Handover(plan.items, plan.skipped, plan.sources)) as plan_id:
         result = on_cluster(ingest_flow, plan.dask_address)(
             home=str(archive.home), db_url=db_url, trigger=trigger, extract_in_task=bool(plan.dask_address),
-            max_bytes=plan.max_bytes, allow_private=plan.allow_private, progress_id=progress_id, plan_id=plan_id)
+            max_bytes=plan.max_bytes, allow_private=plan.allow_private, progress_id=progress_id, plan_id=plan_id,
+            reread_files=reread)
     if plan.source_name:
         result["source"] = plan.source_name
     return result
@@ -123,6 +127,9 @@ def run_as_flow(archive: Archive, plan: Plan, progress: Progress | None = None) 
               help="Fetch loopback, private and link-local hosts too (refused by default; "
                    "or ARCHIVIST_ALLOW_PRIVATE=1, or allow_private = true in the sources file).")
 @click.option("--follow-links", is_flag=True, help="Follow symbolic links in folders (not followed by default).")
+@click.option("--reread", is_flag=True,
+              help="Read every file again, also one whose status says it is unchanged since it was archived "
+                   "(or ARCHIVIST_REREAD_FILES=1).")
 @click.option("--collector", metavar="WHO",
               help="Who collects in this run (custody of every item; over the source's collector and "
                    "$ARCHIVIST_COLLECTOR; default: the login name).")
@@ -131,7 +138,7 @@ def run_as_flow(archive: Archive, plan: Plan, progress: Progress | None = None) 
 @click.pass_obj
 def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sources_file: str | None,
            no_prefect: bool, allow_private: bool, follow_links: bool, as_json: bool,
-           collector: str | None = None, note: str | None = None) -> None:
+           collector: str | None = None, note: str | None = None, reread: bool = False) -> None:
     """Ingest files, folders (recursively) and http(s) URLs, or one named source (--source NAME)."""
     started = time.perf_counter()
     started_at = iso(datetime.now(UTC))
@@ -168,10 +175,10 @@ def ingest(obj: Context, sources: tuple[str, ...], source_name: str | None, sour
     plan.items = [replace(i, custody=custody_of(i.custody)) for i in plan.items]
     with obj.progress("ingest", len(plan.items)) as progress:
         if no_prefect:
-            result = run_in_process(obj, archive, plan, progress)
+            result = run_in_process(obj, archive, plan, progress, reread)
         else:
             try:
-                result = run_as_flow(archive, plan, progress)
+                result = run_as_flow(archive, plan, progress, reread)
             except FlowError as exc:
                 raise click.ClickException(str(exc)) from exc
     total = time.perf_counter() - started

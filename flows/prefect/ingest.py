@@ -169,9 +169,9 @@ class PrefectRunner(InProcessRunner):
 
     def __init__(self, home: str | None, db_url: str | None, config: Settings | None = None, *,
                  workers: int | None = None, extract_in_task: bool = False, max_bytes: int | None = None,
-                 allow_private: bool = False):
+                 allow_private: bool = False, reread_files: bool = False):
         super().__init__(_archive(home, db_url), config, workers=workers, max_bytes=max_bytes,
-                         allow_private=allow_private)
+                         allow_private=allow_private, reread_files=reread_files)
         self.home = home
         self.db_url = db_url
         self.extract_in_task = extract_in_task
@@ -266,7 +266,8 @@ def run_in_flow(items: list[SourceItem], home: str | None, db_url: str | None, t
                 workers: int | None = None, extract_in_task: bool = False,
                 max_bytes: int | None = None, allow_private: bool = False,
                 warnings: list[str] | None = None, progress_id: int | None = None,
-                tasks_before: int = 0, sources: list[str] | None = None) -> dict[str, Any]:
+                tasks_before: int = 0, sources: list[str] | None = None, reread_files: bool = False
+                ) -> dict[str, Any]:
     """The body of every ingest flow (call it inside a flow run): the run, then its markdown report.
 
     ``progress_id`` names a :class:`flows.progress.Progress` of this process
@@ -278,7 +279,7 @@ def run_in_flow(items: list[SourceItem], home: str | None, db_url: str | None, t
     """
     flow_run = getattr(get_run_context(), "flow_run", None)
     runner = PrefectRunner(home, db_url, workers=workers, extract_in_task=extract_in_task, max_bytes=max_bytes,
-                           allow_private=allow_private)
+                           allow_private=allow_private, reread_files=reread_files)
     progress = _WATCHERS.get(progress_id) if progress_id is not None else None
     if progress is not None:
         progress.start(len(items))
@@ -310,7 +311,7 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
                 trigger: str = "manual", workers: int | None = None, extract_in_task: bool = False,
                 max_bytes: int | None = None, items: list[SourceItem] | None = None, allow_private: bool = False,
                 warnings: list[str] | None = None, progress_id: int | None = None,
-                plan_id: int | None = None) -> dict[str, Any]:
+                plan_id: int | None = None, reread_files: bool = False) -> dict[str, Any]:
     """Ingest files, folders and URLs into the archive; one document's failure never stops the run.
 
     ``items`` are sources already expanded; else ``sources`` are expanded
@@ -326,7 +327,8 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
     each input (files and HTTP bodies, enforced while streaming).
     ``allow_private`` lets the fetcher reach loopback and private hosts;
     ``warnings`` (what the expansion left out) go into the run's summary;
-    ``progress_id`` names a progress display of this process (:func:`watching`).
+    ``progress_id`` names a progress display of this process (:func:`watching`);
+    ``reread_files`` reads every file, also one whose status says it is unchanged.
     """
     warnings = list(warnings or [])
     if plan_id is not None:
@@ -343,4 +345,4 @@ def ingest_flow(sources: list[str] | None = None, home: str | None = None, db_ur
         warnings += skipped
     return run_in_flow(items, home, db_url, trigger, workers=workers, extract_in_task=extract_in_task,
                        max_bytes=max_bytes, allow_private=allow_private, warnings=warnings, progress_id=progress_id,
-                       tasks_before=int(expanded), sources=sources)
+                       tasks_before=int(expanded), sources=sources, reread_files=reread_files)
