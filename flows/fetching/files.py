@@ -77,7 +77,12 @@ def file_status(st: os.stat_result, now: float) -> str | None:
     file system of :data:`LOCAL_FILE_SYSTEMS`."""
     if not st.st_ino or now - max(st.st_mtime, st.st_ctime) < RACY_WINDOW_S or not keeps_change_times(st.st_dev):
         return None
-    return f"{FILE_STATUS_PREFIX}{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+    return FILE_STATUS_PREFIX + ":".join(map(str, _state(st)))
+
+
+def _state(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What a file status is made of: device, inode, size, modification and change times (ns)."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 def _archived_as(archived: Callable[[str, str], str | None] | None, source: str, status: str | None) -> str | None:
@@ -136,7 +141,7 @@ def fetch_file(item: SourceItem, max_bytes: int = DEFAULT_FETCH_MAX_BYTES,
             data = b""
             if known is None:
                 data = fh.read()
-                if status is not None and file_status(os.fstat(fh.fileno()), time.time()) != status:
+                if status is not None and _state(os.fstat(fh.fileno())) != _state(st):
                     status = None  # written while it was read: the next run reads it again
     except OSError as exc:
         raise FetchError(f"{shown}: cannot read: {exc.strerror or exc}", source=shown) from exc

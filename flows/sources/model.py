@@ -167,7 +167,7 @@ def is_archive_home(folder: Path) -> bool:
 def _walk(folder: Path, follow_links: bool, skipped: list[str] | None) -> list[str]:
     """Regular files under ``folder`` (sorted, as :class:`Path` sorts them), hidden ones and links left out
     and noted; each file's path as ``str(Path(root) / name)`` would give it."""
-    found: list[Path] = []
+    found: list[str] = []
 
     def unreadable(err: OSError) -> None:
         _note(skipped, f"{path_text(str(err.filename))}: skipped, cannot be read ({err.strerror or err})")
@@ -190,10 +190,11 @@ def _walk(folder: Path, follow_links: bool, skipped: list[str] | None) -> list[s
                 _note(skipped, f"{path_text(str(base / name))}: skipped, a symbolic link (not followed)")
         for name in sorted(files):
             path = os.path.join(prefix, name)
-            kind = _kind(path, follow_links)
             if name.startswith("."):
                 _note(skipped, f"{path_text(path)}: skipped, hidden file")
-            elif kind == "link":
+                continue
+            kind = _kind(path, follow_links)
+            if kind == "link":
                 _note(skipped, f"{path_text(path)}: skipped, a symbolic link (not followed)")
             elif kind == "file":
                 found.append(path)
