@@ -265,11 +265,12 @@ class Fetch(Base):
     """Provenance of every time bytes were obtained, including 'seen again'."""
 
     __tablename__ = "fetches"
-    __table_args__ = (Index("ix_fetches_source_id", "source", "id"),)
+    # (source, id): a URL's newest fetch; (source, etag): a file's earlier fetch in the same status (0013)
+    __table_args__ = (Index("ix_fetches_source_id", "source", "id"), Index("ix_fetches_source_etag", "source", "etag"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
-    source: Mapped[str] = mapped_column(Text, index=True)
+    source: Mapped[str] = mapped_column(Text)
     final_url: Mapped[str | None] = mapped_column(Text)
     status_code: Mapped[int | None] = mapped_column(Integer)
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)

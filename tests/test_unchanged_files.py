@@ -246,3 +246,20 @@ def test_a_large_unchanged_file_is_not_read_again_with_postgresql_either(tmp_pat
     [doc_id] = [o["id"] for o in first["outcomes"] if o["source"] == str(big)]
     fetches = cli.json("show", str(doc_id))["fetches"]
     assert len(fetches) == 2 and fetches[0]["etag"] == fetches[1]["etag"] and fetches[0]["etag"].startswith("file:")
+
+
+def test_the_status_lookup_is_one_index_probe_however_many_runs_fetched_the_file(tmp_path):
+    """Every run adds a fetch row per file; the lookup must not read them all (index ``(source, etag)``)."""
+    from storage import Archive
+    from storage.archive import _ARCHIVED_FILE
+
+    archive = Archive.open(tmp_path / "archive")
+    try:
+        with archive.engine.connect() as conn:
+            compiled = _ARCHIVED_FILE.compile(conn)
+            params = compiled.construct_params({"source": "/data/annex.pdf", "status": "file:1:2:3:4:5"})
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(compiled), tuple(params[k] for k in compiled.positiontup)))
+    finally:
+        archive.close()
+    assert "USING INDEX ix_fetches_source_etag (source=? AND etag=?)" in plan, plan
