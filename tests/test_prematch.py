@@ -126,3 +126,29 @@ def test_a_re_extraction_earlier_in_the_batch_sets_the_prematches_after_it_aside
     first, second = archive.store_batch([again, revised])
     assert first.status == "stored"
     assert _placement(archive, second.document_id) == ("revision", "first.txt")
+
+
+OTHER_WORDS = ("river bridge harvest orchard valley mountain lantern village market bakery winter cotton wool sheep "
+               "shepherd meadow barley mill miller wheel stone wall gate tower bell chapel").split()
+
+
+def test_a_candidate_sharing_too_few_keys_keeps_its_rank_but_is_not_compared(archives):
+    """Only the candidates worth confirming are compared in the worker; the others keep their place in the
+    ranking (the storing process merges the documents stored since into it) and are never confirmed."""
+    title = "# Letters from the summer of 1988\n\n"
+    rng = random.Random(5)
+    same_title = title + "\n\n".join(" ".join(rng.choice(OTHER_WORDS) for _ in range(15)).capitalize() + "."
+                                     for _ in range(60))
+    original = title + _text(1)
+    revised = title + _edit(_text(1), 3, 15)
+    results = []
+    for archive, pre in zip(archives, (True, False)):
+        archive.store_batch([_entry(archive, "same-title.md", same_title), _entry(archive, "original.md", original)])
+        late = _entry(archive, "revised.md", revised, pre=pre)
+        if pre:
+            by_source = {archive.document(r.document_id).source: r for r in late.prematch.ranked}
+            assert by_source["same-title.md"].shared == 1 and by_source["same-title.md"].comparison is None
+            assert by_source["original.md"].shared >= 2 and by_source["original.md"].comparison is not None
+        [outcome] = archive.store_batch([late])
+        results.append(_placement(archive, outcome.document_id))
+    assert results[0] == results[1] == ("revision", "original.md")

@@ -39,7 +39,7 @@ CHANGING_KINDS = ("re-extracted", "regrouped", "repaired")
 @dataclass
 class Ranked:
     """One candidate of a prematch: how many keys it shares, whether one is the exact-text key,
-    and the comparison (``None``: not a stored text, nothing to compare)."""
+    and the comparison (``None``: not a stored text, or too few keys shared to be worth confirming)."""
 
     document_id: int
     shared: int
@@ -64,12 +64,16 @@ class Prematch:
 def prematch(engine: Engine, text: str, title: str | None, notes: list[str], keys: list[str]) -> Prematch:
     """Rank and compare ``text``'s candidates on one read-only snapshot of the archive behind ``engine``."""
     from storage.works.confirm import compare
-    from storage.works.index import candidate_texts, ranked_candidates
+    from storage.works.index import candidate_texts, ranked_candidates, worth_confirming
 
     with engine.connect() as conn, conn.begin():
         hwm, head = snapshot(conn)
-        ranked = [Ranked(doc_id, shared, exact) for doc_id, shared, exact in ranked_candidates(conn, keys, up_to=hwm)]
-        loaded = candidate_texts(conn, [r.document_id for r in ranked])
+        found = ranked_candidates(conn, keys, up_to=hwm)
+        ranked = [Ranked(doc_id, shared, exact) for doc_id, shared, exact in found]
+        # every candidate stays in the ranking (it holds its place when the storing process merges in the
+        # documents stored since), but only those worth confirming are compared: the others share too few
+        # keys ever to be confirmed, whatever is stored after the snapshot (a quarter of the candidates)
+        loaded = candidate_texts(conn, [doc_id for doc_id, _exact in worth_confirming(found, keys)])
     for r in ranked:
         if r.document_id in loaded:
             cand_text, cand_title, cand_notes = loaded[r.document_id]
