@@ -5,6 +5,7 @@ Seeds, real revision histories (git), renditions, same-topic texts.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
 import re
@@ -206,6 +207,21 @@ def test_fingerprint_keys_are_bounded_short_and_deterministic():
     assert fp.keys == fingerprint(text, title="Involvement of Iran's former diplomats in covering up the 1988 prison massacres").keys
     assert re.fullmatch(r"[0-9a-f]{64}", fp.text_key)
     assert fingerprint("").keys == [] and fingerprint("").size == 0
+
+
+# sha256 of the seeds' keys (index_keys of each seed's text under "A title of the seed NNN", one key a line)
+SEED_KEYS_SHA256 = "598ccf7ec4fed9b81c9d0f99d40c3e3439588d9275ec62235beaba6e04204717"
+
+
+def test_the_grouping_keys_of_a_text_never_change():
+    """Keys are a stored format: every archive holds its documents' keys, and a new document finds its
+    versions by equality with them. A change of normalization or hashing (even a faster way to the same
+    values) must give these keys, or come with a migration that re-keys the archives."""
+    from storage.works.index import index_keys
+
+    keys = [k for prefix in SEEDS for k in index_keys(seed_canonical(prefix), f"A title of the seed {prefix}")]
+    assert len(keys) == 295
+    assert hashlib.sha256("\n".join(keys).encode()).hexdigest() == SEED_KEYS_SHA256
 
 
 def test_fingerprint_is_fast():

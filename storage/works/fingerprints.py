@@ -261,10 +261,8 @@ def _gram_hashes(words: list[str], n: int = GRAM) -> np.ndarray:
     """uint64 hash of every run of ``n`` consecutive words (position order)."""
     if len(words) < n:
         return np.zeros(0, dtype=np.uint64)
-    ids: dict[str, int] = {}
-    seq = [ids.setdefault(w, len(ids)) for w in words]
-    table = np.fromiter((_word_hash(w) for w in ids), dtype=np.uint64, count=len(ids))
-    h = table[np.asarray(seq, dtype=np.intp)]
+    # every word through the (C) cache of word hashes: half the time of numbering the distinct words first
+    h = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
     with np.errstate(over="ignore"):
         acc = h[: len(h) - n + 1].copy()
         for k in range(1, n):
