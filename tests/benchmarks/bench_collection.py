@@ -1,6 +1,6 @@
 """Throughput of ingest over a generated mixed collection, against baselines measured in the same run.
 
-    python tests/benchmarks/bench_collection.py [--docs 10000] [--small 10000] [--workers 2] [--prefect N]
+    python tests/benchmarks/bench_collection.py [--docs 10000] [--small 10000] [--workers 2] [--prefect N [--prefect-rounds 3]]
 
 Generates the collection with ``make_collection.py`` (PDF, HTML, text,
 Markdown, wikitext; planted duplicates, revisions and renditions) in a temp
@@ -25,7 +25,7 @@ folder, then measures, one after the other on the same machine:
 * peak memory (resident) of this process and of the extraction workers;
 * with ``--prefect N``: the first N files through the Prefect flow (temporary
   server start-up reported apart) against the same N in-process, the best of
-  two runs of each.
+  ``--prefect-rounds`` (3) runs of each.
 
 Prints one table; ratios are what to compare (the machine is shared).
 """
@@ -196,7 +196,7 @@ def verify_against_hashlib(home: Path) -> tuple[float, float]:
     return hashed / 1e6 / best_v, nbytes / 1e6 / best_h
 
 
-def prefect_vs_inprocess(paths: list[Path], tmp: Path, workers: int, rounds: int = 2) -> tuple[float, float, float]:
+def prefect_vs_inprocess(paths: list[Path], tmp: Path, workers: int, rounds: int = 3) -> tuple[float, float, float]:
     """(Prefect seconds incl. start-up, Prefect ingest seconds, in-process seconds) for the same files, each
     the best of ``rounds`` runs into new archives, the two paths alternating (a run of 300 files takes ~3 s,
     and one run of it swings by 20 % on a shared machine)."""
@@ -236,6 +236,8 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000, help="tiny files for the many-small-files case (0: skip)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--prefect", type=int, default=0, help="also run the first N files through Prefect")
+    parser.add_argument("--prefect-rounds", type=int, default=3,
+                        help="runs of each path, alternating; the best of each is compared (one run swings by 20 %%)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-collection-"))
@@ -283,9 +285,10 @@ def main() -> None:
         rows += [("verify", f"{ver_rate:8.1f} MB/s", f"hashlib {hash_rate:.1f} MB/s; ratio "
                                                      f"{ver_rate / hash_rate:.2f} (goal >= 0.8)")]
         if args.prefect:
-            total, inner, local = prefect_vs_inprocess(paths[:args.prefect], tmp, args.workers)
+            total, inner, local = prefect_vs_inprocess(paths[:args.prefect], tmp, args.workers, args.prefect_rounds)
             rows.append((f"Prefect, {args.prefect} files", f"{inner:8.1f} s", f"{total:.1f} s with start-up; "
-                         f"in-process {local:.1f} s; ratio {inner / local:.2f} (goal <= 1.25; best of 2 each)"))
+                         f"in-process {local:.1f} s; ratio {inner / local:.2f} (goal <= 1.25; best of "
+                         f"{args.prefect_rounds} each)"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
