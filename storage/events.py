@@ -125,8 +125,13 @@ def append_event(
     if kind not in KINDS:
         raise UnknownEventKind(f"event kind {kind!r} is not one archivist writes; add it to storage.events.KINDS")
     head = lock_head(session)
+    buffered = session.info.get(_BUFFER)
+    rows = buffered[1] if buffered is not None and buffered[0] is session.get_transaction() else None
+    # a buffered batch moves the head row once, when its events go in (insert_buffered); until then
+    # the chain's last event is the last row buffered (a savepoint that rolls back truncates the buffer)
+    last_id, last_hash = (rows[-1]["id"], rows[-1]["hash"]) if rows else (head.last_event_id, head.hash)
     event = Event(
-        id=head.last_event_id + 1,
+        id=last_id + 1,
         kind=kind,
         created_at=utcnow(),
         document_id=document_id,
@@ -136,16 +141,15 @@ def append_event(
         detail=json.loads(canonical_json(detail or {})),
         tool_versions=tool_versions(),
         record_hash=record_hash,
-        prev_hash=head.hash,
+        prev_hash=last_hash,
     )
     event.hash = compute_hash(event)
-    buffered = session.info.get(_BUFFER)
-    if buffered is not None and buffered[0] is session.get_transaction():
-        buffered[1].append({column.key: getattr(event, column.key) for column in Event.__table__.columns})
+    if rows is not None:
+        rows.append({column.key: getattr(event, column.key) for column in Event.__table__.columns})
     else:
         session.add(event)  # no flush here: the transaction's events go in with its next flush
-    head.last_event_id = event.id
-    head.hash = event.hash
+        head.last_event_id = event.id
+        head.hash = event.hash
     return event
 
 
@@ -156,9 +160,11 @@ def buffer_events(session: Session) -> list[dict[str, Any]]:
     """Collect the events this transaction appends as rows for one insert (:func:`insert_buffered`).
 
     For a batch of documents (``Archive.store_batch``): its events are
-    inserted together just before it commits, not one ORM object each. The
-    chain head still moves with each event. The list is the buffer: a caller
-    whose savepoint rolls back truncates it to its length before the savepoint.
+    inserted together just before it commits, not one ORM object each, and
+    the chain head row is updated once with them (while the batch runs, the
+    last buffered row is the chain's last event). The list is the buffer: a
+    caller whose savepoint rolls back truncates it to its length before the
+    savepoint, which also takes the chain back to where it was.
     """
     rows: list[dict[str, Any]] = []
     session.info[_BUFFER] = (session.get_transaction(), rows)
@@ -166,10 +172,13 @@ def buffer_events(session: Session) -> list[dict[str, Any]]:
 
 
 def insert_buffered(session: Session) -> None:
-    """Insert the buffered events (in chain order); :func:`stop_buffering` ends the buffer."""
+    """Insert the buffered events (in chain order) and move the chain head to the last of them;
+    :func:`stop_buffering` ends the buffer."""
     held = session.info.get(_BUFFER)
     if held is not None and held[1]:
         session.connection().execute(insert(Event.__table__), held[1])
+        head = lock_head(session)
+        head.last_event_id, head.hash = held[1][-1]["id"], held[1][-1]["hash"]
 
 
 def stop_buffering(session: Session) -> None:

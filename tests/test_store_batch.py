@@ -103,3 +103,35 @@ def test_bytes_seen_again_after_their_re_extraction_in_the_same_batch_are_unchan
     first, second = archive.store_batch([entry, again])
     assert (first.status, second.status) == ("stored", "unchanged")
     assert second.document_id == first.document_id and second.error is None
+
+
+def test_a_savepoint_rolled_back_after_its_events_takes_the_chain_back_with_it(archive):
+    """A batch's events are buffered and the head row moves once, when they go in. The chain's last event
+    meanwhile is the last row buffered, so an entry whose savepoint rolls back after appending events
+    (its rows cut from the buffer, as ``Archive.store_batch`` does) leaves the next event following the
+    last one kept, and the head at the last event inserted."""
+    from storage import events
+    from storage.database import transaction
+    from storage.integrity.fixity import verify
+
+    with transaction(archive.sessions) as session:
+        events.lock_head(session)
+        rows = events.buffer_events(session)
+        try:
+            kept = events.append_event(session, "verified", "ok", detail={"entry": 1})
+            before = len(rows)
+            with pytest.raises(RuntimeError), session.begin_nested():
+                events.append_event(session, "verified", "ok", detail={"entry": 2})
+                events.append_event(session, "verified", "ok", detail={"entry": 2, "again": True})
+                raise RuntimeError("the entry is refused after its events")
+            del rows[before:]
+            last = events.append_event(session, "verified", "ok", detail={"entry": 3})
+            events.insert_buffered(session)
+        finally:
+            events.stop_buffering(session)
+    assert (last.id, last.prev_hash) == (kept.id + 1, kept.hash)
+    with archive.reading() as session:
+        assert events.chain_head(session) == (last.id, last.hash)
+        ids = session.execute(sql("SELECT id FROM events ORDER BY id")).scalars().all()
+    assert ids == [kept.id, last.id]
+    assert verify(archive).ok
