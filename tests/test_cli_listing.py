@@ -179,3 +179,61 @@ def test_a_run_records_what_it_was_asked_for_and_counts_the_items(tmp_path, monk
     assert sorted(Path(s).name for (s,) in fetched) == ["letter.txt"] + [f"statement-{i}.txt" for i in range(3)]
     assert recorded_sources(["https://reader:secret@example.org/report.pdf", "in"]) == [
         "https://example.org/report.pdf", str(folder)]
+
+
+def test_listings_read_a_chunk_at_a_time_and_give_the_same_pages(arch, monkeypatch):
+    """Pages of two rows a query give the same listings, pages and text as one query for everything."""
+    from flows.cli import queries
+
+    every = arch.json("documents")
+    works = arch.json("works")
+    text = _lines(arch, "documents")
+    monkeypatch.setattr(queries, "CHUNK", 2)
+    assert arch.json("documents") == every and _lines(arch, "documents") == text
+    assert arch.json("works") == works
+    ids = [d["id"] for d in every["documents"]]
+    assert len(ids) > 6
+    for limit, offset in ((5, 1), (3, 0), (2, 2), (1, len(ids) - 1)):
+        page = arch.json("documents", "--limit", str(limit), "--offset", str(offset))
+        assert [d["id"] for d in page["documents"]] == ids[offset:offset + limit]
+    assert arch.json("works", "--limit", "3", "--offset", "1")["works"] == works["works"][1:4]
+
+
+def test_a_listing_never_reads_the_texts_and_holds_one_chunk(arch, monkeypatch):
+    """The SQL of a whole listing: no text column, two queries (documents, their identifiers) a chunk."""
+    from sqlalchemy import event
+
+    from flows.cli import queries
+    from flows.cli.queries import Filters, find_documents, find_works
+    from storage import Archive
+
+    monkeypatch.setattr(queries, "CHUNK", 3)
+    archive = Archive.open(arch.home, create=False)
+    statements: list[str] = []
+    event.listen(archive.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    try:
+        total, docs = find_documents(archive, Filters())
+        listed = [(d.id, d.title) for d in docs]
+        assert len(listed) == total > 6
+        selects = [s for s in statements if "FROM documents" in s]
+        assert not any(re.search(r"documents\.text\b", s) for s in selects), selects
+        queries_made = [s for s in statements if s.lstrip().startswith("SELECT")]
+        assert len(queries_made) <= 1 + 2 * (total // 3 + 1)  # the count, then documents and identifiers a chunk
+        statements.clear()
+        total, found = find_works(archive, Filters())
+        assert sum(len(w.documents) for w in found) == len(listed)
+        assert not any(re.search(r"documents\.text\b", s) for s in statements), statements
+    finally:
+        archive.close()
+
+
+def test_a_listing_printed_as_it_is_read_is_the_json_printed_at_once(capsys):
+    from flows.cli.context import echo_json, echo_json_listing
+
+    items = [{"id": 1, "title": "Ein Bericht über \"Gefängnisse\"\n", "ids": [{"scheme": "un", "value": "A/1"}]},
+             {"id": 2, "title": "گزارش", "ids": [], "nested": {"a": [1, 2, {"b": None}]}}]
+    for rows in (items, items[:1], []):
+        echo_json({"total": 9, "limit": None, "offset": 0, "documents": rows})
+        whole = capsys.readouterr().out
+        echo_json_listing({"total": 9, "limit": None, "offset": 0}, "documents", iter(rows))
+        assert capsys.readouterr().out == whole

@@ -7,7 +7,8 @@ Command modules import this one, never the module that assembles the group
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -65,7 +66,23 @@ def echo_json(value: Any) -> None:
     """
     if isinstance(value, dict):
         value = versioned(value)
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    click.echo(_dumps(value))
+
+
+def echo_json_listing(head: dict[str, Any], key: str, items: Iterable[Any]) -> None:
+    """Print ``{**head, key: [*items]}`` exactly as :func:`echo_json` would, an item at a time as ``items``
+    yields them: a listing of the whole archive is never held in memory, and its first lines come at once."""
+    opening, closing = _dumps(versioned({**head, key: []})).rsplit("[]", 1)  # ``key`` is the last one
+    click.echo(opening + "[", nl=False)
+    separator = "\n"
+    for item in items:
+        click.echo(separator + textwrap.indent(_dumps(item), "    "), nl=False)
+        separator = ",\n"
+    click.echo(("]" if separator == "\n" else "\n  ]") + closing)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
 def json_option(help: str | None = None) -> Callable[[F], F]:  # noqa: A002 - click's own keyword

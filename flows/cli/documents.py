@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -15,8 +15,8 @@ from storage.provenance import FILE_STATUS_PREFIX
 from storage.search import SearchFilters, SearchQueryError
 from storage.records import document_summary
 
-from flows.cli.context import Context, echo_json, json_option, short
-from flows.cli.queries import STATUSES, Filters, QueryError, list_documents, list_works, parse_since
+from flows.cli.context import Context, echo_json, echo_json_listing, json_option, short
+from flows.cli.queries import STATUSES, Filters, QueryError, find_documents, find_works, parse_since
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,27 +77,33 @@ def _footer(shown: int, total: int, offset: int, what: str) -> str:
 def documents(obj: Context, status: str | None, since: str | None, fmt: str | None, limit: int | None,
               offset: int, as_json: bool) -> None:
     """Every record (failed ones too), by id, with a header; filter by status, ingest time and format."""
-    total, docs = list_documents(obj.archive(), _filters(status, since, fmt), limit, offset)
+    total, docs = find_documents(obj.archive(), _filters(status, since, fmt), limit, offset)
     if as_json:
-        echo_json({"total": total, "limit": limit, "offset": offset,
-                   "documents": [document_summary(d) for d in docs]})
+        echo_json_listing({"total": total, "limit": limit, "offset": offset}, "documents",
+                          (document_summary(d) for d in docs))
         return
-    if not docs:
-        click.echo(_footer(0, total, offset, "documents") if total else
-                   f"no documents{' match' if status or since or fmt else ''}")
-        return
-    click.echo(DOCUMENT_HEADER)
+    shown = 0
     for d in docs:
+        if not shown:
+            click.echo(DOCUMENT_HEADER)
+        shown += 1
         click.echo(document_row(d))
         if d.error:
             click.echo(f"{'':>7}error: {short(d.error, 110)}")
-    click.echo(_footer(len(docs), total, offset, "documents"))
+    if shown or total:
+        click.echo(_footer(shown, total, offset, "documents"))
+    else:
+        click.echo(f"no documents{' match' if status or since or fmt else ''}")
 
 
-def print_works(works_: list[Work]) -> None:
-    """Every work with its versions, one line each: a header, then the versions under their work."""
-    click.echo(f"{'WORK':>5}  {'VERSIONS':>8}  {'FIRST DATE':<10}  {'LAST INGESTED':<17}  TITLE")
+def print_works(works_: Iterable[Work]) -> int:
+    """Every work with its versions, one line each: a header, then the versions under their work
+    (nothing when there are none); how many works were printed."""
+    shown = 0
     for work in works_:
+        if not shown:
+            click.echo(f"{'WORK':>5}  {'VERSIONS':>8}  {'FIRST DATE':<10}  {'LAST INGESTED':<17}  TITLE")
+        shown += 1
         dates = sorted(d.date for d in work.documents if d.date)
         last = max((d.ingested_at for d in work.documents), default=None)
         click.echo(f"{work.id:>5}  {len(work.documents):>8}  {short(dates[0] if dates else '-', 10):<10}  "
@@ -105,6 +111,7 @@ def print_works(works_: list[Work]) -> None:
         for doc in work.documents:
             click.echo(f"{'':>7}v{doc.version} doc {doc.id} {doc.relation:<9} {doc.status:<6} "
                        f"{short(doc.format or '-', 8):<8} {short(doc.date or '-', 10):<10} {short(doc.source, 60)}")
+    return shown
 
 
 @click.command()
@@ -212,18 +219,17 @@ def show_note(doc: Document, seq: int, as_json: bool) -> None:
 def works(obj: Context, status: str | None, since: str | None, fmt: str | None, limit: int | None,
           offset: int, as_json: bool) -> None:
     """Works with their versions in order; filters keep the works with a version that passes them."""
-    total, found = list_works(obj.archive(), _filters(status, since, fmt), limit, offset)
+    total, found = find_works(obj.archive(), _filters(status, since, fmt), limit, offset)
     if as_json:
-        echo_json({"total": total, "limit": limit, "offset": offset,
-                   "works": [{"id": w.id, "title": w.title, "versions": [document_summary(d) for d in w.documents]}
-                             for w in found]})
+        echo_json_listing({"total": total, "limit": limit, "offset": offset}, "works",
+                          ({"id": w.id, "title": w.title, "versions": [document_summary(d) for d in w.documents]}
+                           for w in found))
         return
-    if not found:
-        click.echo(_footer(0, total, offset, "works") if total else
-                   f"no works{' match' if status or since or fmt else ''}")
-        return
-    print_works(found)
-    click.echo(_footer(len(found), total, offset, "works"))
+    shown = print_works(found)
+    if shown or total:
+        click.echo(_footer(shown, total, offset, "works"))
+    else:
+        click.echo(f"no works{' match' if status or since or fmt else ''}")
 
 
 class SearchError(click.ClickException):

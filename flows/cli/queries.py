@@ -1,5 +1,6 @@
-"""What the listing commands ask the archive: filtered pages of documents and works (what a reference
-names and a document's fetches are in :mod:`storage.browse`, shared with the web interface).
+"""What the listing commands ask the archive: filtered documents and works, read a chunk at a time as
+they are printed (what a reference names and a document's fetches are in :mod:`storage.browse`, shared
+with the web interface).
 
 Read-only, through :meth:`storage.Archive.reading`. ``since`` takes a date
 (``2026-12-01``), a time (``2026-12-01T12:00``, UTC unless it says otherwise)
@@ -9,17 +10,24 @@ or an age (``30m``, ``12h``, ``7d``, ``2w``): :func:`parse_since`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import load_only, selectinload
 
 from storage import Archive
 from storage.models import Document, Work
 
 STATUSES = ("stored", "failed")
+CHUNK = 500  # rows a query of a listing
+# What a listing line and ``document_summary`` read: the text, metadata and derivation stay in the database.
+LISTED = (Document.id, Document.status, Document.error, Document.source, Document.sha256, Document.size,
+          Document.media_type, Document.format, Document.title, Document.date, Document.file_date,
+          Document.authors, Document.language, Document.work_id, Document.version, Document.relation,
+          Document.relation_reason, Document.obtained_at, Document.ingested_at, Document.part_of_id)
 _AGE = re.compile(r"^(\d+)\s*([mhdw])$")
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -63,28 +71,59 @@ class Filters:
         return clauses
 
 
-def list_documents(archive: Archive, filters: Filters, limit: int | None = None,
-                   offset: int = 0) -> tuple[int, list[Document]]:
-    """How many documents pass ``filters``, and one page of them by id."""
+def _chunked(archive: Archive, query_of: Callable[[int | None], Select[Any]], limit: int | None,
+             offset: int) -> Iterator[Any]:
+    """The rows of ``query_of(after id)`` (ordered by id) from ``offset``, up to ``limit``, :data:`CHUNK` a query.
+
+    One reading session for the whole listing; each chunk leaves the session
+    once it is handed out, so memory holds one chunk however many rows follow.
+    """
+    with archive.reading() as session:
+        last: int | None = None
+        left = limit
+        while left is None or left > 0:
+            size = CHUNK if left is None else min(CHUNK, left)
+            query = query_of(last).limit(size)
+            rows = list(session.scalars(query.offset(offset) if last is None else query))
+            session.expunge_all()
+            yield from rows
+            if len(rows) < size:
+                return
+            last = rows[-1].id
+            left = None if left is None else left - len(rows)
+
+
+def find_documents(archive: Archive, filters: Filters, limit: int | None = None,
+                   offset: int = 0) -> tuple[int, Iterator[Document]]:
+    """How many documents pass ``filters``, and those from ``offset`` (up to ``limit``) by id, as they are read.
+
+    Only the columns a listing shows are read (:data:`LISTED`; the text stays in
+    the database), :data:`CHUNK` documents a query.
+    """
     where = filters.where()
     with archive.reading() as session:
         total = session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
-        query = (select(Document).options(selectinload(Document.identifiers)).where(*where)
-                 .order_by(Document.id).offset(offset))
-        if limit is not None:
-            query = query.limit(limit)
-        return total, list(session.scalars(query))
+
+    def page(after: int | None) -> Select[Any]:
+        return (select(Document).options(load_only(*LISTED, raiseload=True), selectinload(Document.identifiers))
+                .where(*where, *([Document.id > after] if after is not None else [])).order_by(Document.id))
+
+    return total, _chunked(archive, page, limit, offset)
 
 
-def list_works(archive: Archive, filters: Filters, limit: int | None = None,
-               offset: int = 0) -> tuple[int, list[Work]]:
-    """How many works have a version passing ``filters``, and one page of them by id (all their versions)."""
+def find_works(archive: Archive, filters: Filters, limit: int | None = None,
+               offset: int = 0) -> tuple[int, Iterator[Work]]:
+    """How many works have a version passing ``filters``, and those from ``offset`` (up to ``limit``) by id,
+    each with all its versions (their listed columns), as they are read."""
     where = filters.where()
+    ids = select(Document.work_id).where(*where).distinct()
     with archive.reading() as session:
-        ids = select(Document.work_id).where(*where).distinct()
         total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-        query = (select(Work).options(selectinload(Work.documents).selectinload(Document.identifiers))
-                 .where(Work.id.in_(ids)).order_by(Work.id).offset(offset))
-        if limit is not None:
-            query = query.limit(limit)
-        return total, list(session.scalars(query))
+    versions = selectinload(Work.documents).options(load_only(*LISTED, raiseload=True),
+                                                    selectinload(Document.identifiers))
+
+    def page(after: int | None) -> Select[Any]:
+        return (select(Work).options(versions)
+                .where(Work.id.in_(ids), *([Work.id > after] if after is not None else [])).order_by(Work.id))
+
+    return total, _chunked(archive, page, limit, offset)
