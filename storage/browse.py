@@ -10,13 +10,14 @@ import re
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only, selectinload
 
 from storage.archive import Archive
 from storage.citations.queries import resolve_ref
 from storage.errors import DocumentNotFound
 from storage.events import iso
 from storage.models import Document, DocumentIdentifier, Event, Fetch, Run
-from storage.records import document_detail
+from storage.records import SUMMARY_COLUMNS, document_detail
 
 MIN_SHA_PREFIX = 6  # hex digits of a SHA-256 that name a document (when only one has them)
 
@@ -92,10 +93,9 @@ def document_page(archive: Archive, limit: int, offset: int) -> tuple[int, list[
     """All documents (failed ones too), by id, one page of them, and how many there are."""
     with archive.reading() as session:
         total = int(session.scalar(select(func.count()).select_from(Document)) or 0)
-        docs = list(session.scalars(select(Document).order_by(Document.id).limit(limit).offset(offset)))
-        for doc in docs:
-            _ = doc.identifiers  # loaded inside the session
-        return total, docs
+        return total, list(session.scalars(
+            select(Document).options(load_only(*SUMMARY_COLUMNS, raiseload=True), selectinload(Document.identifiers))
+            .order_by(Document.id).limit(limit).offset(offset)))
 
 
 def matching_ids(archive: Archive, ref: str) -> list[int]:

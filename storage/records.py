@@ -58,6 +58,13 @@ def footnote_dict(note: StoredFootnote) -> dict[str, Any]:
     }
 
 
+# What :func:`document_summary` (and a listing line) reads: a listing loads these, not the text or metadata.
+SUMMARY_COLUMNS = (Document.id, Document.status, Document.error, Document.source, Document.sha256, Document.size,
+                   Document.media_type, Document.format, Document.title, Document.date, Document.file_date,
+                   Document.authors, Document.language, Document.work_id, Document.version, Document.relation,
+                   Document.relation_reason, Document.obtained_at, Document.ingested_at, Document.part_of_id)
+
+
 def document_summary(doc: Document) -> dict[str, Any]:
     """The record fields every listing shows (``documents --json``)."""
     return {

@@ -200,12 +200,13 @@ def test_listings_read_a_chunk_at_a_time_and_give_the_same_pages(arch, monkeypat
 
 
 def test_a_listing_never_reads_the_texts_and_holds_one_chunk(arch, monkeypatch):
-    """The SQL of a whole listing: no text column, two queries (documents, their identifiers) a chunk."""
+    """The SQL of a whole listing: no text column, two queries (documents, their identifiers) a chunk;
+    the same for a page of the web interface's list."""
     from sqlalchemy import event
 
     from flows.cli import queries
     from flows.cli.queries import Filters, find_documents, find_works
-    from storage import Archive
+    from storage import Archive, browse
 
     monkeypatch.setattr(queries, "CHUNK", 3)
     archive = Archive.open(arch.home, create=False)
@@ -223,6 +224,11 @@ def test_a_listing_never_reads_the_texts_and_holds_one_chunk(arch, monkeypatch):
         total, found = find_works(archive, Filters())
         assert sum(len(w.documents) for w in found) == len(listed)
         assert not any(re.search(r"documents\.text\b", s) for s in statements), statements
+        statements.clear()
+        _total, page = browse.document_page(archive, 50, 0)  # the web interface's list, one page
+        assert [(d.id, d.title) for d in page] == listed and all(d.identifiers is not None for d in page)
+        assert not any(re.search(r"documents\.text\b", s) for s in statements), statements
+        assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 3  # count, page, identifiers
     finally:
         archive.close()
 

@@ -20,14 +20,10 @@ from sqlalchemy.orm import load_only, selectinload
 
 from storage import Archive
 from storage.models import Document, Work
+from storage.records import SUMMARY_COLUMNS
 
 STATUSES = ("stored", "failed")
 CHUNK = 500  # rows a query of a listing
-# What a listing line and ``document_summary`` read: the text, metadata and derivation stay in the database.
-LISTED = (Document.id, Document.status, Document.error, Document.source, Document.sha256, Document.size,
-          Document.media_type, Document.format, Document.title, Document.date, Document.file_date,
-          Document.authors, Document.language, Document.work_id, Document.version, Document.relation,
-          Document.relation_reason, Document.obtained_at, Document.ingested_at, Document.part_of_id)
 _AGE = re.compile(r"^(\d+)\s*([mhdw])$")
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -97,7 +93,7 @@ def find_documents(archive: Archive, filters: Filters, limit: int | None = None,
                    offset: int = 0) -> tuple[int, Iterator[Document]]:
     """How many documents pass ``filters``, and those from ``offset`` (up to ``limit``) by id, as they are read.
 
-    Only the columns a listing shows are read (:data:`LISTED`; the text stays in
+    Only the columns a listing shows are read (``SUMMARY_COLUMNS``; the text stays in
     the database), :data:`CHUNK` documents a query.
     """
     where = filters.where()
@@ -105,7 +101,7 @@ def find_documents(archive: Archive, filters: Filters, limit: int | None = None,
         total = session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
 
     def page(after: int | None) -> Select[Any]:
-        return (select(Document).options(load_only(*LISTED, raiseload=True), selectinload(Document.identifiers))
+        return (select(Document).options(load_only(*SUMMARY_COLUMNS, raiseload=True), selectinload(Document.identifiers))
                 .where(*where, *([Document.id > after] if after is not None else [])).order_by(Document.id))
 
     return total, _chunked(archive, page, limit, offset)
@@ -119,7 +115,7 @@ def find_works(archive: Archive, filters: Filters, limit: int | None = None,
     ids = select(Document.work_id).where(*where).distinct()
     with archive.reading() as session:
         total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
-    versions = selectinload(Work.documents).options(load_only(*LISTED, raiseload=True),
+    versions = selectinload(Work.documents).options(load_only(*SUMMARY_COLUMNS, raiseload=True),
                                                     selectinload(Document.identifiers))
 
     def page(after: int | None) -> Select[Any]:
