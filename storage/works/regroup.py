@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Session, defer
 
 from storage import events
 from storage.citations.linking import relink_all
@@ -25,6 +27,11 @@ from storage.works.index import Placement, apply_placement, decide, grouping_det
 
 if TYPE_CHECKING:
     from storage.archive import Archive
+
+TEXT_CHUNK = 200  # documents whose texts are read together, and held together, while they are placed
+_TEXTS = sql("SELECT id, text FROM documents WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+_NOTES = sql("SELECT document_id, text FROM footnotes WHERE document_id IN :ids ORDER BY document_id, seq"
+             ).bindparams(bindparam("ids", expanding=True))
 
 
 @dataclass
@@ -44,7 +51,9 @@ def regroup(archive: Archive, progress: Callable[[int, int], None] | None = None
     report = RegroupReport()
     with transaction(archive.sessions) as session:
         events.lock_head(session)
-        docs = list(session.scalars(select(Document).order_by(Document.obtained_at, Document.id)))
+        # the texts stay in the database: each chunk's are read when its documents are placed, then dropped
+        docs = list(session.scalars(select(Document).options(defer(Document.text))
+                                    .order_by(Document.obtained_at, Document.id)))
         before = {d.id: grouping_detail(d) for d in docs}
         report.documents = len(docs)
         report.works_before = len(set(session.scalars(select(Work.id))))
@@ -53,23 +62,28 @@ def regroup(archive: Archive, progress: Callable[[int, int], None] | None = None
         group_of: dict[int, int] = {}
         placement: dict[int, Placement] = {}
         next_group = 0
-        for doc in docs:
-            keys = index_keys(doc.text or "", doc.title) if doc.status == "stored" else []
-            match = None
-            if doc.status == "stored":
-                match = decide(session, doc.text or "", doc.title, keys, {doc.id},
-                               [n.text for n in doc.footnotes], manifest_of(doc))
-            if match is not None and match.matched_document_id in group_of:
-                group_of[doc.id] = group_of[match.matched_document_id]
-                placement[doc.id] = match
-            else:
-                group_of[doc.id] = next_group
-                next_group += 1
-                placement[doc.id] = Placement("original")
-            session.add_all(WorkKey(document_id=doc.id, key=k) for k in keys)
-            session.flush()
-            if progress is not None:
-                progress(len(group_of), len(docs))
+        for start in range(0, len(docs), TEXT_CHUNK):
+            chunk = docs[start:start + TEXT_CHUNK]
+            texts = _texts_and_notes(session, [d.id for d in chunk if d.status == "stored"])
+            for doc in chunk:
+                keys: list[str] = []
+                match = None
+                if doc.status == "stored":
+                    text, notes = texts[doc.id]
+                    keys = index_keys(text, doc.title)
+                    match = decide(session, text, doc.title, keys, {doc.id}, notes, manifest_of(doc))
+                if match is not None and match.matched_document_id in group_of:
+                    group_of[doc.id] = group_of[match.matched_document_id]
+                    placement[doc.id] = match
+                else:
+                    group_of[doc.id] = next_group
+                    next_group += 1
+                    placement[doc.id] = Placement("original")
+                if keys:  # at once (Core): the next document's candidates are looked up among them
+                    session.connection().execute(insert(WorkKey.__table__),
+                                                 [{"document_id": doc.id, "key": k} for k in keys])
+                if progress is not None:
+                    progress(len(group_of), len(docs))
         members: dict[int, list[Document]] = {}
         for doc in docs:
             members.setdefault(group_of[doc.id], []).append(doc)
@@ -112,3 +126,14 @@ def regroup(archive: Archive, progress: Callable[[int, int], None] | None = None
             "documents": report.documents, "works_before": report.works_before, "works_after": report.works_after,
             "moved": len(report.moved), "relabelled": len(report.relabelled)})
     return report
+
+
+def _texts_and_notes(session: Session, ids: list[int]) -> dict[int, tuple[str, list[str]]]:
+    """``{id: (text or "", note texts in order)}`` of the documents ``ids`` (two queries)."""
+    if not ids:
+        return {}
+    found: dict[int, tuple[str, list[str]]] = {
+        doc_id: (text or "", []) for doc_id, text in session.execute(_TEXTS, {"ids": ids})}
+    for doc_id, note in session.execute(_NOTES, {"ids": ids}):
+        found[doc_id][1].append(note)
+    return found
