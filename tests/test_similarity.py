@@ -479,3 +479,14 @@ def test_pdf_rendition_of_an_edited_text_is_a_revision():
     pdf = pdf_rendition(edited, seed=7, header=" ".join(text.split()[:6]))
     assert compare(text, pdf).level == REVISION
     assert compare(edited, pdf).level == RENDITION
+
+
+def test_short_texts_quoting_the_same_two_sentences_are_separate_works():
+    """Two short notices (two or three paragraphs) quoting the same two sentences of a report, in order:
+    the quotations touch half the blocks of both, but are two passages holding a third of the words."""
+    a, b = fixture("quoting_short_a.txt"), fixture("quoting_short_b.txt")
+    for x, y in ((a, b), (b, a)):
+        c = compare(x, y)
+        assert c.reasons["order_significant"] and c.reasons["spread_shorter"] >= 0.5  # what used to join them
+        assert c.reasons["passages"] == 2
+        assert c.level == UNRELATED and c.score < 0.5, c.reasons

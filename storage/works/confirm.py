@@ -55,25 +55,37 @@ Both texts are normalized as above.  Then they are one work if:
       sentences: an edited sentence between two kept ones does not break the
       passage); a passage needs at least 2 anchors.  Each text is cut into
       blocks of ``BLOCK`` = 50 content words (about a paragraph of 100 words);
-      the *spread* of a text is the fraction of its blocks that contain an
-      aligned passage, its *coverage* the fraction of its content words inside
-      aligned passages.  We require
+      the *spread* of a text is the fraction of its blocks that hold at least
+      2 anchors of one aligned passage (a passage across a block boundary
+      counts where its anchors are, not in both blocks for one anchor), its
+      *coverage* the fraction of its content words inside aligned passages.
+      We require
 
-        spread(shorter) >= 1/2  and  ( spread(longer) >= 1/2  or  coverage(shorter) >= 1/2 )
+        spread(shorter) >= 1/2  and  ( in place  or  coverage(shorter) >= 1/2 )
+
+        in place:  spread(longer) >= 1/2  and  at least 3 aligned passages
+                   and  coverage(shorter) >= 1/4
 
       i.e. most paragraphs of the shorter text still carry text of the other,
       in order, and either the texts correspond throughout *both* (rewritten
       in place -- even a heavy rewrite keeps names, figures and phrases in
-      every paragraph) or most of the shorter text survives in the longer
-      (an expanded stub, an abridgement).  "Most" (1/2) is the plain meaning
-      of "an edited version of it" as opposed to "a document that reuses
-      parts of it".  A document quoting passages of another fails both
-      alternatives: its quotations are a minority of its own words and touch
-      few paragraphs of the source.
+      every paragraph, so in several places and a fair share of the words)
+      or most of the shorter text survives in the longer (an expanded stub,
+      an abridgement).  "Most" (1/2) is the plain meaning of "an edited
+      version of it" as opposed to "a document that reuses parts of it".  A
+      document quoting passages of another fails both alternatives: its
+      quotations are a minority of its own words, one passage each, and touch
+      few paragraphs of the source.  The passage count and the coverage floor
+      of "in place" are what keeps two *short* texts quoting the same two
+      sentences apart: a text of two or three blocks has two or three
+      paragraphs, and two quotations can touch half of them in both texts
+      (``tests/fixtures/revisions/quoting_short_*.txt``; before these two
+      conditions such pairs were revisions).
 
    c. *Title* -- a distinctive title (>= 3 words) that is near-identical in both
       documents (token-sort ratio >= 90) is separate evidence of identity, given
-      by the authors themselves; it lowers the 1/2 bars to 1/3.  A different or
+      by the authors themselves; it lowers the 1/2 bars to 1/3 (and the 1/4
+      floor to 1/6).  A different or
       missing title is not evidence against (articles are renamed, PDFs lose
       their titles).
 
@@ -81,9 +93,11 @@ Both texts are normalized as above.  Then they are one work if:
 
 ``score`` (0..1) is 1.0 for a rendition, the character similarity for a
 near-identical revision, otherwise
-``min(1, -log10(p) / 9) * min(spread(shorter), max(spread(longer), coverage(shorter)))``
--- the weakest of the conditions above, so a revision scores at least 1/2
-(1/3 with a matching title) and unrelated documents score low.
+``min(1, -log10(p) / 9) * min(spread(shorter), max(through, coverage(shorter)))``,
+where ``through`` is spread(longer) when the pair has the passages and the
+coverage "in place" asks for, else 0 -- the weakest of the conditions above,
+so a revision scores at least 1/2 (1/3 with a matching title) and unrelated
+documents score low.
 
 ``reasons`` records every measure, including two that are reported but not used
 in the decision because they are subsumed by the passage alignment: gram
@@ -137,6 +151,8 @@ RUN_MIN_ANCHORS = 2
 BLOCK = 50                  # content words per block of the shorter text
 SPREAD_REQUIRED = 0.5
 SPREAD_REQUIRED_WITH_TITLE = 1 / 3
+IN_PLACE_MIN_PASSAGES = 3  # aligned passages of a text rewritten in place (two are two quotations)
+IN_PLACE_COVERAGE = 1 / 2  # of the required spread: the share of the shorter text an in-place rewrite keeps
 ORDER_LOG10_P = -9.0        # ordered chain must be this improbable by chance
 CHAIN_ROUNDS = 4            # longest chain, then chains of what is left (moved blocks)
 NEAR_EXACT_SIMILARITY = 0.99
@@ -239,11 +255,13 @@ def _align(a: Analysis, b: Analysis) -> dict:
         if n_words == 0:
             return 0.0, 0.0
         nb = max(1, round(n_words / BLOCK))
-        hit = set()
+        hit: set[int] = set()
         covered = 0
         for r in runs:
-            for p in r:
-                hit.add(min(nb - 1, p[side] * nb // n_words))
+            # a block carries a passage when it holds RUN_MIN_ANCHORS of its anchors: a quoted sentence
+            # across a block boundary is in one block, not two
+            anchors_in = Counter(min(nb - 1, p[side] * nb // n_words) for p in r)
+            hit.update(block for block, n in anchors_in.items() if n >= RUN_MIN_ANCHORS)
             covered += r[-1][side] + GRAM - r[0][side]
         return len(hit) / nb, min(1.0, covered / n_words)
 
@@ -409,10 +427,14 @@ def same_work(a: Analysis, b: Analysis, a_title: str | None, b_title: str | None
     reasons["coverage_shorter"] = round(coverage_short, 4)
     reasons["required"] = round(required, 4)
     reasons["order_significant"] = order_ok
-    in_place = spread_long >= required       # rewritten in place: passages run through both
+    # rewritten in place: passages run through both texts, in several places, holding some of the shorter
+    # text (a short text has few blocks: two quoted sentences can touch half of them)
+    several = al["passages"] >= IN_PLACE_MIN_PASSAGES and coverage_short >= required * IN_PLACE_COVERAGE
+    through = spread_long if several else 0.0
+    in_place = through >= required
     contained = coverage_short >= required   # extended or abridged: the shorter is mostly kept
     score = max(0.0, min(1.0, al["log10_p_order"] / ORDER_LOG10_P)) * min(
-        spread, max(spread_long, coverage_short)
+        spread, max(through, coverage_short)
     )
     joined = order_ok and spread >= required and (in_place or contained)
     if joined or explain:

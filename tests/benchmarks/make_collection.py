@@ -177,8 +177,9 @@ def as_pdf(t: Text) -> bytes:
 WRITERS = {"txt": as_txt, "md": as_md, "html": as_html, "wiki": as_wiki, "pdf": as_pdf}
 
 
-def generate(out: Path, docs: int = 10_000, seed: int = 7) -> Counter[str]:
-    """Write the collection under ``out``; the counts per kind and format."""
+def generate(out: Path, docs: int = 10_000, seed: int = 7, lineage: dict[str, str] | None = None) -> Counter[str]:
+    """Write the collection under ``out``; the counts per kind and format. ``lineage``, when given, is filled
+    with each duplicate's, revision's and rendition's file name -> the file name it was made from."""
     rng = random.Random(seed)
     words = Words(rng)
     formats = [f for f, _ in FORMATS]
@@ -189,18 +190,21 @@ def generate(out: Path, docs: int = 10_000, seed: int = 7) -> Counter[str]:
         folder = out / f"part-{n // PER_FOLDER:03d}"
         folder.mkdir(parents=True, exist_ok=True)
         roll = rng.random()
+        source = None
         if made and roll < 0.03:
-            _text, fmt, earlier = rng.choice(made)
-            data, kind = earlier.read_bytes(), "duplicate"
+            _text, fmt, source = rng.choice(made)
+            data, kind = source.read_bytes(), "duplicate"
         elif made and roll < 0.08:
-            base, fmt, _ = rng.choice(made)
+            base, fmt, source = rng.choice(made)
             text, kind = words.revise(base), "revision"
         elif made and roll < 0.10:
-            text, old_fmt, _ = rng.choice(made)
+            text, old_fmt, source = rng.choice(made)
             fmt, kind = rng.choice([f for f in formats if f != old_fmt]), "rendition"
         else:
             text, fmt, kind = words.text(), rng.choices(formats, weights)[0], "new"
         path = folder / f"doc-{n:05d}.{fmt}"
+        if lineage is not None and source is not None:
+            lineage[path.name] = source.name
         if kind != "duplicate":
             data = WRITERS[fmt](text)
             made.append((text, fmt, path))
