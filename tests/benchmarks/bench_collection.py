@@ -18,7 +18,9 @@ folder, then measures, one after the other on the same machine:
   in one process, stored nothing (what the 0.5 goal must also fit in: the
   CPU it leaves after extraction is printed beside it);
 * ingest in-process (``run_ingest`` with :class:`InProcessRunner`) into a new
-  archive, then re-ingest of the unchanged collection into the same archive;
+  archive (and its works against the collection's planted lineage: pairwise
+  precision and recall, ``grouping_lineage.py``), then re-ingest of the
+  unchanged collection into the same archive;
 * ``--small`` tiny text files (one folder) ingested into another new archive;
 * ``verify`` of the first archive against ``hashlib.sha256`` streaming the
   same blobs;
@@ -48,6 +50,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_verify import baseline as hashlib_baseline  # noqa: E402
+from grouping_lineage import describe as describe_grouping  # noqa: E402
+from grouping_lineage import grouping_against_lineage  # noqa: E402
 from make_collection import generate  # noqa: E402
 
 
@@ -244,13 +248,15 @@ def main() -> None:
     rows: list[tuple[str, str, str]] = []
     try:
         folder = tmp / "collection"
-        kinds = generate(folder, args.docs, args.seed)
+        lineage: dict[str, str] = {}
+        kinds = generate(folder, args.docs, args.seed, lineage)
         paths = files_of(folder)
         n = len(paths)
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
         extract_s = extraction_alone(paths, args.workers)
         hash_s = hashing_alone(paths)
         ingest_s, counts = ingest(folder, tmp / "home", args.workers)
+        grouped = grouping_against_lineage(tmp / "home", lineage)
         again_s, again_counts = ingest(folder, tmp / "home", args.workers)
         own_mb, kids_mb = peak_mb()  # of the ingests: before the baselines below load rows into memory
         insert_s, insert_rows = inserts_alone(tmp / "home", tmp / "bulk-home")
@@ -273,6 +279,8 @@ def main() -> None:
             ("ingest (in-process)", f"{n / ingest_s:8.1f} docs/s", f"{ingest_s:.1f} s; {counts}"),
             ("  / extraction alone", f"{extract_s / ingest_s:8.2f}", "goal >= 0.5"),
             ("  / sum-of-parts bound", f"{bound_s / ingest_s:8.2f}", "goal >= 0.8"),
+            ("  its works vs the lineage", f"P {grouped['precision']:.4f} R {grouped['recall']:.4f}",
+             describe_grouping(grouped)),
             ("re-ingest unchanged", f"{again_s:8.2f} s", f"{100 * again_s / ingest_s:.1f}% of the first run "
                                                          f"(goal <= 5%); {again_counts}"),
             ("peak memory (ingest)", f"{own_mb:8.0f} MB", f"main process; largest extraction worker {kids_mb:.0f} MB"),
