@@ -59,31 +59,7 @@ def regroup(archive: Archive, progress: Callable[[int, int], None] | None = None
         report.works_before = len(set(session.scalars(select(Work.id))))
         session.execute(delete(WorkKey))
         session.flush()
-        group_of: dict[int, int] = {}
-        placement: dict[int, Placement] = {}
-        next_group = 0
-        for start in range(0, len(docs), TEXT_CHUNK):
-            chunk = docs[start:start + TEXT_CHUNK]
-            texts = _texts_and_notes(session, [d.id for d in chunk if d.status == "stored"])
-            for doc in chunk:
-                keys: list[str] = []
-                match = None
-                if doc.status == "stored":
-                    text, notes = texts[doc.id]
-                    keys = index_keys(text, doc.title)
-                    match = decide(session, text, doc.title, keys, {doc.id}, notes, manifest_of(doc))
-                if match is not None and match.matched_document_id in group_of:
-                    group_of[doc.id] = group_of[match.matched_document_id]
-                    placement[doc.id] = match
-                else:
-                    group_of[doc.id] = next_group
-                    next_group += 1
-                    placement[doc.id] = Placement("original")
-                if keys:  # at once (Core): the next document's candidates are looked up among them
-                    session.connection().execute(insert(WorkKey.__table__),
-                                                 [{"document_id": doc.id, "key": k} for k in keys])
-                if progress is not None:
-                    progress(len(group_of), len(docs))
+        group_of, placement = _replay(session, docs, progress)
         members: dict[int, list[Document]] = {}
         for doc in docs:
             members.setdefault(group_of[doc.id], []).append(doc)
@@ -126,6 +102,37 @@ def regroup(archive: Archive, progress: Callable[[int, int], None] | None = None
             "documents": report.documents, "works_before": report.works_before, "works_after": report.works_after,
             "moved": len(report.moved), "relabelled": len(report.relabelled)})
     return report
+
+
+def _replay(session: Session, docs: list[Document], progress: Callable[[int, int], None] | None
+            ) -> tuple[dict[int, int], dict[int, Placement]]:
+    """Place ``docs`` in order on an empty candidate index: each one's group (a number) and placement."""
+    group_of: dict[int, int] = {}
+    placement: dict[int, Placement] = {}
+    next_group = 0
+    for start in range(0, len(docs), TEXT_CHUNK):
+        chunk = docs[start:start + TEXT_CHUNK]
+        texts = _texts_and_notes(session, [d.id for d in chunk if d.status == "stored"])
+        for doc in chunk:
+            keys: list[str] = []
+            match = None
+            if doc.status == "stored":
+                text, notes = texts[doc.id]
+                keys = index_keys(text, doc.title)
+                match = decide(session, text, doc.title, keys, {doc.id}, notes, manifest_of(doc))
+            if match is not None and match.matched_document_id in group_of:
+                group_of[doc.id] = group_of[match.matched_document_id]
+                placement[doc.id] = match
+            else:
+                group_of[doc.id] = next_group
+                next_group += 1
+                placement[doc.id] = Placement("original")
+            if keys:  # at once (Core): the next document's candidates are looked up among them
+                session.connection().execute(insert(WorkKey.__table__),
+                                             [{"document_id": doc.id, "key": k} for k in keys])
+            if progress is not None:
+                progress(len(group_of), len(docs))
+    return group_of, placement
 
 
 def _texts_and_notes(session: Session, ids: list[int]) -> dict[int, tuple[str, list[str]]]:
