@@ -11,22 +11,17 @@ floor pinned here; ``bench_collection.py`` prints the same figures at 10,000.
 
 from __future__ import annotations
 
-import itertools
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 from conftest import Cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "benchmarks"))
 
+from grouping_lineage import describe, grouping_against_lineage  # noqa: E402
 from make_collection import generate  # noqa: E402
 
 DOCS = 1000
-
-
-def pairwise(groups: dict[object, set[int]]) -> set[tuple[int, int]]:
-    return {pair for members in groups.values() for pair in itertools.combinations(sorted(members), 2)}
 
 
 def test_ingest_groups_the_planted_versions_and_nothing_else(tmp_path):
@@ -36,20 +31,7 @@ def test_ingest_groups_the_planted_versions_and_nothing_else(tmp_path):
     cli = Cli(tmp_path / "archive")
     cli("ingest", "--no-prefect", str(tmp_path / "collection"))
 
-    def origin(name: str) -> str:
-        while name in lineage:
-            name = lineage[name]
-        return name
-
-    by_work: dict[object, set[int]] = defaultdict(set)
-    by_origin: dict[object, set[int]] = defaultdict(set)
-    for doc in cli.json("documents")["documents"]:
-        by_work[doc["work_id"]].add(doc["id"])
-        by_origin[origin(Path(doc["source"]).name)].add(doc["id"])  # a duplicate's bytes: the first file's name
-    found, planted = pairwise(by_work), pairwise(by_origin)
-    right = len(found & planted)
-    precision, recall = right / len(found), right / len(planted)
-    print(f"\n{DOCS} files: {len(by_work)} works (planted {len(by_origin)}), pairs {len(found)} "
-          f"(planted {len(planted)}): precision {precision:.4f}, recall {recall:.4f}")
-    assert len(planted) > 30
-    assert precision >= 0.98 and recall >= 0.98
+    got = grouping_against_lineage(tmp_path / "archive", lineage)
+    print(f"\n{DOCS} files: {describe(got)}")
+    assert got["planted_pairs"] > 30
+    assert got["precision"] >= 0.98 and got["recall"] >= 0.98
