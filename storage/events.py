@@ -18,7 +18,8 @@ import platform
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata as importlib_metadata
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -68,26 +69,40 @@ def tool_versions() -> dict[str, str]:
     return versions
 
 
-def event_payload(event: Event) -> dict[str, Any]:
-    """The fields an event's hash covers."""
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "created_at": iso(event.created_at),
-        "document_id": event.document_id,
-        "work_id": event.work_id,
-        "run_id": event.run_id,
-        "outcome": event.outcome,
-        "detail": event.detail or {},
-        "tool_versions": event.tool_versions or {},
-        "record_hash": event.record_hash,
-        "prev_hash": event.prev_hash,
-    }
+HASHED_FIELDS = ("id", "kind", "created_at", "document_id", "work_id", "run_id", "outcome", "detail",
+                 "tool_versions", "record_hash", "prev_hash")
+_event_fields = attrgetter(*HASHED_FIELDS)
+_row_fields = itemgetter(*HASHED_FIELDS)
 
 
-def compute_hash(event: Event) -> str:
+class AppendedEvent(NamedTuple):
+    """What :func:`append_event` wrote: the new event's id and hash, and the hash it follows."""
+
+    id: int
+    hash: str
+    prev_hash: str
+
+
+def _payload(values: tuple[Any, ...]) -> dict[str, Any]:
+    payload = dict(zip(HASHED_FIELDS, values))
+    payload["created_at"] = iso(payload["created_at"])
+    payload["detail"] = payload["detail"] or {}
+    payload["tool_versions"] = payload["tool_versions"] or {}
+    return payload
+
+
+def event_payload(event: Any) -> dict[str, Any]:
+    """The fields an event's hash covers (of an ``Event``, or of anything with its attributes: a row)."""
+    return _payload(_event_fields(event))
+
+
+def compute_hash(event: Any) -> str:
     """SHA-256 of an event's canonical JSON (which includes ``prev_hash``)."""
-    return hashlib.sha256(canonical_json(event_payload(event)).encode("utf-8")).hexdigest()
+    return _sha256_json(event_payload(event))
+
+
+def _sha256_json(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
 def lock_head(session: Session) -> ChainHead:
@@ -120,7 +135,7 @@ def append_event(
     run_id: int | None = None,
     detail: dict[str, Any] | None = None,
     record_hash: str | None = None,
-) -> Event:
+) -> AppendedEvent:
     """Append one event to the chain inside the caller's transaction; ``kind`` must be one of :data:`KINDS`."""
     if kind not in KINDS:
         raise UnknownEventKind(f"event kind {kind!r} is not one archivist writes; add it to storage.events.KINDS")
@@ -130,27 +145,17 @@ def append_event(
     # a buffered batch moves the head row once, when its events go in (insert_buffered); until then
     # the chain's last event is the last row buffered (a savepoint that rolls back truncates the buffer)
     last_id, last_hash = (rows[-1]["id"], rows[-1]["hash"]) if rows else (head.last_event_id, head.hash)
-    event = Event(
-        id=last_id + 1,
-        kind=kind,
-        created_at=utcnow(),
-        document_id=document_id,
-        work_id=work_id,
-        run_id=run_id,
-        outcome=outcome,
-        detail=json.loads(canonical_json(detail or {})),
-        tool_versions=tool_versions(),
-        record_hash=record_hash,
-        prev_hash=last_hash,
-    )
-    event.hash = compute_hash(event)
+    row = {"id": last_id + 1, "kind": kind, "created_at": utcnow(), "document_id": document_id, "work_id": work_id,
+           "run_id": run_id, "outcome": outcome, "detail": json.loads(canonical_json(detail or {})),
+           "tool_versions": tool_versions(), "record_hash": record_hash, "prev_hash": last_hash}
+    row["hash"] = _sha256_json(_payload(_row_fields(row)))
     if rows is not None:
-        rows.append({column.key: getattr(event, column.key) for column in Event.__table__.columns})
+        rows.append(row)  # a plain row for one insert of the batch: an ORM object costs twice the hashing
     else:
-        session.add(event)  # no flush here: the transaction's events go in with its next flush
-        head.last_event_id = event.id
-        head.hash = event.hash
-    return event
+        session.add(Event(**row))  # no flush here: the transaction's events go in with its next flush
+        head.last_event_id = row["id"]
+        head.hash = row["hash"]
+    return AppendedEvent(row["id"], row["hash"], last_hash)
 
 
 _BUFFER = "event_rows"

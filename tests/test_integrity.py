@@ -121,9 +121,11 @@ def test_verify_json_names_head(small):
     assert report["head_id"] == report["events"]
 
 
-def test_an_appended_event_hashes_as_verify_recomputes_it(tmp_path):
+@pytest.mark.parametrize("buffered", [False, True], ids=["one-by-one", "buffered"])
+def test_an_appended_event_hashes_as_verify_recomputes_it(tmp_path, buffered):
     """The hash ``append_event`` writes is the one verify recomputes from the stored row, for details of
-    every shape (after the round trip through the database's JSON column)."""
+    every shape (after the round trip through the database's JSON column), whether the event goes in
+    as an ORM object or as a row of a batch's one insert (``buffer_events``)."""
     from storage import Archive, events
     from storage.database import transaction
     from storage.models import Event
@@ -134,12 +136,17 @@ def test_an_appended_event_hashes_as_verify_recomputes_it(tmp_path):
     archive = Archive.open(tmp_path / "home")
     try:
         with transaction(archive.sessions) as session:
+            if buffered:
+                events.buffer_events(session)
             made = [events.append_event(session, "verified", "ok", detail=d, record_hash="ab" * 32 if i % 2 else None)
                     for i, d in enumerate(details)]
-            assert [e.hash for e in made] == [events.compute_hash(e) for e in made]
+            if buffered:
+                events.insert_buffered(session)
+                events.stop_buffering(session)
         with archive.reading() as session:
-            stored = session.query(Event).order_by(Event.id).all()
-            assert [e.hash for e in stored[-len(made):]] == [events.compute_hash(e) for e in stored[-len(made):]]
+            stored = session.query(Event).order_by(Event.id).all()[-len(made):]
+            assert [e.hash for e in stored] == [e.hash for e in made]
+            assert [e.hash for e in stored] == [events.compute_hash(e) for e in stored]
     finally:
         archive.close()
 
