@@ -23,6 +23,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from extractors import CorruptDocument, ExtractedDocument, ExtractionError, Hints, ResourceLimitExceeded
@@ -45,6 +46,7 @@ class Keyed:
     title: str | None
     keys: list[str]
     prematch: Prematch | None = None  # its candidates compared on the archive (``storage.works.prematch``)
+    text_sha256: str | None = None  # the text's blob, written by the worker without fsync (see _put_text)
 
 
 def _prematch(engine: Any, record: ExtractedDocument, title: str | None, keys: list[str]) -> Prematch | None:
@@ -60,11 +62,29 @@ def _prematch(engine: Any, record: ExtractedDocument, title: str | None, keys: l
         return None
 
 
-def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None) -> None:
+def _put_text(texts: Any, record: ExtractedDocument) -> str | None:
+    """The record's text written to the archive's text store (``texts``: a ``BlobStore``), or ``None``.
+
+    Written without fsync: the storing process owes the sync, with the rest of
+    its batch, before it records the text (``BlobStore.adopt``). If the store
+    cannot be written here, the storing process writes the text itself.
+    """
+    if texts is None:
+        return None
+    try:
+        return texts.put(record.text.encode("utf-8"), sync=False)
+    except (OSError, UnicodeError):  # an optimisation only
+        log.debug("the text could not be written by the worker", exc_info=True)
+        return None
+
+
+def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None,
+                 texts_root: str | None = None) -> None:
     """Worker loop: receive ``(data, hints, keyed)``, send back a record (with its keys) or an error.
 
     With ``db_url`` (the archive's database), a keyed record also comes back
-    with its grouping candidates compared on a read-only snapshot of it.
+    with its grouping candidates compared on a read-only snapshot of it; with
+    ``texts_root`` (the archive's text store), with its text's blob written.
     """
     try:
         # Below the storing process: it is the one every document waits for (records are stored in
@@ -83,6 +103,9 @@ def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None) ->
     from extractors import extract
     from storage.works.index import index_keys
 
+    from storage.blobs import BlobStore
+
+    texts = BlobStore(Path(texts_root)) if texts_root else None
     engine = None
     if db_url:
         from storage.database import make_engine
@@ -105,7 +128,8 @@ def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None) ->
             if keyed:  # the pure part of grouping, here on a worker's core rather than in the storing process
                 title = record.metadata.title
                 keys = index_keys(record.text, title)
-                conn.send(("ok", Keyed(record, title, keys, _prematch(engine, record, title, keys))))
+                conn.send(("ok", Keyed(record, title, keys, _prematch(engine, record, title, keys),
+                                       _put_text(texts, record))))
             else:
                 conn.send(("ok", record))
         except ExtractionError as exc:
@@ -146,9 +170,10 @@ class ExtractionPool:
     """
 
     def __init__(self, workers: int | None = None, timeout_s: float | None = None,
-                 memory_mb: int | None = None, db_url: str | None = None):
+                 memory_mb: int | None = None, db_url: str | None = None, texts_root: str | None = None):
         knobs = settings()
         self.db_url = db_url  # the archive keyed jobs are prematched on (``storage.works.prematch``)
+        self.texts_root = texts_root  # the text store keyed jobs write their texts to (``_put_text``)
         self.size = max(1, workers or knobs.extract_workers or os.cpu_count() or 1)
         self.timeout_s = knobs.extract_timeout_s if timeout_s is None else timeout_s
         self.memory_mb = knobs.extract_memory_mb if memory_mb is None else memory_mb
@@ -175,7 +200,8 @@ class ExtractionPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.db_url), daemon=True)
+        process = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.db_url, self.texts_root),
+                                    daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)

@@ -204,7 +204,8 @@ class _KeyedExtraction:
             keyed = self.future.result()
         except ExtractionError as exc:
             return steps.Extraction(error=f"{type(exc).__name__}: {exc}")
-        return steps.Extraction(record=keyed.record, keys=(keyed.title, keyed.keys), prematch=keyed.prematch)
+        return steps.Extraction(record=keyed.record, keys=(keyed.title, keyed.keys), prematch=keyed.prematch,
+                                text_sha256=keyed.text_sha256)
 
 
 class InProcessRunner:
@@ -234,7 +235,8 @@ class InProcessRunner:
     def __enter__(self) -> InProcessRunner:
         self._known = None  # read again for each run
         self._pool = ExtractionPool(self.workers or self.config.extract_workers, self.config.extract_timeout_s,
-                                    self.config.extract_memory_mb, db_url=self.archive.shared_url())
+                                    self.config.extract_memory_mb, db_url=self.archive.shared_url(),
+                                    texts_root=str(self.archive.texts.root))
         return self
 
     def __exit__(self, *exc: object) -> None:

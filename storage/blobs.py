@@ -121,6 +121,20 @@ class BlobStore:
             self._unsynced.append(target)
         return digest
 
+    @property
+    def owed(self) -> tuple[Path, ...]:
+        """The blobs whose fsyncs are still owed (put with ``sync=False`` or adopted, not synced yet)."""
+        return tuple(self._unsynced)
+
+    def adopt(self, sha256: str) -> bool:
+        """Owe the fsyncs of a blob another process put with ``sync=False`` (an extraction worker), as if it
+        were put here; ``False`` when it is not in place (the caller puts it then)."""
+        target = self.path(sha256)
+        if not target.is_file():
+            return False
+        self._unsynced.append(target)
+        return True
+
     def sync(self) -> None:
         """Make every blob put with ``sync=False`` durable (data and name): one file-system sync."""
         if not self._unsynced:

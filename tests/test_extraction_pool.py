@@ -1,5 +1,6 @@
 """The extraction pool's workers run below the process that stores their records (it is the one every
-document waits for: records are stored in input order)."""
+document waits for: records are stored in input order), and write the texts of keyed jobs to the
+archive's text store, so the storing process need not."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import time
 
 from extractors import Hints
+from storage.blobs import BlobStore, sha256_bytes
 from flows.extraction_pool import WORKER_NICENESS, ExtractionPool
 
 
@@ -21,3 +23,18 @@ def test_workers_run_at_a_lower_priority_than_the_storing_process():
                 and time.monotonic() < deadline:
             time.sleep(0.1)
     assert niceness == wanted
+
+
+def test_a_keyed_job_comes_back_with_its_text_written_to_the_text_store(tmp_path):
+    texts = tmp_path / "texts"
+    data = "Minutes of the hearing, 1988. The committee met in the prison in July.\n".encode()
+    with ExtractionPool(workers=1, texts_root=str(texts)) as pool:
+        keyed = pool.submit_keyed(data, Hints(filename="minutes.txt")).result(timeout=60)
+    assert keyed.text_sha256 == sha256_bytes(keyed.record.text.encode("utf-8"))
+    assert BlobStore(texts).get(keyed.text_sha256, verify=True) == keyed.record.text.encode("utf-8")
+
+
+def test_without_a_text_store_a_keyed_job_writes_nothing(tmp_path):
+    with ExtractionPool(workers=1) as pool:
+        keyed = pool.submit_keyed(b"Minutes of the hearing, 1988.\n", Hints(filename="minutes.txt")).result(timeout=60)
+    assert keyed.text_sha256 is None and "hearing" in keyed.record.text

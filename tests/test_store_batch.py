@@ -135,3 +135,34 @@ def test_a_savepoint_rolled_back_after_its_events_takes_the_chain_back_with_it(a
         ids = session.execute(sql("SELECT id FROM events ORDER BY id")).scalars().all()
     assert ids == [kept.id, last.id]
     assert verify(archive).ok
+
+
+def test_a_text_the_worker_wrote_is_adopted_with_its_fsync_owed_and_a_wrong_one_is_not(archive):
+    """An extraction worker writes a record's text blob without fsync (``BatchEntry.text_sha256``). The
+    batch adopts it, owing its fsync to the batch's sync, only when it is in place and is the record's
+    text; otherwise the batch writes the text itself. Either way the recorded text verifies."""
+    from storage.blobs import BlobStore, sha256_bytes
+    from storage.integrity.fixity import verify
+
+    adopted = _entry(archive, "adopted.txt", "Letters from Evin prison, summer 1988. " * 20)
+    worker_store = BlobStore(archive.texts.root)  # the worker's own instance of the same store
+    adopted.text_sha256 = worker_store.put(adopted.record.text.encode("utf-8"), sync=False)
+    assert not archive.texts.owed
+    assert archive.texts.adopt(adopted.text_sha256) and archive.texts.owed == (archive.texts.path(adopted.text_sha256),)
+    archive.texts.sync()
+    assert not archive.texts.owed
+
+    wrong = _entry(archive, "wrong.txt", "Names of the cemetery at Khavaran, gathered by mothers. " * 20)
+    wrong.text_sha256 = adopted.text_sha256  # in place, but not this record's text
+    missing = _entry(archive, "missing.txt", "Testimony of a guard about the corridor. " * 20)
+    missing.text_sha256 = sha256_bytes(missing.record.text.encode("utf-8"))  # the right name, never written
+    outcomes = archive.store_batch([adopted, wrong, missing])
+
+    assert [o.status for o in outcomes] == ["stored", "stored", "stored"]
+    docs = {d.source: d for d in archive.documents()}
+    for name, entry in (("adopted.txt", adopted), ("wrong.txt", wrong), ("missing.txt", missing)):
+        expected = sha256_bytes(entry.record.text.encode("utf-8"))
+        assert docs[name].text_sha256 == expected
+        assert archive.texts.get(expected, verify=True) == entry.record.text.encode("utf-8")
+    assert not archive.texts.owed  # the batch synced them all before it committed
+    assert verify(archive).ok
