@@ -62,29 +62,31 @@ def _prematch(engine: Any, record: ExtractedDocument, title: str | None, keys: l
         return None
 
 
-def _put_text(texts: Any, record: ExtractedDocument) -> str | None:
-    """The record's text written to the archive's text store (``texts``: a ``BlobStore``), or ``None``.
+def _put(store: Any, data: bytes | str, what: str) -> str | None:
+    """``data`` (a text: as UTF-8) written to one of the archive's stores (``store``: a ``BlobStore``), or ``None``.
 
     Written without fsync: the storing process owes the sync, with the rest of
-    its batch, before it records the text (``BlobStore.adopt``). If the store
-    cannot be written here, the storing process writes the text itself.
+    its batch, before it records the blob (``BlobStore.adopt``). If the store
+    cannot be written here, the storing process writes the blob itself.
     """
-    if texts is None:
+    if store is None:
         return None
     try:
-        return texts.put(record.text.encode("utf-8"), sync=False)
+        return store.put(data.encode("utf-8") if isinstance(data, str) else data, sync=False)
     except (OSError, UnicodeError):  # an optimisation only
-        log.debug("the text could not be written by the worker", exc_info=True)
+        log.debug("the %s could not be written by the worker", what, exc_info=True)
         return None
 
 
 def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None,
-                 texts_root: str | None = None) -> None:
+                 texts_root: str | None = None, originals_root: str | None = None) -> None:
     """Worker loop: receive ``(data, hints, keyed)``, send back a record (with its keys) or an error.
 
     With ``db_url`` (the archive's database), a keyed record also comes back
     with its grouping candidates compared on a read-only snapshot of it; with
-    ``texts_root`` (the archive's text store), with its text's blob written.
+    ``texts_root`` (the archive's text store), with its text's blob written;
+    with ``originals_root`` (the archive's blob store), a keyed job's bytes are
+    written there before they are parsed.
     """
     try:
         # Below the storing process: it is the one every document waits for (records are stored in
@@ -106,6 +108,7 @@ def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None,
     from storage.blobs import BlobStore
 
     texts = BlobStore(Path(texts_root)) if texts_root else None
+    originals = BlobStore(Path(originals_root)) if originals_root else None
     engine = None
     if db_url:
         from storage.database import make_engine
@@ -123,13 +126,15 @@ def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None,
         if job is None:
             return
         data, hints, keyed = job
+        if keyed:  # before parsing: kept even if the parse kills this worker (else the storing process writes them)
+            _put(originals, data, "original")
         try:
             record = extract(data, hints)
             if keyed:  # the pure part of grouping, here on a worker's core rather than in the storing process
                 title = record.metadata.title
                 keys = index_keys(record.text, title)
                 conn.send(("ok", Keyed(record, title, keys, _prematch(engine, record, title, keys),
-                                       _put_text(texts, record))))
+                                       _put(texts, record.text, "text"))))
             else:
                 conn.send(("ok", record))
         except ExtractionError as exc:
@@ -170,10 +175,12 @@ class ExtractionPool:
     """
 
     def __init__(self, workers: int | None = None, timeout_s: float | None = None,
-                 memory_mb: int | None = None, db_url: str | None = None, texts_root: str | None = None):
+                 memory_mb: int | None = None, db_url: str | None = None, texts_root: str | None = None,
+                 originals_root: str | None = None):
         knobs = settings()
         self.db_url = db_url  # the archive keyed jobs are prematched on (``storage.works.prematch``)
-        self.texts_root = texts_root  # the text store keyed jobs write their texts to (``_put_text``)
+        self.texts_root = texts_root  # the text store keyed jobs write their texts to (``_put``) ...
+        self.originals_root = originals_root  # ... and the blob store they write their bytes to
         self.size = max(1, workers or knobs.extract_workers or os.cpu_count() or 1)
         self.timeout_s = knobs.extract_timeout_s if timeout_s is None else timeout_s
         self.memory_mb = knobs.extract_memory_mb if memory_mb is None else memory_mb
@@ -200,7 +207,8 @@ class ExtractionPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.db_url, self.texts_root),
+        process = self._ctx.Process(target=_worker_main, args=(child, self.memory_mb, self.db_url, self.texts_root,
+                                                                   self.originals_root),
                                     daemon=True)
         process.start()
         child.close()

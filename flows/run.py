@@ -39,6 +39,7 @@ from extractors import ExtractionError
 from extractors.record import Part
 from storage import Archive, StoreOutcome
 from storage.provenance import path_text
+from storage.blobs import sha256_bytes
 
 from flows import steps
 from flows.errors import FetchError
@@ -236,7 +237,8 @@ class InProcessRunner:
         self._known = None  # read again for each run
         self._pool = ExtractionPool(self.workers or self.config.extract_workers, self.config.extract_timeout_s,
                                     self.config.extract_memory_mb, db_url=self.archive.shared_url(),
-                                    texts_root=str(self.archive.texts.root))
+                                    texts_root=str(self.archive.texts.root),
+                                    originals_root=str(self.archive.blobs.root))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -261,15 +263,20 @@ class InProcessRunner:
     def keep(self, fetched: Fetched) -> tuple[str, bool]:
         if fetched.sha256 is not None:  # not read: its status says these bytes, stored already
             return fetched.sha256, True
-        sha = self.archive.put_original(fetched.data, sync=False)
+        sha = sha256_bytes(fetched.data)
         if self._known is None:
             self._known = self.archive.stored_shas()
         seen = sha in self._known
         self._known.add(sha)
+        if seen:  # touched (a repair spares it) or put back if it is gone; new bytes are written by store_batch
+            self.archive.put_original(fetched.data, sync=False)
         return sha, seen
 
     def store_batch(self, done: list[tuple[Capture, steps.Extraction]], run_id: int
                     ) -> list[StoreOutcome | Exception]:
+        for capture, extraction in done:
+            if not extraction.seen:  # the extraction worker wrote them, or should have: made sure of here
+                self.archive.owe_original(capture.fetched.data, capture.sha)
         entries = [steps.batch_entry(c.fetched, c.sha, e, c.item.manifest) for c, e in done]
         return self.archive.store_batch(entries, run_id)
 
@@ -298,7 +305,7 @@ def _fail(archive: Archive, item: SourceItem, exc: BaseException, run_id: int, s
     (logger or log).error("%s", error, exc_info=logger is None)
     try:
         if fetched is not None and not fetched.not_modified and fetched.sha256 is None:
-            sha = sha or archive.put_original(fetched.data)
+            sha = archive.put_original(fetched.data)  # the run may not have written them yet (keep)
             outcome = archive.store_failed(sha, len(fetched.data), fetched.provenance, error, run_id=run_id)
         else:
             outcome = steps.record_fetch_failure(archive, FetchError(error, source=shown), run_id)

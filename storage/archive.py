@@ -264,6 +264,12 @@ class Archive:
         """
         return self.blobs.put(data, sync=sync)
 
+    def owe_original(self, data: bytes, sha256: str) -> None:
+        """Make sure the original ``data`` (named ``sha256``, its hash) is in the store, its fsync owed to the
+        next write that records it: adopted when another process (an extraction worker) put it, else put here."""
+        if not self.blobs.adopt(sha256):
+            self.blobs.put(data, sha256, sync=False)
+
     def sync_blobs(self) -> None:
         """Make every blob written with ``sync=False`` durable (before a transaction that records them commits)."""
         self.blobs.sync()

@@ -84,6 +84,7 @@ def test_ingest_on_a_dask_cluster_gives_the_same_records_as_a_local_run(cluster,
     assert _records(on_dask) == _records(local)
     assert _works(on_dask) == _works(local)
     assert "extract" in _task_prefixes(cluster)
+    on_dask("verify")  # the originals too: no local extraction worker wrote them, the storing process did
 
 
 def test_the_sources_file_names_the_cluster(cluster, pg_url, tmp_path, prefect_harness):

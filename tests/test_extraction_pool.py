@@ -1,13 +1,16 @@
 """The extraction pool's workers run below the process that stores their records (it is the one every
 document waits for: records are stored in input order), and write the texts of keyed jobs to the
-archive's text store, so the storing process need not."""
+archive's text store and their bytes to its blob store (before parsing them), so the storing
+process need not."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from extractors import Hints
+import pytest
+
+from extractors import ExtractionError, Hints
 from storage.blobs import BlobStore, sha256_bytes
 from flows.extraction_pool import WORKER_NICENESS, ExtractionPool
 
@@ -38,3 +41,13 @@ def test_without_a_text_store_a_keyed_job_writes_nothing(tmp_path):
     with ExtractionPool(workers=1) as pool:
         keyed = pool.submit_keyed(b"Minutes of the hearing, 1988.\n", Hints(filename="minutes.txt")).result(timeout=60)
     assert keyed.text_sha256 is None and "hearing" in keyed.record.text
+
+
+def test_a_keyed_job_writes_its_bytes_before_parsing_them_even_when_the_parse_fails(tmp_path):
+    originals = tmp_path / "blobs"
+    broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nthis is not the rest of a PDF\n"
+    with ExtractionPool(workers=1, originals_root=str(originals)) as pool:
+        future = pool.submit_keyed(broken, Hints(filename="broken.pdf"))
+        with pytest.raises(ExtractionError):
+            future.result(timeout=60)
+    assert BlobStore(originals).get(sha256_bytes(broken), verify=True) == broken

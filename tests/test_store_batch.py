@@ -166,3 +166,20 @@ def test_a_text_the_worker_wrote_is_adopted_with_its_fsync_owed_and_a_wrong_one_
         assert archive.texts.get(expected, verify=True) == entry.record.text.encode("utf-8")
     assert not archive.texts.owed  # the batch synced them all before it committed
     assert verify(archive).ok
+
+
+def test_an_original_a_worker_wrote_is_adopted_and_one_it_did_not_is_written(archive):
+    """``Archive.owe_original``: the run's storing process makes sure each new original is in the store
+    before its batch records it; a file an extraction worker put is adopted (its fsync owed), not rewritten."""
+    from storage.blobs import BlobStore, sha256_bytes
+
+    written, unwritten = b"Minutes of the hearing, July 1988.\n", b"A list of names from Gohardasht.\n"
+    worker_sha = BlobStore(archive.blobs.root).put(written, sync=False)
+    inode = archive.blobs.path(worker_sha).stat().st_ino
+    archive.owe_original(written, worker_sha)
+    archive.owe_original(unwritten, sha256_bytes(unwritten))
+    assert archive.blobs.path(worker_sha).stat().st_ino == inode
+    assert set(archive.blobs.owed) == {archive.blobs.path(worker_sha), archive.blobs.path(sha256_bytes(unwritten))}
+    assert archive.blobs.get(sha256_bytes(unwritten), verify=True) == unwritten
+    archive.sync_blobs()
+    assert not archive.blobs.owed
