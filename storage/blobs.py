@@ -107,16 +107,17 @@ class BlobStore:
         """Store ``data`` atomically; return its SHA-256. Idempotent.
 
         With ``sync=False`` the fsyncs are owed until :meth:`sync` (group commit):
-        call it before recording the blob anywhere durable.
+        call it before recording the blob anywhere durable. A blob already in
+        place is not written again, but is synced (or owed) all the same: another
+        process (an extraction worker) may have put it without fsync.
         """
         digest = sha256 or sha256_bytes(data)
         target = self.path(digest)
-        if target.is_file():
-            # Touch it: `repair` removes only orphans older than its grace period,
-            # so a blob an ingest is about to record is never removed under it.
-            os.utime(target)
+        if self.adopt(digest, sync=sync):
             return digest
-        atomic_write(target, [data], sync=sync)
+        if not atomic_write(target, [data], sync=sync, keep_existing=True) and sync:
+            fsync_path(target)  # another writer placed it meanwhile (kept, not replaced): maybe without fsync
+            fsync_dir(target.parent)
         if not sync:
             self._unsynced.append(target)
         return digest
@@ -126,13 +127,24 @@ class BlobStore:
         """The blobs whose fsyncs are still owed (put with ``sync=False`` or adopted, not synced yet)."""
         return tuple(self._unsynced)
 
-    def adopt(self, sha256: str) -> bool:
-        """Owe the fsyncs of a blob another process put with ``sync=False`` (an extraction worker), as if it
-        were put here; ``False`` when it is not in place (the caller puts it then)."""
+    def adopt(self, sha256: str, sync: bool = False) -> bool:
+        """Owe the fsyncs of a blob in place that another process may have put with ``sync=False`` (an
+        extraction worker), as if it were put here (``sync=True``: make it durable now); ``False`` when it
+        is not in place (the caller puts it then)."""
         target = self.path(sha256)
+        try:
+            # Touch it: `repair` removes only orphans older than its grace period,
+            # so a blob an ingest is about to record is never removed under it.
+            os.utime(target)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
         if not target.is_file():
             return False
-        self._unsynced.append(target)
+        if sync:
+            fsync_path(target)
+            fsync_dir(target.parent)
+        else:
+            self._unsynced.append(target)
         return True
 
     def sync(self) -> None:
@@ -204,10 +216,12 @@ class BlobStore:
         return placed, strays
 
 
-def atomic_write(target: Path, chunks: Iterable[bytes], sync: bool = True) -> None:
+def atomic_write(target: Path, chunks: Iterable[bytes], sync: bool = True, keep_existing: bool = False) -> bool:
     """Write ``chunks`` to ``target`` atomically (mode 0600): temp file beside it, fsync, rename, fsync the folder.
 
     ``sync=False`` leaves out both fsyncs: the caller owes them (see :meth:`BlobStore.sync`).
+    ``keep_existing`` (a file named by its content): a ``target`` another writer placed meanwhile is kept,
+    not replaced, so a file made durable is never swapped for one that is not; returns ``False`` then.
     """
     if not target.parent.is_dir():
         make_private_dir(target.parent)
@@ -219,12 +233,31 @@ def atomic_write(target: Path, chunks: Iterable[bytes], sync: bool = True) -> No
             fh.flush()
             if sync:
                 os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        if keep_existing and not _link_or_replace(tmp, target):
+            return False
+        if not keep_existing:
+            os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     if sync:
         fsync_dir(target.parent)
+    return True
+
+
+def _link_or_replace(tmp: str, target: Path) -> bool:
+    """Put ``tmp`` at ``target`` unless a file is there already (then ``tmp`` goes; returns ``False``).
+    A hard link refuses an existing name; where the file system has none, a rename replaces it."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        os.unlink(tmp)
+        return False
+    except OSError:  # no hard links here (EPERM, ENOTSUP, ...): the rename is atomic, only not exclusive
+        os.replace(tmp, target)
+        return True
+    os.unlink(tmp)
+    return True
 
 
 _LIBC: ctypes.CDLL | None | bool = None

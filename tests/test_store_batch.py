@@ -183,3 +183,32 @@ def test_an_original_a_worker_wrote_is_adopted_and_one_it_did_not_is_written(arc
     assert archive.blobs.get(sha256_bytes(unwritten), verify=True) == unwritten
     archive.sync_blobs()
     assert not archive.blobs.owed
+
+
+def test_putting_bytes_another_process_put_without_fsync_owes_their_fsync(tmp_path):
+    """``BlobStore.put`` of a blob already in place writes nothing, but owes its fsync (or, with
+    ``sync=True``, makes it durable at once): a worker may have put it without fsync, and a record
+    stored one at a time (a container's part, a failure) must not name a file that is not durable."""
+    from storage.blobs import BlobStore
+
+    worker, storing = BlobStore(tmp_path / "texts"), BlobStore(tmp_path / "texts")
+    sha = worker.put(b"The text of an attachment.\n", sync=False)
+    assert storing.put(b"The text of an attachment.\n", sync=False) == sha
+    assert storing.owed == (storing.path(sha),)
+    storing.sync()
+    assert storing.put(b"The text of an attachment.\n") == sha and not storing.owed
+
+
+def test_a_blob_placed_by_another_writer_meanwhile_is_kept_not_replaced(tmp_path):
+    """Two writers of one content-addressed file (a worker and the storing process, the same text in two
+    documents): the second's ``atomic_write(keep_existing=True)`` keeps the file in place (which may be
+    the durable one a record already names) and leaves no temp file; a plain ``atomic_write`` replaces."""
+    from storage.blobs import TEMP_PREFIX, atomic_write
+
+    target = tmp_path / "ab" / "cd" / "abcd"
+    assert atomic_write(target, [b"first"]) is True
+    inode = target.stat().st_ino
+    assert atomic_write(target, [b"second"], keep_existing=True) is False
+    assert target.read_bytes() == b"first" and target.stat().st_ino == inode
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    assert atomic_write(target, [b"third"]) is True and target.read_bytes() == b"third"
