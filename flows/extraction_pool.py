@@ -46,7 +46,6 @@ class Keyed:
     title: str | None
     keys: list[str]
     prematch: Prematch | None = None  # its candidates compared on the archive (``storage.works.prematch``)
-    text_sha256: str | None = None  # the text's blob, written by the worker without fsync (see _put_text)
 
 
 def _prematch(engine: Any, record: ExtractedDocument, title: str | None, keys: list[str]) -> Prematch | None:
@@ -62,20 +61,20 @@ def _prematch(engine: Any, record: ExtractedDocument, title: str | None, keys: l
         return None
 
 
-def _put(store: Any, data: bytes | str, what: str) -> str | None:
-    """``data`` (a text: as UTF-8) written to one of the archive's stores (``store``: a ``BlobStore``), or ``None``.
+def _put(store: Any, data: bytes | str, what: str) -> None:
+    """``data`` (a text: as UTF-8) written to one of the archive's stores (``store``: a ``BlobStore``).
 
-    Written without fsync: the storing process owes the sync, with the rest of
-    its batch, before it records the blob (``BlobStore.adopt``). If the store
-    cannot be written here, the storing process writes the blob itself.
+    Written without fsync: the storing process's own ``put`` of the same bytes
+    finds the file in place and owes its sync, with the rest of its batch,
+    before it records the blob (``BlobStore.adopt``). If the store cannot be
+    written here, that ``put`` writes the blob.
     """
     if store is None:
-        return None
+        return
     try:
-        return store.put(data.encode("utf-8") if isinstance(data, str) else data, sync=False)
+        store.put(data.encode("utf-8") if isinstance(data, str) else data, sync=False)
     except (OSError, UnicodeError):  # an optimisation only
         log.debug("the %s could not be written by the worker", what, exc_info=True)
-        return None
 
 
 def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None,
@@ -103,9 +102,8 @@ def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None,
         except (ImportError, ValueError, OSError):
             pass
     from extractors import extract
-    from storage.works.index import index_keys
-
     from storage.blobs import BlobStore
+    from storage.works.index import index_keys
 
     texts = BlobStore(Path(texts_root)) if texts_root else None
     originals = BlobStore(Path(originals_root)) if originals_root else None
@@ -133,8 +131,8 @@ def _worker_main(conn: Connection, memory_mb: int, db_url: str | None = None,
             if keyed:  # the pure part of grouping, here on a worker's core rather than in the storing process
                 title = record.metadata.title
                 keys = index_keys(record.text, title)
-                conn.send(("ok", Keyed(record, title, keys, _prematch(engine, record, title, keys),
-                                       _put(texts, record.text, "text"))))
+                _put(texts, record.text, "text")
+                conn.send(("ok", Keyed(record, title, keys, _prematch(engine, record, title, keys))))
             else:
                 conn.send(("ok", record))
         except ExtractionError as exc:

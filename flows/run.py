@@ -205,8 +205,7 @@ class _KeyedExtraction:
             keyed = self.future.result()
         except ExtractionError as exc:
             return steps.Extraction(error=f"{type(exc).__name__}: {exc}")
-        return steps.Extraction(record=keyed.record, keys=(keyed.title, keyed.keys), prematch=keyed.prematch,
-                                text_sha256=keyed.text_sha256)
+        return steps.Extraction(record=keyed.record, keys=(keyed.title, keyed.keys), prematch=keyed.prematch)
 
 
 class InProcessRunner:

@@ -142,7 +142,6 @@ class Extraction:
     seen: bool = False  # not extracted: the bytes are archived already (stored as "seen again")
     keys: tuple[str | None, list[str]] | None = None  # (title, grouping keys) computed beside the extraction
     prematch: Prematch | None = None  # candidates compared beside the extraction (storage.works.prematch)
-    text_sha256: str | None = None  # the text's blob, written beside the extraction without fsync
 
 
 def extraction_of(call: Callable[[], ExtractedDocument]) -> Extraction:
@@ -198,7 +197,7 @@ def batch_entry(fetched: Fetched, sha: str, extraction: Extraction, manifest: di
     if prov.warnings:
         record = replace(record, warnings=[*record.warnings, *prov.warnings])
     return BatchEntry(sha, len(fetched.data), prov, record=record, keys=extraction.keys,
-                      prematch=extraction.prematch, text_sha256=extraction.text_sha256)
+                      prematch=extraction.prematch)
 
 
 def store_not_modified(archive: Archive, fetched: Fetched, run_id: int | None) -> StoreOutcome:

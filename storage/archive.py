@@ -31,7 +31,7 @@ from storage.citations import queries as citation_queries
 from storage.works import index as work_index
 from storage.works import prematch
 from storage.works.prematch import Prematch
-from storage.blobs import BlobStore, make_private_dir, sha256_bytes
+from storage.blobs import BlobStore, make_private_dir
 from storage.database import (
     display_url,
     ensure_schema,
@@ -86,7 +86,6 @@ class BatchEntry:
     keys: tuple[str | None, list[str]] | None = None  # (title, grouping keys) computed by the extraction worker
     prematch: Prematch | None = None  # its candidates compared by the extraction worker (storage.works.prematch)
     read: bool = True  # False: bytes seen before, not read again (their file status is the one recorded)
-    text_sha256: str | None = None  # the record's text blob as the extraction worker wrote it, without fsync
 
 
 @dataclass
@@ -267,8 +266,7 @@ class Archive:
     def owe_original(self, data: bytes, sha256: str) -> None:
         """Make sure the original ``data`` (named ``sha256``, its hash) is in the store, its fsync owed to the
         next write that records it: adopted when another process (an extraction worker) put it, else put here."""
-        if not self.blobs.adopt(sha256):
-            self.blobs.put(data, sha256, sync=False)
+        self.blobs.put(data, sha256, sync=False)
 
     def sync_blobs(self) -> None:
         """Make every blob written with ``sync=False`` durable (before a transaction that records them commits)."""
@@ -350,7 +348,9 @@ class Archive:
         and each entry runs in its own savepoint: an entry the database
         refuses comes back as its exception, the others are stored.
         """
-        texts = [self._put_text(e.record.text, e.text_sha256) if e.record is not None else None for e in entries]
+        # a text an extraction worker wrote is in place: put adopts it, owing its fsync to sync_blobs
+        texts = [self.texts.put(e.record.text.encode("utf-8"), sync=False) if e.record is not None else None
+                 for e in entries]
         self.sync_blobs()
         outcomes: list[StoreOutcome | Exception] = []
         self._in_batch = True
@@ -363,14 +363,6 @@ class Archive:
             self._in_batch = False
         self._recent.commit()
         return outcomes
-
-    def _put_text(self, text: str, written: str | None) -> str:
-        """The text's blob, put with ``sync=False``: adopted when the extraction worker wrote it (``written``:
-        its hash, the same as the text's), else written here. Either way its fsyncs are owed to :meth:`sync_blobs`."""
-        data = text.encode("utf-8")
-        if written is not None and sha256_bytes(data) == written and self.texts.adopt(written):
-            return written
-        return self.texts.put(data, sync=False)
 
     def _store_batch_in(self, entries: list[BatchEntry], texts: list[str | None],
                         outcomes: list[StoreOutcome | Exception], run_id: int | None) -> None:

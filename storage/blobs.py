@@ -233,10 +233,10 @@ def atomic_write(target: Path, chunks: Iterable[bytes], sync: bool = True, keep_
             fh.flush()
             if sync:
                 os.fsync(fh.fileno())
-        if keep_existing and not _link_or_replace(tmp, target):
-            return False
         if not keep_existing:
             os.replace(tmp, target)
+        elif not _link_or_replace(tmp, target):
+            return False
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -137,30 +137,29 @@ def test_a_savepoint_rolled_back_after_its_events_takes_the_chain_back_with_it(a
     assert verify(archive).ok
 
 
-def test_a_text_the_worker_wrote_is_adopted_with_its_fsync_owed_and_a_wrong_one_is_not(archive):
-    """An extraction worker writes a record's text blob without fsync (``BatchEntry.text_sha256``). The
-    batch adopts it, owing its fsync to the batch's sync, only when it is in place and is the record's
-    text; otherwise the batch writes the text itself. Either way the recorded text verifies."""
+def test_a_text_the_worker_wrote_is_adopted_with_its_fsync_owed_and_one_it_did_not_is_written(archive):
+    """An extraction worker writes a record's text blob without fsync. The batch's ``put`` of that text
+    finds it in place and adopts it, owing its fsync to the batch's sync (not rewriting it); a text no
+    worker wrote the batch writes itself. Either way the recorded text verifies."""
     from storage.blobs import BlobStore, sha256_bytes
     from storage.integrity.fixity import verify
 
     adopted = _entry(archive, "adopted.txt", "Letters from Evin prison, summer 1988. " * 20)
     worker_store = BlobStore(archive.texts.root)  # the worker's own instance of the same store
-    adopted.text_sha256 = worker_store.put(adopted.record.text.encode("utf-8"), sync=False)
+    worker_sha = worker_store.put(adopted.record.text.encode("utf-8"), sync=False)
+    inode = archive.texts.path(worker_sha).stat().st_ino
     assert not archive.texts.owed
-    assert archive.texts.adopt(adopted.text_sha256) and archive.texts.owed == (archive.texts.path(adopted.text_sha256),)
+    assert archive.texts.adopt(worker_sha) and archive.texts.owed == (archive.texts.path(worker_sha),)
     archive.texts.sync()
     assert not archive.texts.owed
 
-    wrong = _entry(archive, "wrong.txt", "Names of the cemetery at Khavaran, gathered by mothers. " * 20)
-    wrong.text_sha256 = adopted.text_sha256  # in place, but not this record's text
-    missing = _entry(archive, "missing.txt", "Testimony of a guard about the corridor. " * 20)
-    missing.text_sha256 = sha256_bytes(missing.record.text.encode("utf-8"))  # the right name, never written
-    outcomes = archive.store_batch([adopted, wrong, missing])
+    missing = _entry(archive, "missing.txt", "Testimony of a guard about the corridor. " * 20)  # no worker wrote it
+    outcomes = archive.store_batch([adopted, missing])
 
-    assert [o.status for o in outcomes] == ["stored", "stored", "stored"]
+    assert [o.status for o in outcomes] == ["stored", "stored"]
+    assert archive.texts.path(worker_sha).stat().st_ino == inode
     docs = {d.source: d for d in archive.documents()}
-    for name, entry in (("adopted.txt", adopted), ("wrong.txt", wrong), ("missing.txt", missing)):
+    for name, entry in (("adopted.txt", adopted), ("missing.txt", missing)):
         expected = sha256_bytes(entry.record.text.encode("utf-8"))
         assert docs[name].text_sha256 == expected
         assert archive.texts.get(expected, verify=True) == entry.record.text.encode("utf-8")
