@@ -243,6 +243,33 @@ def test_repair_removes_old_orphans_and_leaves_young_ones(arch):
     assert not young.exists() and arch.json("verify")["ok"]
 
 
+def test_orphan_texts_are_noted_by_verify_and_quarantined_by_repair(arch):
+    """A text an extraction worker wrote for a record an interrupted run never stored: verify notes it
+    (a derived file, nothing lost: still ok), repair moves it to the quarantine once it is old enough."""
+    from storage.blobs import BlobStore
+
+    texts = BlobStore(arch.home / "texts")
+    old = texts.path(texts.put("A text extracted by a run that was killed before it stored the record.".encode()))
+    young = texts.path(texts.put("A text an ingest is about to record.".encode()))
+    os.utime(old, (OLD, OLD))
+    report = arch.json("verify")
+    assert report["ok"] and report["problems"] == []
+    assert sorted(n["path"] for n in report["notes"] if n["kind"] == "orphan-text") == sorted([str(old), str(young)])
+    assert "NOTE orphan-text" in arch("verify").output
+
+    dry = arch.json("repair", "--dry-run", expect=1)
+    assert [a["kind"] for a in dry["actions"]] == ["removed-orphan-text"] and old.exists()
+    report = arch.json("repair", expect=1)  # the young one waits for the grace period
+    assert not old.exists() and young.exists()
+    assert [a["kind"] for a in report["actions"]] == ["removed-orphan-text"]
+    assert (Path(report["actions"][0]["moved_to"])).read_bytes().startswith(b"A text extracted by a run")
+    assert [u["kind"] for u in report["unresolved"]] == ["orphan-text"] and "grace" in report["unresolved"][0]["advice"]
+    assert arch.json("repair", "--grace", "0")["ok"] and not young.exists()
+    assert not [n for n in arch.json("verify")["notes"] if n["kind"] == "orphan-text"]
+    shown = {d["id"]: arch.json("show", str(d["id"]))["text_sha256"] for d in _documents(arch)}
+    assert all(_blob(arch, sha, "texts").exists() for sha in shown.values() if sha)  # the records' texts stay
+
+
 def test_repair_says_clearly_when_an_original_is_lost_and_restores_it_from_a_bag(arch, tmp_path):
     arch("export", str(tmp_path / "bag"))
     doc = _documents(arch)[1]

@@ -84,8 +84,8 @@ class Report:
     head_id: int
     head_hash: str
     problems: list[Problem]
-    in_flight: int = 0  # orphan blobs and temp files of a live ingest, younger than the grace period
-    notes: list[Problem] = field(default_factory=list)  # leftover temp files: reported, not failing
+    in_flight: int = 0  # orphan blobs and texts, temp files, of a live ingest, younger than the grace period
+    notes: list[Problem] = field(default_factory=list)  # leftover temp files, orphan texts: reported, not failing
 
     @property
     def ok(self) -> bool:
@@ -252,6 +252,7 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
         checks.sort(key=lambda c: c.id)
         nbytes = 0
         referenced: set[str] = set()
+        texts_named: set[str] = set()
         for done, check in enumerate(checks, 1):
             if progress is not None:
                 progress(done, len(checks))
@@ -262,6 +263,7 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
                 if problem:
                     problems.append(problem)
             if check.text_sha256:
+                texts_named.add(check.text_sha256)
                 found, _size = texts.result(check.text_sha256)
                 problem = _blob_problem(archive.texts, check.text_sha256, "text", check.id, found)
                 if problem:
@@ -271,16 +273,22 @@ def verify(archive: Archive, workers: int | None = None, grace_seconds: float = 
             nbytes += hasher.bytes_hashed()
         nfiles = originals.files() + texts.files()
     report = Report(sum(1 for c in checks if c.sha256), nfiles, nbytes, count, last_id, prev, problems)
-    _check_files(archive, referenced, grace_seconds, time.time() if now is None else now, report)
+    _check_files(archive, referenced, texts_named, grace_seconds, time.time() if now is None else now, report)
     for found in timestamp_findings(archive, tsa_ca):
         (report.notes if found.note else report.problems).append(Problem(found.kind, found.message,
                                                                           event_id=found.event_id))
     return report
 
 
-def _check_files(archive: Archive, referenced: set[str], grace_seconds: float, now: float, report: Report) -> None:
-    """Orphan blobs, stray files and leftover temp files; those of a live ingest within the grace period are
-    in flight (an ingest stores bytes before it records them)."""
+def _check_files(archive: Archive, referenced: set[str], texts_named: set[str], grace_seconds: float, now: float,
+                 report: Report) -> None:
+    """Orphan blobs, orphan texts, stray files and leftover temp files; those of a live ingest within the
+    grace period are in flight (an ingest stores bytes before it records them).
+
+    An orphan text (no record names it: an extraction worker wrote it for a
+    record an interrupted run never stored) is a note, not a problem: a text
+    is derived from an original, and nothing refers to this one.
+    """
     live = bool(live_runs(archive.home))
 
     def in_flight(path: Path) -> bool:
@@ -298,7 +306,15 @@ def _check_files(archive: Archive, referenced: set[str], grace_seconds: float, n
         report.problems.append(Problem("orphan-blob", f"blob {path} has no record (interrupted run?); "
                                        "`archivist repair` quarantines it or a re-run adopts it",
                                        path=str(path), found=sha))
-    for store, strays in ((archive.blobs, blob_strays), (archive.texts, archive.texts.survey()[1])):
+    placed_texts, text_strays = archive.texts.survey()
+    for sha in sorted(set(placed_texts) - texts_named):
+        path = archive.texts.path(sha)
+        if in_flight(path):
+            report.in_flight += 1
+            continue
+        report.notes.append(Problem("orphan-text", f"text {path} belongs to no record (left by an interrupted "
+                                    "run); `archivist repair` quarantines it", path=str(path), found=sha))
+    for store, strays in ((archive.blobs, blob_strays), (archive.texts, text_strays)):
         for path in strays:
             if in_flight(path):
                 report.in_flight += 1

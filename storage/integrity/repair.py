@@ -18,6 +18,10 @@ one ``repaired`` event):
   appeared for them. Younger ones are left (an ingest may be about to record
   them) and reported. A re-run of the interrupted ingest adopts orphans by
   itself: the same bytes hash to the same blob and the new record refers to it.
+* **Orphan texts** (a canonical text no record names: an extraction worker
+  wrote it for a record an interrupted run never stored) older than the
+  grace period are removed; younger ones are left and reported, as orphan
+  blobs are. A text is derived from an original, so none is evidence.
 * **Temp files** (``.tmp-*``, left by a write killed part-way) older than the
   grace period are removed.
 
@@ -42,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from storage import events
@@ -64,7 +68,7 @@ MAX_REMOVALS_FLOOR = 10
 class Action:
     """One thing repair did (or, with ``dry_run``, would do)."""
 
-    kind: str  # adopted, restored-text, removed-orphan, kept-orphan, removed-temp
+    kind: str  # adopted, restored-text, removed-orphan, kept-orphan, removed-orphan-text, removed-temp
     message: str
     path: str | None = None
     sha256: str | None = None
@@ -153,6 +157,7 @@ class _Needs:
     original: dict[str, Problem] = field(default_factory=dict)  # sha -> missing or damaged original
     text: dict[str, Problem] = field(default_factory=dict)  # sha -> missing or damaged canonical text
     orphans: list[Problem] = field(default_factory=list)
+    orphan_texts: list[Problem] = field(default_factory=list)  # from verify's notes: they do not fail it
     other: list[Problem] = field(default_factory=list)
 
 
@@ -167,6 +172,7 @@ def _sort_problems(report: Report) -> _Needs:
             needs.orphans.append(p)
         else:
             needs.other.append(p)
+    needs.orphan_texts = [p for p in report.notes if p.kind == "orphan-text"]
     return needs
 
 
@@ -186,15 +192,17 @@ def repair(archive: Archive, grace_seconds: float = DEFAULT_GRACE_SECONDS, dry_r
         db_texts: dict[str, str | None] = {}
         for sha in needs.text:
             db_texts[sha] = session.scalar(select(Document.text).where(Document.text_sha256 == sha).limit(1))
+        known_texts = session.scalar(select(func.count(distinct(Document.text_sha256)))) or 0
 
     adopted, orphan_hashes = _adopt_originals(archive, needs, sizes, sources or [], result)
     _report_lost_originals(needs, adopted, result)
     _restore_texts(archive, needs, db_texts, result)
     removable = _removable_orphans(needs, adopted, orphan_hashes, deleted_keys, grace_seconds, now, result)
     removable = _refuse_mass_removal(report, removable, max_removals, result)
+    old_texts = _removable_texts(needs.orphan_texts, known_texts, grace_seconds, now, max_removals, result)
     temps = [(store, t) for store in (archive.blobs, archive.texts) for t in _temp_files(store)
              if now - t.stat().st_mtime >= grace_seconds]
-    _remove_and_log(archive, removable, temps, len(needs.other), result)
+    _remove_and_log(archive, removable, old_texts, temps, len(needs.other), result)
     for p in needs.other:
         result.unresolved.append(_unresolved(p, _advice(p)))
     return result
@@ -313,16 +321,41 @@ def _removable_orphans(needs: _Needs, adopted: set[str], orphan_hashes: dict[str
     return removable
 
 
-def removal_refusal(known: int, orphans: int, removing: int, max_removals: int | None) -> str | None:
+def _removable_texts(orphans: list[Problem], known: int, grace_seconds: float, now: float,
+                     max_removals: int | None, result: RepairReport) -> list[Problem]:
+    """Orphan texts old enough to remove (young ones wait: an ingest may be about to record them), unless
+    removing them is refused as for blobs (a database that knows none of the texts, or too many would go)."""
+    removable: list[Problem] = []
+    for p in orphans:
+        try:
+            age = now - Path(p.path or "").stat().st_mtime
+        except FileNotFoundError:
+            continue  # gone meanwhile
+        if age < grace_seconds:
+            result.unresolved.append(_unresolved(p, f"orphan text is only {age:.0f} s old (grace period "
+                                                 f"{grace_seconds:.0f} s): an ingest may be about to record it; "
+                                                 "repair later"))
+        else:
+            removable.append(p)
+    refusal = removal_refusal(known, len(orphans), len(removable), max_removals, "texts")
+    if refusal is None:
+        return removable
+    result.unresolved.append({"kind": "removal-refused", "message": refusal,
+                              "advice": "orphan texts are kept; run repair against the right archive"})
+    return []
+
+
+def removal_refusal(known: int, orphans: int, removing: int, max_removals: int | None,
+                    what: str = "blobs") -> str | None:
     """Why removing ``removing`` of ``known + orphans`` blobs is refused, or None when it is allowed."""
     if removing and known == 0:
-        return (f"the database knows none of the {orphans} blob(s) in this home: it is empty or not this "
+        return (f"the database knows none of the {orphans} {what} in this home: it is empty or not this "
                 "archive's database (wrong --home or --db?); nothing is removed")
     limit = max(MAX_REMOVALS_FLOOR, int(MAX_REMOVAL_SHARE * (known + orphans)))
     if max_removals is not None:
         limit = max_removals
     if removing > limit:
-        return (f"{removing} of {known + orphans} blobs would be removed, more than the {limit} allowed: "
+        return (f"{removing} of {known + orphans} {what} would be removed, more than the {limit} allowed: "
                 "check that this is the right database; `--max-removals N` allows more")
     return None
 
@@ -354,9 +387,10 @@ def _quarantine(home: Path, stamp: str, store: BlobStore, path: Path) -> Path:
     return target
 
 
-def _remove_and_log(archive: Archive, removable: list[tuple[Problem, str | None]],
+def _remove_and_log(archive: Archive, removable: list[tuple[Problem, str | None]], texts: list[Problem],
                     temps: list[tuple[BlobStore, Path]], other: int, result: RepairReport) -> None:
-    """Quarantine orphans and temp files under the chain lock; log every change in one ``repaired`` event."""
+    """Quarantine orphans, orphan texts and temp files under the chain lock; log every change in one
+    ``repaired`` event."""
     dry_run = result.dry_run
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
     would = "would " if dry_run else ""
@@ -375,6 +409,17 @@ def _remove_and_log(archive: Archive, removable: list[tuple[Problem, str | None]
             result.actions.append(action)
             if not dry_run and Path(p.path or "").exists():
                 action.moved_to = str(_quarantine(archive.home, stamp, archive.blobs, Path(p.path or "")))
+                action.message += f" {action.moved_to}"
+            changed.append(action)
+        for p in texts:
+            sha = p.found or ""
+            if session.scalar(select(Document.id).where(Document.text_sha256 == sha).limit(1)) is not None:
+                continue  # recorded meanwhile
+            action = Action("removed-orphan-text", f"{would}move orphan text {p.path} (no record names it) to "
+                            "the quarantine", p.path, sha)
+            result.actions.append(action)
+            if not dry_run and Path(p.path or "").exists():
+                action.moved_to = str(_quarantine(archive.home, stamp, archive.texts, Path(p.path or "")))
                 action.message += f" {action.moved_to}"
             changed.append(action)
         for store, t in temps:
