@@ -25,6 +25,9 @@ folder, then measures, one after the other on the same machine:
 * ``verify`` of the first archive against ``hashlib.sha256`` streaming the
   same blobs;
 * peak memory (resident) of this process and of the extraction workers;
+* the CPU of the ingest, in this (storing) process and in the workers, beside the
+  workers' CPU in "extraction alone": on two busy cores, the total CPU of a document
+  bounds the rate;
 * with ``--prefect N``: the first N files through the Prefect flow (temporary
   server start-up reported apart) against the same N in-process, the best of
   ``--prefect-rounds`` (3) runs of each.
@@ -53,6 +56,24 @@ from bench_verify import baseline as hashlib_baseline  # noqa: E402
 from grouping_lineage import describe as describe_grouping  # noqa: E402
 from grouping_lineage import grouping_against_lineage  # noqa: E402
 from make_collection import generate  # noqa: E402
+
+
+class CPU:
+    """CPU seconds of this process and of its reaped children (the extraction workers, joined when their
+    pool closes) over a ``with`` block: ``own``, ``workers``."""
+
+    def __enter__(self) -> CPU:
+        self._own, self._kids = self._now()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        own, kids = self._now()
+        self.own, self.workers = own - self._own, kids - self._kids
+
+    @staticmethod
+    def _now() -> tuple[float, float]:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def files_of(folder: Path) -> list[Path]:
@@ -253,9 +274,11 @@ def main() -> None:
         paths = files_of(folder)
         n = len(paths)
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
-        extract_s = extraction_alone(paths, args.workers)
+        with CPU() as extract_cpu:
+            extract_s = extraction_alone(paths, args.workers)
         hash_s = hashing_alone(paths)
-        ingest_s, counts = ingest(folder, tmp / "home", args.workers)
+        with CPU() as ingest_cpu:
+            ingest_s, counts = ingest(folder, tmp / "home", args.workers)
         grouped = grouping_against_lineage(tmp / "home", lineage)
         again_s, again_counts = ingest(folder, tmp / "home", args.workers)
         own_mb, kids_mb = peak_mb()  # of the ingests: before the baselines below load rows into memory
@@ -277,6 +300,11 @@ def main() -> None:
             ("CPU after extraction", f"{left_ms:8.2f} ms/doc", "what the 0.5 goal leaves for everything after "
              f"extraction; grouping + bulk inserts alone take {1000 * (group_s + insert_s) / n:.2f}"),
             ("ingest (in-process)", f"{n / ingest_s:8.1f} docs/s", f"{ingest_s:.1f} s; {counts}"),
+            ("  its CPU", f"{1000 * (ingest_cpu.own + ingest_cpu.workers) / n:8.2f} ms/doc",
+             f"storing process {1000 * ingest_cpu.own / n:.2f}, workers {1000 * ingest_cpu.workers / n:.2f} "
+             f"(extraction alone: workers {1000 * extract_cpu.workers / n:.2f}, their start-up included); "
+             f"{100 * (ingest_cpu.own + ingest_cpu.workers) / (args.workers * ingest_s):.0f}% of "
+             f"{args.workers} cores"),
             ("  / extraction alone", f"{extract_s / ingest_s:8.2f}", "goal >= 0.5"),
             ("  / sum-of-parts bound", f"{bound_s / ingest_s:8.2f}", "goal >= 0.8"),
             ("  its works vs the lineage", f"P {grouped['precision']:.4f} R {grouped['recall']:.4f}",
