@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extractors.assembly import assemble
 from extractors.text.language import detect_language
@@ -227,6 +229,56 @@ def test_odd_inputs_do_not_raise():
 ])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+def _script_counts_char_by_char(text):
+    """The script counts as first written: every character classified in turn (the reference)."""
+    from collections import Counter
+
+    from extractors.text.language import _OWN_SCRIPTS
+
+    counts = Counter()
+    for ch in text:
+        o = ord(ch)
+        if 0x0600 <= o <= 0x06FF or 0xFB50 <= o <= 0xFEFF:
+            counts["arabic"] += 1
+        elif 0x0400 <= o <= 0x04FF:
+            counts["cyrillic"] += 1
+        elif ch.isalpha() and o < 0x0250:
+            counts["latin"] += 1
+        elif ch.isalpha():
+            counts[next((name for lo, hi, name, _ in _OWN_SCRIPTS if lo <= o <= hi), "other")] += 1
+    return counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    "ab Zé\u0250ß1٣،ابپچةي۰\ufb50\ufeffЖжії\u4e00\u3042\uac00\u05d0αअก²½_\n\t.\u200d\U0001d400")
+    | st.characters(), max_size=200))
+def test_script_counts_match_a_character_by_character_count(text):
+    """The same counts, in the same order (``most_common`` breaks ties by it), as classifying each
+    character in turn: the language guess is unchanged by counting distinct characters."""
+    from extractors.text.language import _script_counts
+
+    got, want = _script_counts(text), _script_counts_char_by_char(text)
+    assert got == want and list(got) == list(want)
+
+
+_LATIN = ("en", "fr", "de", "es", "it", "pt", "nl", "sv", "tr", "id", "pl")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["the", "de", "la", "die", "och", "ve", "dan", "się", "и", "і", "в", "не",
+                                 "report", "Die", "", "é"]) | st.text(max_size=4), max_size=80),
+       st.sampled_from([("ru", "uk"), _LATIN]))
+def test_stopword_scores_match_a_count_per_language(words, candidates):
+    """Each language's count, in the candidates' order (``max`` breaks ties by it), as counting every
+    word against each language's list in turn."""
+    from extractors.text.language import _STOPWORDS, _stopword_scores
+
+    want = {lang: sum(1 for w in words if w in _STOPWORDS[lang]) for lang in candidates}
+    got = _stopword_scores(words, candidates)
+    assert got == want and list(got) == list(want)
 
 
 def test_detect_language_unknown():
