@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date as Date
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -43,6 +44,7 @@ TITLE_MIN_WORDS = 4
 TITLE_MIN_SCORE = 92.0
 
 
+@lru_cache(maxsize=1 << 16)  # the same titles come back: each stored document is matched against many citations
 def title_key(title: str | None) -> str:
     """Case-folded title: marks, apostrophes and punctuation dropped."""
     if not title:
