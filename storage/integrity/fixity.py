@@ -25,7 +25,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -297,21 +297,22 @@ def _check_files(archive: Archive, referenced: set[str], texts_named: set[str], 
         except OSError:
             return True  # gone meanwhile: it was a temp file being renamed into place
 
+    def orphans(store: BlobStore, placed: list[str], named: set[str]) -> Iterator[tuple[str, Path]]:
+        """The files at their place that nothing names, but those in flight (counted)."""
+        for sha in sorted(set(placed) - named):
+            path = store.path(sha)
+            if in_flight(path):
+                report.in_flight += 1
+            else:
+                yield sha, path
+
     placed, blob_strays = archive.blobs.survey()
-    for sha in sorted(set(placed) - referenced):
-        path = archive.blobs.path(sha)
-        if in_flight(path):
-            report.in_flight += 1
-            continue
+    for sha, path in orphans(archive.blobs, placed, referenced):
         report.problems.append(Problem("orphan-blob", f"blob {path} has no record (interrupted run?); "
                                        "`archivist repair` quarantines it or a re-run adopts it",
                                        path=str(path), found=sha))
     placed_texts, text_strays = archive.texts.survey()
-    for sha in sorted(set(placed_texts) - texts_named):
-        path = archive.texts.path(sha)
-        if in_flight(path):
-            report.in_flight += 1
-            continue
+    for sha, path in orphans(archive.texts, placed_texts, texts_named):
         report.notes.append(Problem("orphan-text", f"text {path} belongs to no record (left by an interrupted "
                                     "run); `archivist repair` quarantines it", path=str(path), found=sha))
     for store, strays in ((archive.blobs, blob_strays), (archive.texts, text_strays)):

@@ -308,35 +308,32 @@ def _removable_orphans(needs: _Needs, adopted: set[str], orphan_hashes: dict[str
             result.unresolved.append(_unresolved(p, f"bytes of deleted record {deleted_doc} kept as evidence; "
                                                  "restore the record from a backup"))
             continue
-        try:
-            age = now - Path(p.path or "").stat().st_mtime
-        except FileNotFoundError:
-            continue  # gone meanwhile
-        if age < grace_seconds:
-            result.unresolved.append(_unresolved(p, f"orphan is only {age:.0f} s old (grace period "
-                                                 f"{grace_seconds:.0f} s): an ingest may be about to record it; "
-                                                 "re-run the interrupted ingest (it adopts its blobs) or repair later"))
-            continue
-        removable.append((p, found))
+        if _old_enough(p, "orphan", "re-run the interrupted ingest (it adopts its blobs) or repair later",
+                       grace_seconds, now, result):
+            removable.append((p, found))
     return removable
+
+
+def _old_enough(p: Problem, what: str, advice: str, grace_seconds: float, now: float,
+                result: RepairReport) -> bool:
+    """Whether the file of ``p`` is past the grace period; a younger one is reported unresolved (an ingest
+    may be about to record it), one gone meanwhile is neither."""
+    try:
+        age = now - Path(p.path or "").stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age < grace_seconds:
+        result.unresolved.append(_unresolved(p, f"{what} is only {age:.0f} s old (grace period "
+                                             f"{grace_seconds:.0f} s): an ingest may be about to record it; {advice}"))
+        return False
+    return True
 
 
 def _removable_texts(orphans: list[Problem], known: int, grace_seconds: float, now: float,
                      max_removals: int | None, result: RepairReport) -> list[Problem]:
     """Orphan texts old enough to remove (young ones wait: an ingest may be about to record them), unless
     removing them is refused as for blobs (a database that knows none of the texts, or too many would go)."""
-    removable: list[Problem] = []
-    for p in orphans:
-        try:
-            age = now - Path(p.path or "").stat().st_mtime
-        except FileNotFoundError:
-            continue  # gone meanwhile
-        if age < grace_seconds:
-            result.unresolved.append(_unresolved(p, f"orphan text is only {age:.0f} s old (grace period "
-                                                 f"{grace_seconds:.0f} s): an ingest may be about to record it; "
-                                                 "repair later"))
-        else:
-            removable.append(p)
+    removable = [p for p in orphans if _old_enough(p, "orphan text", "repair later", grace_seconds, now, result)]
     refusal = removal_refusal(known, len(orphans), len(removable), max_removals, "texts")
     if refusal is None:
         return removable
