@@ -77,11 +77,16 @@ def _script_counts(text: str) -> Counter[str]:
     return counts
 
 
-# each stopword -> the languages whose stopword it is
-_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
-for _lang, _words in _STOPWORDS.items():
-    for _w in _words:
-        _LANGUAGES_OF[_w] = _LANGUAGES_OF.get(_w, ()) + (_lang,)
+def _languages_of_stopwords() -> dict[str, tuple[str, ...]]:
+    """Each stopword -> the languages whose stopword it is (in ``_STOPWORDS``' order)."""
+    index: dict[str, tuple[str, ...]] = {}
+    for lang, words in _STOPWORDS.items():
+        for word in words:
+            index[word] = index.get(word, ()) + (lang,)
+    return index
+
+
+_LANGUAGES_OF = _languages_of_stopwords()
 
 
 def _stopword_scores(words: list[str], candidates: tuple[str, ...]) -> dict[str, int]:

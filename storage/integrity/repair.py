@@ -344,7 +344,8 @@ def _removable_texts(orphans: list[Problem], known: int, grace_seconds: float, n
 
 def removal_refusal(known: int, orphans: int, removing: int, max_removals: int | None,
                     what: str = "blobs") -> str | None:
-    """Why removing ``removing`` of ``known + orphans`` blobs is refused, or None when it is allowed."""
+    """Why removing ``removing`` of ``known + orphans`` files of a store (``what``: blobs or texts) is
+    refused, or None when it is allowed."""
     if removing and known == 0:
         return (f"the database knows none of the {orphans} {what} in this home: it is empty or not this "
                 "archive's database (wrong --home or --db?); nothing is removed")
@@ -392,6 +393,15 @@ def _remove_and_log(archive: Archive, removable: list[tuple[Problem, str | None]
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
     would = "would " if dry_run else ""
     changed = [a for a in result.actions if a.kind in ("adopted", "restored-text")]
+
+    def move(action: Action, store: BlobStore, path: Path) -> None:
+        """Report ``action`` and, unless dry, move ``path`` (in ``store``) to the quarantine."""
+        result.actions.append(action)
+        if not dry_run and path.exists():
+            action.moved_to = str(_quarantine(archive.home, stamp, store, path))
+            action.message += f" {action.moved_to}"
+        changed.append(action)
+
     # A dry run only reads (it works on a read-only copy); a real one holds the chain lock, so no ingest
     # can record a document while its orphan is moved.
     with (archive.reading() if dry_run else transaction(archive.sessions)) as session:
@@ -401,31 +411,16 @@ def _remove_and_log(archive: Archive, removable: list[tuple[Problem, str | None]
             sha = p.found or ""
             if session.scalar(select(Document.id).where(Document.sha256 == sha).limit(1)) is not None:
                 continue  # recorded meanwhile: adopted by an ingest
-            action = Action("removed-orphan", f"{would}move orphan blob {p.path} (no record refers to it) to "
-                            f"the quarantine", p.path, sha)
-            result.actions.append(action)
-            if not dry_run and Path(p.path or "").exists():
-                action.moved_to = str(_quarantine(archive.home, stamp, archive.blobs, Path(p.path or "")))
-                action.message += f" {action.moved_to}"
-            changed.append(action)
+            move(Action("removed-orphan", f"{would}move orphan blob {p.path} (no record refers to it) to "
+                        f"the quarantine", p.path, sha), archive.blobs, Path(p.path or ""))
         for p in texts:
             sha = p.found or ""
             if session.scalar(select(Document.id).where(Document.text_sha256 == sha).limit(1)) is not None:
                 continue  # recorded meanwhile
-            action = Action("removed-orphan-text", f"{would}move orphan text {p.path} (no record names it) to "
-                            "the quarantine", p.path, sha)
-            result.actions.append(action)
-            if not dry_run and Path(p.path or "").exists():
-                action.moved_to = str(_quarantine(archive.home, stamp, archive.texts, Path(p.path or "")))
-                action.message += f" {action.moved_to}"
-            changed.append(action)
+            move(Action("removed-orphan-text", f"{would}move orphan text {p.path} (no record names it) to "
+                        "the quarantine", p.path, sha), archive.texts, Path(p.path or ""))
         for store, t in temps:
-            action = Action("removed-temp", f"{would}move leftover temp file {t} to the quarantine", str(t))
-            result.actions.append(action)
-            if not dry_run and t.exists():
-                action.moved_to = str(_quarantine(archive.home, stamp, store, t))
-                action.message += f" {action.moved_to}"
-            changed.append(action)
+            move(Action("removed-temp", f"{would}move leftover temp file {t} to the quarantine", str(t)), store, t)
         if changed and not dry_run:
             event = events.append_event(session, "repaired", "ok" if not result.unresolved else "partial", detail={
                 "actions": [a.to_dict() for a in changed[:200]], "actions_total": len(changed),
